@@ -1,0 +1,21 @@
+/** One jest run, three projects: pure domain, functions units, in-process end-to-end flows. */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
+const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'shared', roots: ['<rootDir>/shared/src'], testMatch: ['**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'functions',
+      roots: ['<rootDir>/functions/src', '<rootDir>/functions/test-support'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      roots: ['<rootDir>/functions/test'],
+      testMatch: ['**/*.e2e.test.ts'],
+    },
+  ],
+};
