@@ -1,0 +1,263 @@
+import type { Deployment, DeploymentStatus } from '@visgate/shared';
+
+/** Time source. Handlers never call Date.now(); tests pass a clock they control. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Structured logger. Fields must never carry a secret (keys, tokens, webhook URLs, S3 credentials). */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Source of randomness for ids, tokens and secrets (crypto-strength in production). */
+export type RandomBytes = (n: number) => Uint8Array;
+
+export interface ListDeploymentsQuery {
+  ownerHash: string;
+  status?: DeploymentStatus;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** `deployments/{id}`, with Firestore semantics: atomic read-modify-write and listeners. */
+export interface DeploymentStore {
+  /** Creates the document; throws AppError CONFLICT if the id exists. */
+  create(doc: Deployment): Promise<void>;
+  get(id: string): Promise<Deployment | null>;
+  /**
+   * Atomically reads the document, applies `fn` and writes its result, bumping `version`. `fn`
+   * returns null to leave the document untouched (a stale or duplicate step). Returns the written
+   * document, or null when the document is missing or `fn` declined. `fn` may run more than once.
+   */
+  mutate(id: string, fn: (doc: Deployment) => Deployment | null): Promise<Deployment | null>;
+  /** Newest first; cursor pagination stable under concurrent inserts. */
+  list(q: ListDeploymentsQuery): Promise<{ docs: Deployment[]; nextCursor: string | null }>;
+  /** Calls `onChange` with the current document and then with every committed change. Returns unsubscribe. */
+  watch(id: string, onChange: (doc: Deployment) => void): () => void;
+}
+
+/** What we hold for a deployment that must never be readable in the clear outside our functions. */
+export interface DeploymentSecrets {
+  runpodApiKey: string | null;
+  hfToken: string | null;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  /** SHA-256 hex of the per-deployment worker events token; the token itself only goes to RunPod. */
+  eventsTokenSha256: string | null;
+  cache: { s3Url: string; endpointUrl: string | null; accessKeyId: string; secretAccessKey: string } | null;
+}
+
+/** `deployment_secrets/{id}`: encrypted at rest (AES-256-GCM) by the adapter. */
+export interface SecretStore {
+  put(id: string, secrets: DeploymentSecrets): Promise<void>;
+  get(id: string): Promise<DeploymentSecrets | null>;
+  /** Merges fields into the stored secrets (no-op when missing). */
+  patch(id: string, fields: Partial<DeploymentSecrets>): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  body: unknown;
+  createdAt: string;
+}
+
+/** `idempotency/{owner}:{key}`, 24 h. */
+export interface IdempotencyStore {
+  /**
+   * Stores the record unless one exists for the key; returns the existing record (not expired) or null
+   * when this call stored it.
+   */
+  putIfAbsent(scopedKey: string, record: IdempotencyRecord, ttlMs: number): Promise<IdempotencyRecord | null>;
+  get(scopedKey: string): Promise<IdempotencyRecord | null>;
+}
+
+export const TOPICS = ['deployment-validate', 'deployment-select-gpu', 'deployment-provision', 'deployment-teardown'] as const;
+export type Topic = (typeof TOPICS)[number];
+
+/** Every bus message carries the deployment id only; the document is the source of truth. */
+export interface DeploymentMessage {
+  deployment_id: string;
+}
+
+/** Pub/Sub semantics: at-least-once, any order; a handler that throws gets the message again later. */
+export interface Bus {
+  publish(topic: Topic, msg: DeploymentMessage): Promise<void>;
+}
+
+export const QUEUES = ['deployment-poll', 'webhook-delivery', 'deployment-settle'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface TaskSpec {
+  queue: QueueName;
+  /** Named tasks dedupe: a second enqueue with the same name is dropped. */
+  name?: string;
+  payload: Record<string, unknown>;
+  delayMs?: number;
+}
+
+/** Cloud Tasks semantics: delay, named-task dedupe, retry on throw. */
+export interface TaskQueue {
+  enqueue(task: TaskSpec): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RunPod (management REST v2 + endpoint data plane), in our terms.
+
+export interface RunPodTemplateSpec {
+  name: string;
+  image: string;
+  diskGb: number;
+  env: Record<string, string>;
+}
+
+export interface RunPodEndpointSpec {
+  name: string;
+  templateId: string;
+  pools: string[];
+  workersMin: number;
+  workersMax: number;
+  idleTimeoutS: number;
+  flashboot: boolean;
+  dataCenterIds: string[] | null;
+  executionTimeoutMs: number;
+}
+
+export interface RunPodEndpoint {
+  id: string;
+  name: string;
+  templateId: string | null;
+  pools: string[];
+  workersMin: number;
+  workersMax: number;
+  runUrl: string;
+}
+
+export interface RunPodTemplate {
+  id: string;
+  name: string;
+}
+
+export interface RunPodHealth {
+  jobs: { completed: number; failed: number; inProgress: number; inQueue: number; retried: number };
+  workers: { idle: number; initializing: number; ready: number; running: number; throttled: number; unhealthy: number };
+}
+
+export interface RunPodWorker {
+  id: string;
+  status: 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED' | 'UNHEALTHY';
+  gpuTypeId: string | null;
+  startedAt: string | null;
+}
+
+export interface RunPodGpuType {
+  id: string;
+  name: string;
+  pool: string | null;
+  memoryGb: number;
+  /** Serverless list price per GPU-hour, when RunPod reports one. */
+  serverlessPricePerHour: number | null;
+  availability: 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' | null;
+}
+
+export interface RunPodJobStatus {
+  id: string;
+  status: 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+  output?: unknown;
+  error?: unknown;
+  delayTime?: number;
+  executionTime?: number;
+}
+
+/**
+ * RunPod on behalf of one user (the key is passed per call, never stored by the client). Every
+ * method throws AppError: RUNPOD_AUTH (401/403), NOT_FOUND (404), NO_CAPACITY (placement refused),
+ * RATE_LIMITED (429, with retryAfterS), UPSTREAM_UNAVAILABLE (5xx, timeout, network; retryable),
+ * VALIDATION_FAILED (400/422: a bug on our side). Messages are scrubbed of the key.
+ */
+export interface RunPodApi {
+  /** Cheap authenticated read used to verify a key at creation. */
+  verifyKey(apiKey: string): Promise<void>;
+  listGpuTypes(apiKey: string): Promise<RunPodGpuType[]>;
+  createTemplate(apiKey: string, spec: RunPodTemplateSpec): Promise<RunPodTemplate>;
+  listTemplates(apiKey: string): Promise<RunPodTemplate[]>;
+  deleteTemplate(apiKey: string, id: string): Promise<void>;
+  createEndpoint(apiKey: string, spec: RunPodEndpointSpec): Promise<RunPodEndpoint>;
+  getEndpoint(apiKey: string, id: string): Promise<RunPodEndpoint>;
+  listEndpoints(apiKey: string): Promise<RunPodEndpoint[]>;
+  updateEndpoint(
+    apiKey: string,
+    id: string,
+    patch: Partial<Pick<RunPodEndpointSpec, 'pools' | 'workersMin' | 'workersMax' | 'idleTimeoutS'>>,
+  ): Promise<RunPodEndpoint>;
+  deleteEndpoint(apiKey: string, id: string): Promise<void>;
+  listWorkers(apiKey: string, endpointId: string): Promise<RunPodWorker[]>;
+  health(apiKey: string, endpointId: string): Promise<RunPodHealth>;
+  runJob(apiKey: string, endpointId: string, input: unknown, policy?: { lowPriority?: boolean; executionTimeoutMs?: number; ttlMs?: number }): Promise<{ id: string }>;
+  jobStatus(apiKey: string, endpointId: string, jobId: string): Promise<RunPodJobStatus>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hugging Face Hub, in our terms.
+
+export interface HubComponent {
+  /** Folder name in the repo, e.g. "unet", "text_encoder", "transformer". */
+  name: string;
+  /** `[library, class]` from model_index.json, e.g. "UNet2DConditionModel". */
+  className: string | null;
+  /** Weight files chosen for this component (variant files when present). */
+  files: string[];
+  /** Variant used, e.g. "fp16", or null for the default weights. */
+  variant: string | null;
+  /** Exact tensor bytes from the safetensors headers. */
+  bytes: number;
+  params: number;
+  /** Dominant dtype, e.g. "F16". */
+  dtype: string;
+  paramsByDtype: Record<string, number>;
+}
+
+export interface HubModelReport {
+  modelId: string;
+  revisionSha: string;
+  gated: false | 'auto' | 'manual';
+  private: boolean;
+  libraryName: string | null;
+  pipelineTag: string | null;
+  /** `_class_name` of model_index.json, e.g. "StableDiffusionXLPipeline". */
+  pipelineClass: string;
+  components: HubComponent[];
+  /** Sum of every file's size in the repo at that revision (what a full snapshot would download). */
+  totalFileBytes: number;
+}
+
+/**
+ * Reads what we need about a model from the Hub. Throws AppError: MODEL_NOT_FOUND (missing, or
+ * private without a token that can see it), MODEL_GATED (gated and the token is missing or lacks
+ * access), MODEL_PRIVATE (private and the token cannot see it), MODEL_UNSUPPORTED (no
+ * model_index.json / not a diffusers pipeline / no safetensors weights), UPSTREAM_UNAVAILABLE
+ * (5xx, 429, timeouts; retryable). The token never appears in a message.
+ */
+export interface ModelHub {
+  inspect(modelId: string, opts: { revision: string; token: string | null }): Promise<HubModelReport>;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/** Outbound webhook POST. Never throws for HTTP outcomes: returns the status, or an error string. */
+export interface WebhookSender {
+  send(req: WebhookRequest): Promise<{ status: number | null; error: string | null }>;
+}

@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../schemas/deployment';
+import { aDeployment } from '../testing/a-deployment';
+import { IllegalTransitionError, NEXT, canTransition, transition } from './state-machine';
+
+const at = new Date('2026-11-27T12:00:00Z');
+const pairs = DEPLOYMENT_STATUSES.flatMap((from) =>
+  DEPLOYMENT_STATUSES.map((to) => [from, to] as const),
+);
+
+describe('transition', () => {
+  it.each(pairs)('%s -> %s is allowed exactly when the table lists it', (from, to) => {
+    const doc = aDeployment({ status: from });
+    if (NEXT[from].includes(to)) {
+      const next = transition(doc, to, at, 'because');
+      expect(next.status).toBe(to);
+      expect(next.history.at(-1)).toEqual({ from, to, at: at.toISOString(), reason: 'because' });
+      expect(next.updated_at).toBe(at.toISOString());
+    } else {
+      expect(() => transition(doc, to, at)).toThrow(IllegalTransitionError);
+    }
+  });
+
+  it('lets every status other than deleting and deleted move to deleting', () => {
+    for (const s of DEPLOYMENT_STATUSES) {
+      expect(canTransition(s, 'deleting')).toBe(s !== 'deleting' && s !== 'deleted');
+    }
+  });
+
+  it('lets every in-flight creation status fail, and nothing settled fail again', () => {
+    for (const s of ['queued', 'validating', 'selecting_gpu', 'provisioning', 'loading'] as const) {
+      expect(canTransition(s, 'failed')).toBe(true);
+    }
+    for (const s of ['ready', 'failed', 'deleting', 'deleted'] as const) {
+      expect(canTransition(s, 'failed')).toBe(false);
+    }
+  });
+
+  it('never reaches a status outside the table and keeps one history entry per change', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...DEPLOYMENT_STATUSES), { maxLength: 30 }),
+        (targets) => {
+          let doc = aDeployment({ status: 'queued' });
+          let changes = 0;
+          for (const to of targets) {
+            const from: DeploymentStatus = doc.status;
+            try {
+              doc = transition(doc, to, at);
+              changes += 1;
+              expect(NEXT[from]).toContain(to);
+            } catch (e) {
+              expect(e).toBeInstanceOf(IllegalTransitionError);
+            }
+          }
+          expect(doc.history).toHaveLength(changes + 1);
+          expect(DEPLOYMENT_STATUSES).toContain(doc.status);
+        },
+      ),
+    );
+  });
+
+  it('makes deleted unreachable from nothing but deleting', () => {
+    for (const s of DEPLOYMENT_STATUSES) expect(canTransition(s, 'deleted')).toBe(s === 'deleting');
+  });
+});

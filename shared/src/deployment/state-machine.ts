@@ -1,0 +1,56 @@
+import type { Deployment, DeploymentStatus } from '../schemas/deployment';
+
+/** The only legal status changes (DESIGN §3). Anything else is a bug in the caller. */
+export const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
+  queued: ['validating', 'failed', 'deleting'],
+  validating: ['selecting_gpu', 'failed', 'deleting'],
+  selecting_gpu: ['provisioning', 'failed', 'deleting'],
+  provisioning: ['loading', 'failed', 'deleting'],
+  loading: ['ready', 'failed', 'deleting'],
+  ready: ['deleting'],
+  failed: ['deleting'],
+  deleting: ['deleted'],
+  deleted: [],
+};
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: DeploymentStatus,
+    readonly to: DeploymentStatus,
+  ) {
+    super(`illegal deployment transition ${from} -> ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** True when `from -> to` is in the table. */
+export function canTransition(from: DeploymentStatus, to: DeploymentStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/**
+ * Applies one status change, records it in history and bumps `updated_at`. Pure: returns a new
+ * document and executes nothing. Throws IllegalTransitionError on an edge not in NEXT.
+ */
+export function transition(
+  doc: Deployment,
+  to: DeploymentStatus,
+  at: Date,
+  reason: string | null = null,
+): Deployment {
+  if (!canTransition(doc.status, to)) throw new IllegalTransitionError(doc.status, to);
+  const iso = at.toISOString();
+  return {
+    ...doc,
+    status: to,
+    updated_at: iso,
+    history: [...doc.history, { from: doc.status, to, at: iso, reason }],
+  };
+}
+
+/** Statuses from which the pipeline still moves on its own. */
+export function isInFlight(status: DeploymentStatus): boolean {
+  return ['queued', 'validating', 'selecting_gpu', 'provisioning', 'loading', 'deleting'].includes(
+    status,
+  );
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The closed set of error codes users can act on. Codes are never renamed; new ones are appended.
+ * The same codes appear in problem+json bodies and in a failed deployment's `error.code`.
+ */
+export const ERROR_CODES = [
+  'UNAUTHORIZED',
+  'RUNPOD_AUTH',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'IDEMPOTENCY_MISMATCH',
+  'RATE_LIMITED',
+  'CONFLICT',
+  'MODEL_NOT_FOUND',
+  'MODEL_GATED',
+  'MODEL_PRIVATE',
+  'MODEL_UNSUPPORTED',
+  'MODEL_TOO_LARGE',
+  'NO_CAPACITY',
+  'QUOTA_EXCEEDED',
+  'WORKER_CRASHLOOP',
+  'WORKER_FAILED',
+  'LOAD_TIMEOUT',
+  'WEBHOOK_URL_REJECTED',
+  'CACHE_ACCESS_DENIED',
+  'UPSTREAM_UNAVAILABLE',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL',
+] as const;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** Whether retrying the same request later can succeed without the user changing anything. */
+export const RETRYABLE: Record<ErrorCode, boolean> = {
+  UNAUTHORIZED: false,
+  RUNPOD_AUTH: false,
+  VALIDATION_FAILED: false,
+  NOT_FOUND: false,
+  IDEMPOTENCY_MISMATCH: false,
+  RATE_LIMITED: true,
+  CONFLICT: false,
+  MODEL_NOT_FOUND: false,
+  MODEL_GATED: false,
+  MODEL_PRIVATE: false,
+  MODEL_UNSUPPORTED: false,
+  MODEL_TOO_LARGE: false,
+  NO_CAPACITY: true,
+  QUOTA_EXCEEDED: false,
+  WORKER_CRASHLOOP: false,
+  WORKER_FAILED: false,
+  LOAD_TIMEOUT: true,
+  WEBHOOK_URL_REJECTED: false,
+  CACHE_ACCESS_DENIED: false,
+  UPSTREAM_UNAVAILABLE: true,
+  PAYLOAD_TOO_LARGE: false,
+  INTERNAL: true,
+};
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Extra machine-readable fields for the problem body (e.g. `errors`, `need_bytes`). Never secrets. */
+  details?: Record<string, unknown>;
+  /** Overrides the code's default retryability (e.g. a 5xx from RunPod is retryable, a 4xx is not). */
+  retryable?: boolean;
+  /** Seconds the caller should wait before retrying, when known (RunPod 429 Retry-After). */
+  retryAfterS?: number;
+}
+
+/**
+ * The one error type for outcomes a user can act on. Messages are shown to users verbatim, so they
+ * must never contain a secret or an unscrubbed upstream body.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly retryable: boolean;
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.retryable = options.retryable ?? RETRYABLE[code];
+    this.retryAfterS = options.retryAfterS;
+  }
+}
+
+/** True for an AppError (also across realms, where instanceof can fail). */
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError || (e instanceof Error && e.name === 'AppError' && 'code' in e);
+}
+
+/** Compile-time exhaustiveness check for a `switch` over a union. */
+export function assertNever(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}

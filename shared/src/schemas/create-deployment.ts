@@ -1,0 +1,221 @@
+import { z } from 'zod';
+
+/** Hugging Face repo id: `org/name`, the Hub's own character set, no path tricks. */
+export const HfModelIdSchema = z
+  .string()
+  .min(3)
+  .max(96)
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\/[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/,
+    'must be "org/name" using letters, digits, "-", "_" and "."',
+  )
+  .refine((s) => !s.includes('..') && !s.includes('--'), 'must not contain ".." or "--"');
+
+/** Branch, tag or commit sha. */
+export const RevisionSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'must be a branch, tag or commit sha')
+  .refine((s) => !s.includes('..'), 'must not contain ".."');
+
+export const TASKS = ['text-to-image'] as const;
+export const TaskSchema = z.enum(TASKS);
+export type Task = z.infer<typeof TaskSchema>;
+
+/** Task spellings the seed accepted, normalised to ours. */
+const TASK_ALIASES: Record<string, Task> = {
+  'text-to-image': 'text-to-image',
+  text_to_image: 'text-to-image',
+  text2img: 'text-to-image',
+  txt2img: 'text-to-image',
+};
+
+export const WEBHOOK_EVENTS = [
+  'deployment.ready',
+  'deployment.failed',
+  'deployment.deleted',
+] as const;
+export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENTS);
+export type WebhookEventType = z.infer<typeof WebhookEventTypeSchema>;
+
+export const CACHE_SCOPES = ['none', 'private', 'shared'] as const;
+
+const PoolIdSchema = z
+  .string()
+  .regex(/^[A-Z0-9_]{3,32}$/, 'must be a RunPod pool id such as ADA_24');
+
+const CacheSchema = z.strictObject({
+  scope: z.enum(CACHE_SCOPES).default('none'),
+  s3_url: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
+    .optional(),
+  endpoint_url: z.url({ protocol: /^https?$/ }).optional(),
+  access_key_id: z.string().min(1).max(256).optional(),
+  secret_access_key: z.string().min(1).max(256).optional(),
+});
+
+/**
+ * The body of `POST /v1/deployments` (and `POST /v1/estimates`) as users send it, seed aliases included.
+ * Unknown fields are rejected so a typo never silently changes what gets deployed.
+ */
+export const CreateDeploymentBodySchema = z
+  .strictObject({
+    hf_model_id: HfModelIdSchema,
+    revision: RevisionSchema.optional(),
+    hf_token: z.string().min(1).max(512).optional(),
+    task: z
+      .string()
+      .max(64)
+      .transform((t, ctx) => {
+        const task = TASK_ALIASES[t.trim().toLowerCase()];
+        if (task === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unsupported task; supported: ${TASKS.join(', ')}`,
+          });
+          return z.NEVER;
+        }
+        return task;
+      })
+      .optional(),
+    gpu_tier: z.string().min(1).max(64).optional(),
+    gpu_pools: z.array(PoolIdSchema).min(1).max(3).optional(),
+    workers_min: z.int().min(0).max(10).default(0),
+    workers_max: z.int().min(1).max(10).default(1),
+    idle_timeout_s: z.int().min(5).max(3600).default(120),
+    flashboot: z.boolean().default(true),
+    data_centers: z
+      .array(z.string().regex(/^[A-Z0-9-]{2,32}$/))
+      .max(20)
+      .optional(),
+    user_webhook_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    webhook_events: z.array(WebhookEventTypeSchema).min(1).optional(),
+    cache: CacheSchema.optional(),
+    cache_scope: z.enum(CACHE_SCOPES).optional(),
+    user_s3_url: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
+      .optional(),
+    user_aws_access_key_id: z.string().min(1).max(256).optional(),
+    user_aws_secret_access_key: z.string().min(1).max(256).optional(),
+    user_aws_endpoint_url: z.url({ protocol: /^https?$/ }).optional(),
+    ttl_s: z
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .optional(),
+    budget_usd: z.number().positive().max(100_000).optional(),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(512))
+      .refine((m) => Object.keys(m).length <= 16, 'at most 16 entries')
+      .optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.workers_max < b.workers_min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers_max'],
+        message: 'workers_max must be at least workers_min',
+      });
+    }
+    const scope = b.cache?.scope ?? b.cache_scope;
+    const hasBucket = (b.cache?.s3_url ?? b.user_s3_url) !== undefined;
+    const hasKeys =
+      (b.cache?.access_key_id ?? b.user_aws_access_key_id) !== undefined &&
+      (b.cache?.secret_access_key ?? b.user_aws_secret_access_key) !== undefined;
+    if (scope === 'private' && !(hasBucket && hasKeys)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache'],
+        message: 'a private cache needs s3_url, access_key_id and secret_access_key',
+      });
+    }
+  });
+export type CreateDeploymentBody = z.input<typeof CreateDeploymentBodySchema>;
+
+/** Endpoint settings after defaults, as stored on the deployment. */
+export const DeploymentSettingsSchema = z.object({
+  workers_min: z.int(),
+  workers_max: z.int(),
+  idle_timeout_s: z.int(),
+  flashboot: z.boolean(),
+  data_centers: z.array(z.string()).nullable(),
+  gpu_tier: z.string().nullable(),
+  gpu_pools: z.array(z.string()).nullable(),
+  webhook_events: z.array(WebhookEventTypeSchema),
+  cache_scope: z.enum(CACHE_SCOPES),
+  ttl_s: z.int().nullable(),
+  budget_usd: z.number().nullable(),
+});
+export type DeploymentSettings = z.infer<typeof DeploymentSettingsSchema>;
+
+/** The secrets a request carried; they go to the encrypted store and nowhere else. */
+export interface RequestSecrets {
+  hfToken: string | null;
+  webhookUrl: string | null;
+  cache: {
+    s3Url: string;
+    endpointUrl: string | null;
+    accessKeyId: string;
+    secretAccessKey: string;
+  } | null;
+}
+
+/** A validated request split into what may be stored in the clear and what must be encrypted. */
+export interface NormalizedDeploymentRequest {
+  hfModelId: string;
+  revision: string;
+  task: Task;
+  settings: DeploymentSettings;
+  metadata: Record<string, string>;
+  webhookUrlHost: string | null;
+  secrets: RequestSecrets;
+}
+
+/**
+ * Applies defaults and folds the seed's flat cache aliases into `cache`. Pure; the body must already
+ * have passed `CreateDeploymentBodySchema`.
+ */
+export function normalizeDeploymentRequest(
+  body: z.output<typeof CreateDeploymentBodySchema>,
+): NormalizedDeploymentRequest {
+  const cacheScope = body.cache?.scope ?? body.cache_scope ?? 'none';
+  const s3Url = body.cache?.s3_url ?? body.user_s3_url;
+  const accessKeyId = body.cache?.access_key_id ?? body.user_aws_access_key_id;
+  const secretAccessKey = body.cache?.secret_access_key ?? body.user_aws_secret_access_key;
+  const endpointUrl = body.cache?.endpoint_url ?? body.user_aws_endpoint_url ?? null;
+  return {
+    hfModelId: body.hf_model_id,
+    revision: body.revision ?? 'main',
+    task: body.task ?? 'text-to-image',
+    settings: {
+      workers_min: body.workers_min,
+      workers_max: body.workers_max,
+      idle_timeout_s: body.idle_timeout_s,
+      flashboot: body.flashboot,
+      data_centers: body.data_centers ?? null,
+      gpu_tier: body.gpu_tier ?? null,
+      gpu_pools: body.gpu_pools ?? null,
+      webhook_events: body.webhook_events ?? [...WEBHOOK_EVENTS],
+      cache_scope: cacheScope,
+      ttl_s: body.ttl_s ?? null,
+      budget_usd: body.budget_usd ?? null,
+    },
+    metadata: body.metadata ?? {},
+    webhookUrlHost:
+      body.user_webhook_url === undefined ? null : new URL(body.user_webhook_url).host,
+    secrets: {
+      hfToken: body.hf_token ?? null,
+      webhookUrl: body.user_webhook_url ?? null,
+      cache:
+        cacheScope === 'private' && s3Url && accessKeyId && secretAccessKey
+          ? { s3Url, endpointUrl, accessKeyId, secretAccessKey }
+          : null,
+    },
+  };
+}
