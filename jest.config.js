@@ -4,7 +4,12 @@ const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'shared', roots: ['<rootDir>/shared/src'], testMatch: ['**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'shared',
+      roots: ['<rootDir>/shared/src'],
+      testMatch: ['**/*.test.ts'],
+    },
     {
       ...base,
       displayName: 'functions',

@@ -47,9 +47,14 @@ export interface DeploymentSecrets {
   hfToken: string | null;
   webhookUrl: string | null;
   webhookSecret: string | null;
-  /** SHA-256 hex of the per-deployment worker events token; the token itself only goes to RunPod. */
-  eventsTokenSha256: string | null;
-  cache: { s3Url: string; endpointUrl: string | null; accessKeyId: string; secretAccessKey: string } | null;
+  /** The per-deployment token the worker presents to workerEvents (also in the RunPod template env). */
+  eventsToken: string | null;
+  cache: {
+    s3Url: string;
+    endpointUrl: string | null;
+    accessKeyId: string;
+    secretAccessKey: string;
+  } | null;
 }
 
 /** `deployment_secrets/{id}`: encrypted at rest (AES-256-GCM) by the adapter. */
@@ -63,6 +68,7 @@ export interface SecretStore {
 
 export interface IdempotencyRecord {
   requestHash: string;
+  /** HTTP status of the first response; 0 while the first request is still running. */
   status: number;
   body: unknown;
   createdAt: string;
@@ -74,11 +80,23 @@ export interface IdempotencyStore {
    * Stores the record unless one exists for the key; returns the existing record (not expired) or null
    * when this call stored it.
    */
-  putIfAbsent(scopedKey: string, record: IdempotencyRecord, ttlMs: number): Promise<IdempotencyRecord | null>;
+  putIfAbsent(
+    scopedKey: string,
+    record: IdempotencyRecord,
+    ttlMs: number,
+  ): Promise<IdempotencyRecord | null>;
   get(scopedKey: string): Promise<IdempotencyRecord | null>;
+  /** Overwrites the record (the final response after an in-progress claim). */
+  put(scopedKey: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
+  delete(scopedKey: string): Promise<void>;
 }
 
-export const TOPICS = ['deployment-validate', 'deployment-select-gpu', 'deployment-provision', 'deployment-teardown'] as const;
+export const TOPICS = [
+  'deployment-validate',
+  'deployment-select-gpu',
+  'deployment-provision',
+  'deployment-teardown',
+] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /** Every bus message carries the deployment id only; the document is the source of truth. */
@@ -146,7 +164,14 @@ export interface RunPodTemplate {
 
 export interface RunPodHealth {
   jobs: { completed: number; failed: number; inProgress: number; inQueue: number; retried: number };
-  workers: { idle: number; initializing: number; ready: number; running: number; throttled: number; unhealthy: number };
+  workers: {
+    idle: number;
+    initializing: number;
+    ready: number;
+    running: number;
+    throttled: number;
+    unhealthy: number;
+  };
 }
 
 export interface RunPodWorker {
@@ -194,12 +219,19 @@ export interface RunPodApi {
   updateEndpoint(
     apiKey: string,
     id: string,
-    patch: Partial<Pick<RunPodEndpointSpec, 'pools' | 'workersMin' | 'workersMax' | 'idleTimeoutS'>>,
+    patch: Partial<
+      Pick<RunPodEndpointSpec, 'pools' | 'workersMin' | 'workersMax' | 'idleTimeoutS'>
+    >,
   ): Promise<RunPodEndpoint>;
   deleteEndpoint(apiKey: string, id: string): Promise<void>;
   listWorkers(apiKey: string, endpointId: string): Promise<RunPodWorker[]>;
   health(apiKey: string, endpointId: string): Promise<RunPodHealth>;
-  runJob(apiKey: string, endpointId: string, input: unknown, policy?: { lowPriority?: boolean; executionTimeoutMs?: number; ttlMs?: number }): Promise<{ id: string }>;
+  runJob(
+    apiKey: string,
+    endpointId: string,
+    input: unknown,
+    policy?: { lowPriority?: boolean; executionTimeoutMs?: number; ttlMs?: number },
+  ): Promise<{ id: string }>;
   jobStatus(apiKey: string, endpointId: string, jobId: string): Promise<RunPodJobStatus>;
 }
 
@@ -245,7 +277,10 @@ export interface HubModelReport {
  * (5xx, 429, timeouts; retryable). The token never appears in a message.
  */
 export interface ModelHub {
-  inspect(modelId: string, opts: { revision: string; token: string | null }): Promise<HubModelReport>;
+  inspect(
+    modelId: string,
+    opts: { revision: string; token: string | null },
+  ): Promise<HubModelReport>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -137,6 +137,8 @@ export const DeliverySchema = z.object({
   last_status_code: z.int().nullable(),
   last_error: z.string().nullable(),
   next_attempt_at: z.iso.datetime().nullable(),
+  /** Set while one attempt is being sent, so a duplicate task does not send it again. */
+  sending_until: z.iso.datetime().nullable(),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 
@@ -197,8 +199,11 @@ export const DeploymentSchema = z.object({
     poll_attempt: z.int().nonnegative(),
     loading_started_at: z.iso.datetime().nullable(),
     throttled_since: z.iso.datetime().nullable(),
+    idle_seen_at: z.iso.datetime().nullable(),
     unhealthy_polls: z.int().nonnegative(),
     probe_job_id: z.string().nullable(),
+    /** While set and in the future, one provision attempt owns the RunPod side effects. */
+    provision_lease_until: z.iso.datetime().nullable(),
     worker_ready_at: z.iso.datetime().nullable(),
     settled: z.boolean(),
     resources_released: z.boolean(),

@@ -1,0 +1,54 @@
+import { createMemoryLogger } from '../log/json-logger';
+import { createEmbeddedBus } from './bus';
+
+function waitFor(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const tick = (): void => {
+      if (predicate()) resolve();
+      else setImmediate(tick);
+    };
+    tick();
+  });
+}
+
+describe('embedded bus', () => {
+  it('redelivers a message whose handler threw until it succeeds', async () => {
+    const bus = createEmbeddedBus({ log: createMemoryLogger(), retryMinMs: 1, retryMaxMs: 2 });
+    let calls = 0;
+    bus.subscribe('deployment-validate', () => {
+      calls += 1;
+      return calls < 3 ? Promise.reject(new Error('transient')) : Promise.resolve();
+    });
+    await bus.publish('deployment-validate', { deployment_id: 'dpl_x' });
+    await waitFor(() => calls === 3 && bus.isIdle());
+    expect(calls).toBe(3);
+    bus.close();
+  });
+
+  it('delivers every message twice when duplicate delivery is on', async () => {
+    const bus = createEmbeddedBus({ log: createMemoryLogger(), duplicateDelivery: true });
+    const seen: string[] = [];
+    bus.subscribe('deployment-provision', (m) => {
+      seen.push(m.deployment_id);
+      return Promise.resolve();
+    });
+    await bus.publish('deployment-provision', { deployment_id: 'dpl_y' });
+    await waitFor(() => seen.length === 2 && bus.isIdle());
+    expect(seen).toEqual(['dpl_y', 'dpl_y']);
+    bus.close();
+  });
+
+  it('gives each delivery its own copy of the message', async () => {
+    const bus = createEmbeddedBus({ log: createMemoryLogger(), duplicateDelivery: true });
+    const seen: string[] = [];
+    bus.subscribe('deployment-teardown', (m) => {
+      seen.push(m.deployment_id);
+      m.deployment_id = 'mutated';
+      return Promise.resolve();
+    });
+    await bus.publish('deployment-teardown', { deployment_id: 'dpl_z' });
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(['dpl_z', 'dpl_z']);
+    bus.close();
+  });
+});

@@ -1,0 +1,73 @@
+import type { Bus, DeploymentMessage, Logger, Topic } from '../../ports';
+import { TimerGroup, backoffMs, realTimers, type Timers } from './timers';
+
+export type MessageHandler = (msg: DeploymentMessage) => Promise<void>;
+
+export interface EmbeddedBusOptions {
+  log: Logger;
+  timers?: Timers;
+  /** Deliver every message twice (Pub/Sub's at-least-once, made the rule for tests). */
+  duplicateDelivery?: boolean;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Pub/Sub semantics in one process: delivery is asynchronous and at-least-once; a handler that
+ * throws gets the message again after exponential backoff (no attempt limit, like a subscription
+ * without a dead-letter topic); a message to a topic nobody subscribes to is dropped.
+ */
+export function createEmbeddedBus(options: EmbeddedBusOptions) {
+  const handlers = new Map<Topic, MessageHandler>();
+  const timers = new TimerGroup(options.timers ?? realTimers);
+  const random = options.random ?? Math.random;
+  const minMs = options.retryMinMs ?? 100;
+  const maxMs = options.retryMaxMs ?? 10_000;
+  let inFlight = 0;
+
+  function deliver(topic: Topic, msg: DeploymentMessage, attempt: number, delayMs: number): void {
+    timers.schedule(() => {
+      const handler = handlers.get(topic);
+      if (!handler) return;
+      inFlight += 1;
+      handler(structuredClone(msg))
+        .catch((e: unknown) => {
+          const wait = backoffMs(attempt, minMs, maxMs, random);
+          options.log.warn('bus handler failed; redelivering', {
+            topic,
+            deployment_id: msg.deployment_id,
+            attempt,
+            retry_in_ms: wait,
+            error: e instanceof Error ? e.message : String(e),
+          });
+          deliver(topic, msg, attempt + 1, wait);
+        })
+        .finally(() => {
+          inFlight -= 1;
+        });
+    }, delayMs);
+  }
+
+  const bus: Bus & {
+    subscribe(topic: Topic, handler: MessageHandler): void;
+    isIdle(): boolean;
+    close(): void;
+  } = {
+    publish(topic, msg) {
+      deliver(topic, msg, 1, 0);
+      if (options.duplicateDelivery) deliver(topic, msg, 1, 1);
+      return Promise.resolve();
+    },
+    subscribe(topic, handler) {
+      handlers.set(topic, handler);
+    },
+    isIdle: () => inFlight === 0 && timers.pending === 0,
+    close: () => {
+      timers.close();
+    },
+  };
+  return bus;
+}
+
+export type EmbeddedBus = ReturnType<typeof createEmbeddedBus>;

@@ -1,0 +1,131 @@
+import { AppError, type Deployment } from '@visgate/shared';
+import type { DeploymentStore, ListDeploymentsQuery } from '../../ports';
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+}
+
+function decodeCursor(s: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString()) as [
+      unknown,
+      unknown,
+    ];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through to the typed error
+  }
+  throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', {
+    details: { errors: [{ path: 'cursor', message: 'invalid cursor' }] },
+  });
+}
+
+/** Newest first; ties broken by id so the order is total and cursors are stable. */
+function newerFirst(a: Deployment, b: Deployment): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.deployment_id < b.deployment_id ? 1 : a.deployment_id > b.deployment_id ? -1 : 0;
+}
+
+/**
+ * In-memory `deployments` collection with Firestore semantics: reads and writes copy (no shared
+ * references), `mutate` is atomic (the callback runs synchronously inside one turn of the event
+ * loop), listeners get every committed version in order.
+ */
+export function createEmbeddedDocumentStore(): DeploymentStore & { size(): number } {
+  const docs = new Map<string, Deployment>();
+  const listeners = new Map<string, Set<(doc: Deployment) => void>>();
+
+  function notify(doc: Deployment): void {
+    const set = listeners.get(doc.deployment_id);
+    if (!set) return;
+    for (const fn of set) {
+      const copy = structuredClone(doc);
+      queueMicrotask(() => {
+        fn(copy);
+      });
+    }
+  }
+
+  return {
+    size: () => docs.size,
+
+    create(doc) {
+      if (docs.has(doc.deployment_id)) {
+        return Promise.reject(new AppError('CONFLICT', `deployment ${doc.deployment_id} exists`));
+      }
+      const stored = structuredClone(doc);
+      docs.set(doc.deployment_id, stored);
+      notify(stored);
+      return Promise.resolve();
+    },
+
+    get(id) {
+      const doc = docs.get(id);
+      return Promise.resolve(doc ? structuredClone(doc) : null);
+    },
+
+    mutate(id, fn) {
+      const current = docs.get(id);
+      if (!current) return Promise.resolve(null);
+      let next: Deployment | null;
+      try {
+        next = fn(structuredClone(current));
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      if (next === null) return Promise.resolve(null);
+      const stored = structuredClone({ ...next, version: current.version + 1 });
+      docs.set(id, stored);
+      notify(stored);
+      return Promise.resolve(structuredClone(stored));
+    },
+
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad cursor rejects instead of throwing
+    async list(q: ListDeploymentsQuery) {
+      const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
+      const all = [...docs.values()]
+        .filter(
+          (d) => d.owner_hash === q.ownerHash && (q.status === undefined || d.status === q.status),
+        )
+        .sort(newerFirst)
+        .filter(
+          (d) =>
+            after === null ||
+            d.created_at < after.createdAt ||
+            (d.created_at === after.createdAt && d.deployment_id < after.id),
+        );
+      const page = all.slice(0, q.limit);
+      const last = page.at(-1);
+      const nextCursor =
+        all.length > q.limit && last
+          ? encodeCursor({ createdAt: last.created_at, id: last.deployment_id })
+          : null;
+      return { docs: page.map((d) => structuredClone(d)), nextCursor };
+    },
+
+    watch(id, onChange) {
+      let set = listeners.get(id);
+      if (!set) {
+        set = new Set();
+        listeners.set(id, set);
+      }
+      set.add(onChange);
+      const current = docs.get(id);
+      if (current) {
+        const copy = structuredClone(current);
+        queueMicrotask(() => {
+          onChange(copy);
+        });
+      }
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0) listeners.delete(id);
+      };
+    },
+  };
+}

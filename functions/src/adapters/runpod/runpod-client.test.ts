@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '@visgate/shared';
+import { startRunPodSim, type RunPodSim } from '../../../test-support/runpod-sim';
+import { createRunPodClient } from './runpod-client';
+import { scrubSecrets } from './scrub-secrets';
+
+const KEY = `rpa_TEST${randomBytes(16).toString('hex')}`;
+
+let sim: RunPodSim;
+
+beforeEach(async () => {
+  sim = await startRunPodSim();
+  sim.addAccount(KEY);
+});
+
+afterEach(async () => {
+  await sim.close();
+});
+
+function clientFor(timeoutMs = 2_000, fetchFn?: typeof fetch) {
+  return createRunPodClient({
+    apiBaseUrl: sim.url,
+    endpointBaseUrl: sim.url,
+    timeoutMs,
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+  });
+}
+
+/** The AppError a call rejects with (fails the test if it resolves). */
+async function failureOf(call: Promise<unknown>): Promise<AppError> {
+  try {
+    await call;
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    const err = e as AppError;
+    expect(`${err.message} ${JSON.stringify(err.details)}`).not.toContain(KEY);
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** A fetch that always answers with this status, body and headers (an outbound-edge fake). */
+function answering(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return (() =>
+    Promise.resolve(
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/problem+json', ...headers },
+      }),
+    )) as typeof fetch;
+}
+
+describe('createRunPodClient', () => {
+  it('maps an unknown key to a non-retryable RUNPOD_AUTH', async () => {
+    const err = await failureOf(clientFor().verifyKey(`rpa_TEST${randomBytes(8).toString('hex')}`));
+    expect(err).toMatchObject({ code: 'RUNPOD_AUTH', retryable: false });
+  });
+
+  it('maps a missing endpoint to NOT_FOUND', async () => {
+    const err = await failureOf(clientFor().getEndpoint(KEY, 'doesnotexist00'));
+    expect(err.code).toBe('NOT_FOUND');
+  });
+
+  it('maps 429 to RATE_LIMITED with Retry-After seconds', async () => {
+    sim.set({ rate429: 1 });
+    const err = await failureOf(clientFor().listTemplates(KEY));
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterS: 1 });
+  });
+
+  it('maps a 5xx to a retryable UPSTREAM_UNAVAILABLE', async () => {
+    sim.set({ errorRate5xx: 1 });
+    const err = await failureOf(clientFor().listEndpoints(KEY));
+    expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+
+  it('maps a timeout to UPSTREAM_UNAVAILABLE', async () => {
+    sim.set({ latencyMs: 500 });
+    const err = await failureOf(clientFor(50).listGpuTypes(KEY));
+    expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    expect(err.message).toMatch(/within 50 ms/);
+  });
+
+  it('maps an unreachable host to UPSTREAM_UNAVAILABLE', async () => {
+    const closed = await startRunPodSim();
+    await closed.close();
+    const client = createRunPodClient({
+      apiBaseUrl: closed.url,
+      endpointBaseUrl: closed.url,
+      timeoutMs: 2_000,
+    });
+    const err = await failureOf(client.verifyKey(KEY));
+    expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+
+  it('maps a schema violation to VALIDATION_FAILED with the upstream errors', async () => {
+    const client = clientFor();
+    const err = await failureOf(
+      client.createTemplate(KEY, { name: 't', image: 'img', diskGb: 0, env: {} }),
+    );
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details.errors).toEqual(expect.arrayContaining([expect.stringMatching(/disk/)]));
+  });
+
+  it('maps a 4xx about capacity to NO_CAPACITY', async () => {
+    const client = clientFor(
+      2_000,
+      answering(400, {
+        title: 'Bad Request',
+        status: 400,
+        detail: 'There are no longer any instances available with enough GPU capacity',
+      }),
+    );
+    const err = await failureOf(client.listTemplates(KEY));
+    expect(err.code).toBe('NO_CAPACITY');
+  });
+
+  it('never quotes the key or a bearer token from an upstream body', async () => {
+    const echo = answering(400, {
+      title: 'Bad Request',
+      status: 400,
+      detail: `bad key ${KEY} sent as Bearer ${KEY} and rpa_OTHERSECRET123 ${'x'.repeat(600)}`,
+      errors: [`header was Bearer ${KEY}`],
+    });
+    const err = await failureOf(clientFor(2_000, echo).verifyKey(KEY));
+    expect(err.message).not.toMatch(/rpa_|Bearer (?!\[redacted\])/);
+    expect(err.message.length).toBeLessThan(450);
+  });
+
+  it('sends bodies the spec accepts and reads endpoints back', async () => {
+    const client = clientFor();
+    const template = await client.createTemplate(KEY, {
+      name: 'visgate-abc',
+      image: 'visgate/worker:1',
+      diskGb: 20,
+      env: { VISGATE_MODEL_ID: 'stabilityai/sd-turbo' },
+    });
+    const endpoint = await client.createEndpoint(KEY, {
+      name: 'visgate-abc',
+      templateId: template.id,
+      pools: ['ADA_24', 'AMPERE_24'],
+      workersMin: 0,
+      workersMax: 1,
+      idleTimeoutS: 120,
+      flashboot: false,
+      dataCenterIds: ['EU-RO-1'],
+      executionTimeoutMs: 600_000,
+    });
+    expect(sim.account(KEY).endpoints[0]).toMatchObject({
+      flashboot: 'OFF',
+      dataCenterIds: ['EU-RO-1'],
+      timeout: 600_000,
+      scaling: { type: 'QUEUE_DELAY', queueDelay: 4 },
+      workers: { min: 0, max: 1, idleTimeout: 120 },
+    });
+    const updated = await client.updateEndpoint(KEY, endpoint.id, {
+      pools: ['AMPERE_48'],
+      idleTimeoutS: 5,
+    });
+    expect(updated).toMatchObject({ pools: ['AMPERE_48'], workersMin: 0, workersMax: 1 });
+    expect(sim.account(KEY).endpoints[0]!.workers.idleTimeout).toBe(5);
+    expect(await client.getEndpoint(KEY, endpoint.id)).toEqual(updated);
+  });
+
+  it('reads a RUNNING job as IN_PROGRESS', async () => {
+    const running = (() =>
+      Promise.resolve(
+        Response.json({ id: 'job-1', status: 'RUNNING', delayTime: 5 }),
+      )) as typeof fetch;
+    const status = await clientFor(2_000, running).jobStatus(KEY, 'ep', 'job-1');
+    expect(status).toEqual({ id: 'job-1', status: 'IN_PROGRESS', delayTime: 5 });
+  });
+
+  it('rejects an answer it cannot read as a non-retryable upstream fault', async () => {
+    const odd = (() => Promise.resolve(Response.json({ nope: true }))) as typeof fetch;
+    const err = await failureOf(clientFor(2_000, odd).listEndpoints(KEY));
+    expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: false });
+  });
+});
+
+describe('scrubSecrets', () => {
+  it.each([
+    ['the given secret', 'key=s3cr3t-value here', ['s3cr3t-value'], 'key=[redacted] here'],
+    ['a RunPod key shape', 'rpa_ABC123_def', [], '[redacted]'],
+    [
+      'a bearer credential',
+      'Authorization: Bearer abc.def',
+      [],
+      'Authorization: Bearer [redacted]',
+    ],
+  ])('removes %s', (_what, text, secrets, expected) => {
+    expect(scrubSecrets(text, secrets)).toBe(expected);
+  });
+
+  it('caps quoted text at 300 characters', () => {
+    expect(scrubSecrets('y'.repeat(1_000), []).length).toBe(301);
+  });
+});

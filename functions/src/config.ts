@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const secondsList = z
+  .string()
+  .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. "0,5,300"')
+  .transform((s) => s.split(',').map((x) => Math.round(Number(x) * 1000)));
+
+/** Every configuration variable, with its default. README's "Configuration" table mirrors this. */
+export const ConfigSchema = z.object({
+  MODE: z.enum(['local', 'gcp']).default('local'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  RUNPOD_API_URL: z.url().default('https://api.runpod.io'),
+  RUNPOD_ENDPOINT_URL: z.url().default('https://api.runpod.ai'),
+  HF_HUB_URL: z.url().default('https://huggingface.co'),
+  WORKER_IMAGE: z.string().min(1).default('ghcr.io/visgate-ai/visgate-worker:0.1.0'),
+  WORKER_MIN_DISK_GB: z.coerce.number().int().min(5).max(1000).default(20),
+  EXECUTION_TIMEOUT_S: z.coerce.number().int().min(5).max(604_800).default(600),
+  OWNER_PEPPER: z.string().min(16).optional(),
+  SECRETS_KEY: z
+    .string()
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64')
+    .optional(),
+  HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  POLL_MAX_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  LOAD_TIMEOUT_S: z.coerce.number().positive().default(1_800),
+  THROTTLE_GRACE_S: z.coerce.number().positive().default(300),
+  CRASHLOOP_UNHEALTHY_POLLS: z.coerce.number().int().min(1).default(3),
+  READY_PROBE_AFTER_S: z.coerce.number().nonnegative().default(120),
+  CATALOG_TTL_S: z.coerce.number().nonnegative().default(300),
+  WEBHOOK_RETRY_SCHEDULE_S: secondsList.prefault('0,5,300,1800,7200,18000,36000,36000'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: bool.optional(),
+  IDEMPOTENCY_TTL_S: z.coerce.number().int().positive().default(86_400),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
+  BUS_DUPLICATE_DELIVERY: bool.prefault('false'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = Omit<
+  z.output<typeof ConfigSchema>,
+  'OWNER_PEPPER' | 'SECRETS_KEY' | 'WEBHOOK_ALLOW_PRIVATE_HOSTS' | 'PUBLIC_BASE_URL'
+> & {
+  PUBLIC_BASE_URL: string;
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: boolean;
+  secrets: { ownerPepper: string; secretsKey: Buffer };
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses configuration once, at the composition root. In gcp mode the two server secrets are
+ * required; in local mode they default to per-process random values (nothing persists anyway).
+ * Throws ConfigError listing every bad variable.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  randomBytes: (n: number) => Buffer = (n) =>
+    Buffer.from(crypto.getRandomValues(new Uint8Array(n))),
+): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  const c = parsed.data;
+  if (c.MODE === 'gcp' && (c.OWNER_PEPPER === undefined || c.SECRETS_KEY === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: OWNER_PEPPER and SECRETS_KEY are required in gcp mode',
+    );
+  }
+  const { OWNER_PEPPER, SECRETS_KEY, WEBHOOK_ALLOW_PRIVATE_HOSTS, PUBLIC_BASE_URL, ...rest } = c;
+  return {
+    ...rest,
+    PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
+    WEBHOOK_ALLOW_PRIVATE_HOSTS: WEBHOOK_ALLOW_PRIVATE_HOSTS ?? c.MODE === 'local',
+    secrets: {
+      ownerPepper: OWNER_PEPPER ?? randomBytes(32).toString('base64'),
+      secretsKey: SECRETS_KEY ? Buffer.from(SECRETS_KEY, 'base64') : randomBytes(32),
+    },
+  };
+}
+
+/** The configuration with secrets replaced by "<set>", safe to log. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { secrets: _secrets, ...rest } = config;
+  return { ...rest, secrets: { ownerPepper: '<set>', secretsKey: '<set>' } };
+}

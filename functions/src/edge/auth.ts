@@ -1,0 +1,22 @@
+import { AppError } from '@visgate/shared';
+
+/**
+ * The caller's RunPod key from `X-Runpod-Api-Key` (wins, as in the seed) or `Authorization: Bearer`.
+ * Throws UNAUTHORIZED when absent or malformed; the key itself is never echoed.
+ */
+export function apiKeyFrom(headers: {
+  authorization?: string;
+  'x-runpod-api-key'?: string | string[];
+}): string {
+  const explicit = headers['x-runpod-api-key'];
+  const fromHeader = typeof explicit === 'string' ? explicit.trim() : undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  const key = fromHeader || bearer;
+  if (!key || key.length < 8 || key.length > 512 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      'send your RunPod API key as "Authorization: Bearer <key>" or "X-Runpod-Api-Key"',
+    );
+  }
+  return key;
+}

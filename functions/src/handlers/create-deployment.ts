@@ -1,0 +1,192 @@
+import {
+  AppError,
+  deploymentId,
+  findModelSpec,
+  newWebhookSecret,
+  type Deployment,
+  type NormalizedDeploymentRequest,
+} from '@visgate/shared';
+import type { Deps } from './deps';
+import { ownerHash, requestHash } from './owner';
+import { parseDeploymentRequest } from './parse-request';
+
+export type CreateDeploymentDeps = Pick<
+  Deps,
+  'config' | 'store' | 'secrets' | 'idempotency' | 'runpod' | 'bus' | 'clock' | 'log' | 'random'
+>;
+
+export interface CreateDeploymentResult {
+  status: 202;
+  body: Record<string, unknown>;
+  replayed: boolean;
+}
+
+/** The first version of a deployment document: queued, nothing known yet but the request. */
+export function newDeployment(
+  id: string,
+  owner: string,
+  req: NormalizedDeploymentRequest,
+  at: Date,
+): Deployment {
+  const iso = at.toISOString();
+  return {
+    deployment_id: id,
+    owner_hash: owner,
+    status: 'queued',
+    hf_model_id: req.hfModelId,
+    revision: req.revision,
+    revision_sha: null,
+    task: req.task,
+    pipeline: null,
+    model: null,
+    estimate: null,
+    gpu: null,
+    endpoint_id: null,
+    template_id: null,
+    endpoint_url: null,
+    settings: req.settings,
+    progress: {
+      stage: 'queued',
+      bytes_done: null,
+      bytes_total: null,
+      throughput_bytes_per_s: null,
+      source: null,
+      worker_id: null,
+      updated_at: iso,
+    },
+    workers: null,
+    timings: {
+      validated_at: null,
+      gpu_selected_at: null,
+      provisioned_at: null,
+      ready_at: null,
+      seconds_to_ready: null,
+      fetch_s: null,
+      load_s: null,
+      warmup_s: null,
+    },
+    peak_vram_bytes: null,
+    cost: { price_per_hour_usd: null, spent_usd: 0 },
+    error: null,
+    webhook:
+      req.webhookUrlHost === null
+        ? null
+        : {
+            url_host: req.webhookUrlHost,
+            events: req.settings.webhook_events,
+            disabled: false,
+            deliveries: [],
+          },
+    history: [{ from: null, to: 'queued', at: iso, reason: 'created' }],
+    runtime: {
+      poll_attempt: 0,
+      loading_started_at: null,
+      throttled_since: null,
+      idle_seen_at: null,
+      unhealthy_polls: 0,
+      probe_job_id: null,
+      provision_lease_until: null,
+      worker_ready_at: null,
+      settled: false,
+      resources_released: false,
+    },
+    metadata: req.metadata,
+    created_at: iso,
+    updated_at: iso,
+    version: 0,
+  };
+}
+
+/**
+ * POST /v1/deployments without HTTP: validates the body, verifies the RunPod key once, honours
+ * Idempotency-Key (same key + same body → the first response; different body → 409), stores the
+ * document and the encrypted secrets, and starts the pipeline. Returns the 202 body, which carries
+ * the webhook secret — the only time it is ever shown.
+ */
+export function createCreateDeployment(deps: CreateDeploymentDeps) {
+  return async function createDeployment(input: {
+    apiKey: string;
+    body: unknown;
+    idempotencyKey: string | null;
+  }): Promise<CreateDeploymentResult> {
+    const req = parseDeploymentRequest(input.body, {
+      allowPrivateWebhookHosts: deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+    });
+    const owner = ownerHash(deps.config.secrets.ownerPepper, input.apiKey);
+    const scopedKey = input.idempotencyKey === null ? null : `${owner}:${input.idempotencyKey}`;
+    const hash = requestHash(input.body);
+    const ttlMs = deps.config.IDEMPOTENCY_TTL_S * 1000;
+
+    if (scopedKey !== null) {
+      const prior = await deps.idempotency.get(scopedKey);
+      if (prior) return replay(prior, hash);
+    }
+    await deps.runpod.verifyKey(input.apiKey);
+    if (scopedKey !== null) {
+      const claimed = await deps.idempotency.putIfAbsent(
+        scopedKey,
+        { requestHash: hash, status: 0, body: null, createdAt: deps.clock.now().toISOString() },
+        ttlMs,
+      );
+      if (claimed) return replay(claimed, hash);
+    }
+
+    try {
+      const at = deps.clock.now();
+      const id = deploymentId(deps.random(16));
+      const webhookSecret =
+        req.secrets.webhookUrl === null ? null : newWebhookSecret(deps.random(32));
+      await deps.secrets.put(id, {
+        runpodApiKey: input.apiKey,
+        hfToken: req.secrets.hfToken,
+        webhookUrl: req.secrets.webhookUrl,
+        webhookSecret,
+        eventsToken: null,
+        cache: req.secrets.cache,
+      });
+      const doc = newDeployment(id, owner, req, at);
+      await deps.store.create(doc);
+      const spec = findModelSpec(req.hfModelId);
+      const body = {
+        deployment_id: id,
+        status: doc.status,
+        hf_model_id: doc.hf_model_id,
+        created_at: doc.created_at,
+        links: { self: `/v1/deployments/${id}`, events: `/v1/deployments/${id}/events` },
+        poll_interval_s: Math.max(1, Math.round(deps.config.POLL_INTERVAL_MS / 1000)),
+        estimated_ready_s: spec ? Math.round(60 + spec.weightsBytes / 200e6) : 180,
+        webhook_secret: webhookSecret,
+      };
+      if (scopedKey !== null)
+        await deps.idempotency.put(
+          scopedKey,
+          { requestHash: hash, status: 202, body, createdAt: doc.created_at },
+          ttlMs,
+        );
+      deps.log.info('deployment accepted', { deployment_id: id, model: doc.hf_model_id });
+      await deps.bus.publish('deployment-validate', { deployment_id: id });
+      return { status: 202, body, replayed: false };
+    } catch (e) {
+      if (scopedKey !== null) await deps.idempotency.delete(scopedKey);
+      throw e;
+    }
+  };
+}
+
+function replay(
+  prior: { requestHash: string; status: number; body: unknown },
+  hash: string,
+): CreateDeploymentResult {
+  if (prior.requestHash !== hash) {
+    throw new AppError(
+      'IDEMPOTENCY_MISMATCH',
+      'this Idempotency-Key was used with a different request body',
+    );
+  }
+  if (prior.status === 0)
+    throw new AppError(
+      'CONFLICT',
+      'a request with this Idempotency-Key is still being processed; retry shortly',
+    );
+  return { status: 202, body: prior.body as Record<string, unknown>, replayed: true };
+}

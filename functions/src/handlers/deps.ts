@@ -1,0 +1,32 @@
+import type { Config } from '../config';
+import type {
+  Bus,
+  Clock,
+  DeploymentStore,
+  IdempotencyStore,
+  Logger,
+  ModelHub,
+  RandomBytes,
+  RunPodApi,
+  SecretStore,
+  TaskQueue,
+  WebhookSender,
+} from '../ports';
+import type { GpuCatalogSource } from './gpu-catalog-source';
+
+/** Everything a step may need. Each handler takes the subset it uses (`Pick<Deps, ...>`). */
+export interface Deps {
+  config: Config;
+  store: DeploymentStore;
+  secrets: SecretStore;
+  idempotency: IdempotencyStore;
+  bus: Bus;
+  tasks: TaskQueue;
+  clock: Clock;
+  log: Logger;
+  random: RandomBytes;
+  runpod: RunPodApi;
+  hub: ModelHub;
+  webhooks: WebhookSender;
+  catalog: GpuCatalogSource;
+}

@@ -1,0 +1,64 @@
+import {
+  AppError,
+  CreateDeploymentBodySchema,
+  STATIC_GPU_POOLS,
+  normalizeDeploymentRequest,
+  resolveGpuTier,
+  type NormalizedDeploymentRequest,
+} from '@visgate/shared';
+import type { z } from 'zod';
+import { rejectWebhookUrl } from '../adapters/webhook/url-guard';
+
+/** zod issues as `errors[{path, message}]` for a problem body. */
+export function issuesToErrors(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: i.message,
+  }));
+}
+
+/**
+ * Validates a deployment (or estimate) body: schema, known GPU tier and pools, a callable webhook
+ * URL. Throws AppError VALIDATION_FAILED / WEBHOOK_URL_REJECTED with every problem listed.
+ */
+export function parseDeploymentRequest(
+  body: unknown,
+  opts: { allowPrivateWebhookHosts: boolean },
+): NormalizedDeploymentRequest {
+  const parsed = CreateDeploymentBodySchema.safeParse(body);
+  if (!parsed.success) {
+    throw new AppError('VALIDATION_FAILED', 'the request body is invalid', {
+      details: { errors: issuesToErrors(parsed.error) },
+    });
+  }
+  const req = normalizeDeploymentRequest(parsed.data);
+  const errors: { path: string; message: string }[] = [];
+  if (
+    req.settings.gpu_tier !== null &&
+    resolveGpuTier(req.settings.gpu_tier, STATIC_GPU_POOLS) === null
+  ) {
+    errors.push({
+      path: 'gpu_tier',
+      message: `unknown GPU tier "${req.settings.gpu_tier}"; see GET /v1/gpus`,
+    });
+  }
+  const known = new Set(STATIC_GPU_POOLS.map((p) => p.id));
+  for (const [i, pool] of (req.settings.gpu_pools ?? []).entries()) {
+    if (!known.has(pool))
+      errors.push({
+        path: `gpu_pools.${i}`,
+        message: `unknown RunPod pool "${pool}"; see GET /v1/gpus`,
+      });
+  }
+  if (errors.length > 0)
+    throw new AppError('VALIDATION_FAILED', 'the request body is invalid', { details: { errors } });
+  if (req.secrets.webhookUrl !== null) {
+    const why = rejectWebhookUrl(req.secrets.webhookUrl, opts.allowPrivateWebhookHosts);
+    if (why !== null) {
+      throw new AppError('WEBHOOK_URL_REJECTED', `user_webhook_url is not allowed: ${why}`, {
+        details: { errors: [{ path: 'user_webhook_url', message: why }] },
+      });
+    }
+  }
+  return req;
+}

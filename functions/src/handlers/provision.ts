@@ -1,0 +1,212 @@
+import {
+  AppError,
+  base32,
+  isAppError,
+  runpodResourceName,
+  transition,
+  type Deployment,
+} from '@visgate/shared';
+import type { DeploymentMessage, RunPodEndpoint, RunPodTemplate } from '../ports';
+import type { Deps } from './deps';
+import { failDeployment, isPast, stage } from './lifecycle';
+import { releaseRunPodResources } from './teardown';
+import { workerDiskGb, workerEnv } from './worker-env';
+
+export type ProvisionDeps = Pick<
+  Deps,
+  'config' | 'store' | 'secrets' | 'runpod' | 'bus' | 'tasks' | 'clock' | 'log' | 'random'
+>;
+
+/** The URL a deployment's worker posts its events to. */
+export function eventsUrl(publicBaseUrl: string, id: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/internal/worker-events/${id}`;
+}
+
+/**
+ * Step 3: creates (or adopts, after a crash) the template and endpoint on the user's RunPod account,
+ * named from the deployment id, then starts polling. A capacity refusal moves on to the next
+ * candidate pools; a deployment deleted meanwhile gets its fresh resources removed again.
+ */
+export function createProvision(deps: ProvisionDeps) {
+  return async function provision(msg: DeploymentMessage): Promise<void> {
+    const id = msg.deployment_id;
+    const doc = await deps.store.get(id);
+    if (!doc) return;
+    if (isPast(doc, 'provisioning')) {
+      if (doc.status === 'loading') await enqueuePoll(deps, id, doc.runtime.poll_attempt + 1);
+      return;
+    }
+    if (doc.status !== 'provisioning' || !doc.gpu) return;
+    // One attempt at a time owns the side effects (RunPod names are not unique, so two concurrent
+    // attempts would each create an endpoint). A crashed owner's lease expires and the next attempt
+    // adopts what it made.
+    const leaseMs = deps.config.HTTP_TIMEOUT_MS * 8 + 30_000;
+    const now = deps.clock.now();
+    const leased = await deps.store.mutate(id, (d) => {
+      const until = d.runtime.provision_lease_until;
+      if (d.status !== 'provisioning' || (until !== null && Date.parse(until) > now.getTime()))
+        return null;
+      return {
+        ...d,
+        runtime: {
+          ...d.runtime,
+          provision_lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+        },
+      };
+    });
+    if (!leased) {
+      const current = await deps.store.get(id);
+      if (current?.status === 'provisioning')
+        throw new AppError('CONFLICT', 'another provision attempt is running', { retryable: true });
+      if (current?.status === 'loading')
+        await enqueuePoll(deps, id, current.runtime.poll_attempt + 1);
+      return;
+    }
+    const secrets = await deps.secrets.get(id);
+    const apiKey = secrets?.runpodApiKey;
+    if (!apiKey) {
+      await failDeployment(deps, id, ['provisioning'], {
+        code: 'RUNPOD_AUTH',
+        message: 'the RunPod key is no longer available',
+        step: 'provision',
+      });
+      return;
+    }
+    let eventsToken = secrets.eventsToken;
+    if (!eventsToken) {
+      eventsToken = base32(deps.random(32));
+      await deps.secrets.patch(id, { eventsToken });
+    }
+
+    let template: RunPodTemplate;
+    let endpoint: RunPodEndpoint;
+    const skipped: { pool: string; reason: string }[] = [];
+    let pools = doc.gpu.active_pools;
+    try {
+      template = await adoptOrCreateTemplate(deps, apiKey, doc, eventsToken, secrets.hfToken);
+      const name = runpodResourceName(id);
+      const existing = (await deps.runpod.listEndpoints(apiKey)).find((e) => e.name === name);
+      if (existing) {
+        endpoint = existing;
+      } else {
+        for (;;) {
+          try {
+            endpoint = await deps.runpod.createEndpoint(apiKey, {
+              name,
+              templateId: template.id,
+              pools,
+              // Start one worker so the model loads now ("ready" means weights in VRAM); the
+              // settle step restores the user's minimum afterwards.
+              workersMin: Math.max(1, doc.settings.workers_min),
+              workersMax: Math.max(1, doc.settings.workers_max),
+              idleTimeoutS: doc.settings.idle_timeout_s,
+              flashboot: doc.settings.flashboot,
+              dataCenterIds: doc.settings.data_centers,
+              executionTimeoutMs: deps.config.EXECUTION_TIMEOUT_S * 1000,
+            });
+            break;
+          } catch (e) {
+            if (!isAppError(e) || e.code !== 'NO_CAPACITY') throw e;
+            const refused = pools[0] ?? '?';
+            skipped.push({ pool: refused, reason: `RunPod refused placement: ${e.message}` });
+            pools = nextPools(
+              doc.gpu.candidates,
+              [...doc.gpu.skipped, ...skipped].map((s) => s.pool),
+            );
+            if (pools.length === 0) throw e;
+          }
+        }
+      }
+    } catch (e) {
+      if (isAppError(e) && !e.retryable) {
+        await failDeployment(deps, id, ['provisioning'], {
+          code: e.code,
+          message: e.message,
+          step: 'provision',
+        });
+        return;
+      }
+      throw e;
+    }
+
+    const at = deps.clock.now();
+    const written = await deps.store.mutate(id, (d) => {
+      if (d.status !== 'provisioning' || !d.gpu) return null;
+      return {
+        ...transition(d, 'loading', at),
+        endpoint_id: endpoint.id,
+        template_id: template.id,
+        endpoint_url: endpoint.runUrl,
+        gpu: { ...d.gpu, active_pools: pools, skipped: [...d.gpu.skipped, ...skipped] },
+        timings: { ...d.timings, provisioned_at: at.toISOString() },
+        runtime: {
+          ...d.runtime,
+          loading_started_at: at.toISOString(),
+          poll_attempt: 0,
+          provision_lease_until: null,
+        },
+        progress: stage(d, 'waiting_for_worker', at),
+      };
+    });
+    if (!written) {
+      // Deleted or failed while we were creating: the teardown may have looked before our create
+      // landed, so remove what we just made ourselves, with the key still in hand.
+      deps.log.warn('deployment changed during provisioning; releasing fresh resources', {
+        deployment_id: id,
+      });
+      await releaseRunPodResources(deps.runpod, apiKey, id, {
+        endpointId: endpoint.id,
+        templateId: template.id,
+      });
+      return;
+    }
+    deps.log.info('endpoint created', { deployment_id: id, endpoint_id: endpoint.id, pools });
+    await enqueuePoll(deps, id, 1);
+  };
+}
+
+/** Candidates not yet refused, in order, at most three (RunPod's limit). */
+export function nextPools(candidates: readonly string[], refused: readonly string[]): string[] {
+  return candidates.filter((p) => !refused.includes(p)).slice(0, 3);
+}
+
+async function adoptOrCreateTemplate(
+  deps: ProvisionDeps,
+  apiKey: string,
+  doc: Deployment,
+  eventsToken: string,
+  hfToken: string | null,
+): Promise<RunPodTemplate> {
+  const name = runpodResourceName(doc.deployment_id);
+  const existing = (await deps.runpod.listTemplates(apiKey)).find((t) => t.name === name);
+  if (existing) return existing;
+  return deps.runpod.createTemplate(apiKey, {
+    name,
+    image: deps.config.WORKER_IMAGE,
+    diskGb: workerDiskGb(doc, deps.config.WORKER_MIN_DISK_GB),
+    env: workerEnv(doc, {
+      eventsUrl: eventsUrl(deps.config.PUBLIC_BASE_URL, doc.deployment_id),
+      eventsToken,
+      hfToken,
+    }),
+  });
+}
+
+/** Schedules poll attempt `attempt`; the task name dedupes duplicate schedulers of the same attempt. */
+export async function enqueuePoll(
+  deps: Pick<Deps, 'tasks' | 'config'>,
+  id: string,
+  attempt: number,
+): Promise<void> {
+  const base = deps.config.POLL_INTERVAL_MS;
+  const delayMs = Math.min(
+    deps.config.POLL_MAX_INTERVAL_MS,
+    Math.round(base * 1.25 ** Math.max(0, attempt - 1)),
+  );
+  await deps.tasks.enqueue({
+    queue: 'deployment-poll',
+    name: `poll-${id}-${attempt}`,
+    payload: { deployment_id: id, attempt },
+    delayMs,
+  });
+}

@@ -1,0 +1,36 @@
+import type { Deployment } from '@visgate/shared';
+
+/**
+ * The template environment our worker reads (API.md "Worker contract"). Holds the per-deployment
+ * events token and, only for gated or private models, the user's own HF token — never the RunPod key
+ * or a platform secret.
+ */
+export function workerEnv(
+  doc: Deployment,
+  opts: { eventsUrl: string; eventsToken: string; hfToken: string | null },
+): Record<string, string> {
+  const weightsBytes = doc.estimate?.components.reduce((n, c) => n + c.bytes, 0) ?? 0;
+  const needsToken = doc.model !== null && (doc.model.gated !== false || doc.model.private);
+  const env: Record<string, string> = {
+    VISGATE_DEPLOYMENT_ID: doc.deployment_id,
+    VISGATE_MODEL_ID: doc.hf_model_id,
+    VISGATE_MODEL_REVISION: doc.revision_sha ?? doc.revision,
+    VISGATE_PIPELINE: doc.pipeline ?? '',
+    VISGATE_TASK: doc.task,
+    VISGATE_VRAM_ESTIMATE_BYTES: String(doc.estimate?.vram_bytes ?? 0),
+    VISGATE_MODEL_BYTES: String(weightsBytes),
+    VISGATE_EVENTS_URL: opts.eventsUrl,
+    VISGATE_EVENTS_TOKEN: opts.eventsToken,
+    VISGATE_MODEL_SOURCES: JSON.stringify([
+      { type: 'huggingface', repo: doc.hf_model_id, revision: doc.revision_sha ?? doc.revision },
+    ]),
+  };
+  if (needsToken && opts.hfToken) env.HF_TOKEN = opts.hfToken;
+  return env;
+}
+
+/** Container disk for the model files plus image and scratch, never below the configured floor. */
+export function workerDiskGb(doc: Deployment, minGb: number): number {
+  const filesGb = (doc.model?.total_file_bytes ?? 0) / 1e9;
+  return Math.max(minGb, Math.ceil(filesGb * 1.2 + 10));
+}

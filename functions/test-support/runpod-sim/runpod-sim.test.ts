@@ -1,0 +1,328 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
+import type { RunPodApi } from '../../src/ports';
+import { specValidator } from './openapi-spec';
+import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './index';
+
+interface ReceivedEvent {
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/** A loopback receiver for worker events; `failFirst` answers 500 to that many requests first. */
+async function startReceiver(
+  failFirst = 0,
+): Promise<{ url: string; events: ReceivedEvent[]; server: Server }> {
+  const events: ReceivedEvent[] = [];
+  let toFail = failFirst;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (toFail > 0) {
+        toFail -= 1;
+        res.writeHead(500).end();
+        return;
+      }
+      events.push({
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/internal/worker-events`, events, server };
+}
+
+const KEY = `rpa_TEST${randomBytes(12).toString('hex')}`;
+const OTHER_KEY = `rpa_TEST${randomBytes(12).toString('hex')}`;
+const TOKEN = `evt_${randomBytes(8).toString('hex')}`;
+
+let sim: RunPodSim;
+let client: RunPodApi;
+let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+
+async function setUp(options: Partial<RunPodSimOptions> = {}, failFirst = 0): Promise<void> {
+  sim = await startRunPodSim(options);
+  sim.addAccount(KEY);
+  sim.addAccount(OTHER_KEY);
+  client = createRunPodClient({ apiBaseUrl: sim.url, endpointBaseUrl: sim.url, timeoutMs: 2_000 });
+  receiver = await startReceiver(failFirst);
+}
+
+afterEach(async () => {
+  // Every body the simulator sent must be one RunPod could send.
+  const spec = specValidator();
+  for (const r of sim.responses) {
+    const problems =
+      r.plane === 'management' && r.route !== null
+        ? spec.validateResponse(r.method, r.route, r.status, r.body)
+        : r.status >= 400
+          ? spec.validateSchema('ErrorResponse', r.body)
+          : [];
+    expect({ call: `${r.method} ${r.path} ${r.status}`, problems }).toEqual({
+      call: `${r.method} ${r.path} ${r.status}`,
+      problems: [],
+    });
+    if (r.status >= 400) expect(r.contentType).toBe('application/problem+json');
+  }
+  await sim.close();
+  await new Promise((resolve) => receiver?.server.close(resolve));
+});
+
+async function deployTemplate(env: Record<string, string> = {}): Promise<string> {
+  const template = await client.createTemplate(KEY, {
+    name: `visgate-${randomBytes(4).toString('hex')}`,
+    image: 'visgate/worker:1.0.0',
+    diskGb: 20,
+    env: {
+      VISGATE_EVENTS_URL: receiver!.url,
+      VISGATE_EVENTS_TOKEN: TOKEN,
+      VISGATE_MODEL_ID: 'stabilityai/sd-turbo',
+      VISGATE_MODEL_BYTES: '1000',
+      ...env,
+    },
+  });
+  return template.id;
+}
+
+async function deployEndpoint(templateId: string, pools = ['AMPERE_16'], workersMin = 1) {
+  return client.createEndpoint(KEY, {
+    name: 'visgate-test',
+    templateId,
+    pools,
+    workersMin,
+    workersMax: 2,
+    idleTimeoutS: 10,
+    flashboot: true,
+    dataCenterIds: null,
+    executionTimeoutMs: 600_000,
+  });
+}
+
+describe('RunPod simulator', () => {
+  it('runs a deployment lifecycle from catalog to template deletion', async () => {
+    await setUp();
+    const gpus = await client.listGpuTypes(KEY);
+    expect(gpus.find((g) => g.id === 'NVIDIA GeForce RTX 4090')).toMatchObject({
+      pool: 'ADA_24',
+      memoryGb: 24,
+      serverlessPricePerHour: 1.116,
+      availability: 'HIGH',
+    });
+
+    const templateId = await deployTemplate();
+    const endpoint = await deployEndpoint(templateId, ['AMPERE_16', 'AMPERE_24']);
+    expect(endpoint).toMatchObject({
+      templateId,
+      pools: ['AMPERE_16', 'AMPERE_24'],
+      workersMin: 1,
+    });
+    expect(endpoint.runUrl).toBe(`${sim.url}/v2/${endpoint.id}/run`);
+
+    await sim.waitFor(() => receiver!.events.some((e) => e.body.type === 'ready'), {
+      what: 'ready',
+    });
+    const workers = await client.listWorkers(KEY, endpoint.id);
+    expect(workers).toEqual([
+      expect.objectContaining({ status: 'IDLE', gpuTypeId: 'NVIDIA RTX A4000' }),
+    ]);
+    expect((await client.health(KEY, endpoint.id)).workers).toMatchObject({ idle: 1, ready: 1 });
+
+    const job = await client.runJob(KEY, endpoint.id, { prompt: 'a cat', width: 64, height: 32 });
+    await sim.waitFor(() => sim.account(KEY).jobs.find((j) => j.status === 'COMPLETED'));
+    const status = await client.jobStatus(KEY, endpoint.id, job.id);
+    expect(status).toMatchObject({
+      id: job.id,
+      status: 'COMPLETED',
+      output: { images: [{ content_type: 'image/png', width: 64, height: 32 }] },
+    });
+    const png = Buffer.from(
+      (status.output as { images: { base64: string }[] }).images[0]!.base64,
+      'base64',
+    );
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+
+    const patched = await client.updateEndpoint(KEY, endpoint.id, { workersMin: 0, workersMax: 0 });
+    expect(patched).toMatchObject({ workersMin: 0, workersMax: 0 });
+    expect(sim.account(KEY).workers).toEqual([]);
+
+    expect((await client.listEndpoints(KEY)).map((e) => e.id)).toEqual([endpoint.id]);
+    await client.deleteEndpoint(KEY, endpoint.id);
+    await client.deleteTemplate(KEY, templateId);
+    expect(await client.listTemplates(KEY)).toEqual([]);
+    expect(sim.calls.filter((c) => c.plane === 'management').length).toBeGreaterThan(5);
+  });
+
+  it('posts worker events in order with the events token', async () => {
+    await setUp();
+    await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => receiver!.events.some((e) => e.body.type === 'ready'));
+    const events = receiver!.events;
+    expect(events.map((e) => e.body.type)).toEqual([
+      'downloading',
+      'downloading',
+      'downloading',
+      'loading',
+      'ready',
+    ]);
+    expect(events.map((e) => e.body.bytes_done).slice(0, 3)).toEqual([0, 500, 1000]);
+    expect(new Set(events.map((e) => e.authorization))).toEqual(new Set([`Bearer ${TOKEN}`]));
+    expect(events[4]!.body).toMatchObject({
+      source: 'huggingface',
+      worker_id: sim.account(KEY).workers[0]!.id,
+      timings: { fetch_s: expect.any(Number), load_s: expect.any(Number) },
+      peak_vram_bytes: expect.any(Number),
+    });
+  });
+
+  it('retries a failing callback and still brings the worker up', async () => {
+    await setUp({}, 2);
+    await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.delivered.includes('ready')));
+    expect(receiver!.events.map((e) => e.body.type)[0]).toBe('downloading');
+    expect(sim.account(KEY).workers[0]!.status).toBe('IDLE');
+  });
+
+  it('brings up a worker that has no events URL without calling back', async () => {
+    await setUp();
+    await deployEndpoint(await deployTemplate({ VISGATE_EVENTS_URL: '' }));
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.status === 'IDLE'));
+    expect(receiver!.events).toEqual([]);
+  });
+
+  it('answers 401 problem+json to a missing or unknown key', async () => {
+    await setUp();
+    const missing = await fetch(`${sim.url}/v2/serverless`);
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'missing bearer token',
+    });
+    await expect(client.verifyKey('rpa_TESTunknown')).rejects.toMatchObject({
+      code: 'RUNPOD_AUTH',
+    });
+  });
+
+  it("hides one account's endpoints from another", async () => {
+    await setUp();
+    const endpoint = await deployEndpoint(await deployTemplate());
+    await expect(client.getEndpoint(OTHER_KEY, endpoint.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(client.health(OTHER_KEY, endpoint.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await client.listEndpoints(OTHER_KEY)).toEqual([]);
+  });
+
+  it('rejects a body the spec forbids with 400 and errors[]', async () => {
+    await setUp();
+    const res = await fetch(`${sim.url}/v2/templates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', image: 'y', isServerless: true }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: string[] };
+    expect(body.errors.join(' ')).toMatch(/unevaluated/);
+  });
+
+  it('refuses to delete a template an endpoint uses', async () => {
+    await setUp();
+    const templateId = await deployTemplate();
+    await deployEndpoint(templateId);
+    await expect(client.deleteTemplate(KEY, templateId)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
+  it('reports a crash-looping worker as unhealthy and counts restarts', async () => {
+    await setUp({ crashLoopModels: ['stabilityai/sd-turbo'] });
+    const endpoint = await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.restarts >= 2));
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.status === 'UNHEALTHY'));
+    expect((await client.health(KEY, endpoint.id)).workers.unhealthy).toBe(1);
+    expect(receiver!.events.filter((e) => e.body.type === 'ready')).toEqual([]);
+  });
+
+  it('posts failed instead of ready when the load fails', async () => {
+    await setUp({ failLoad: { code: 'CUDA_OOM', message: 'out of memory' } });
+    await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => receiver!.events.find((e) => e.body.type === 'failed'));
+    expect(receiver!.events.at(-1)!.body.error).toEqual({
+      code: 'CUDA_OOM',
+      message: 'out of memory',
+    });
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.status === 'UNHEALTHY'));
+  });
+
+  it('throttles workers without capacity and places them when pools change', async () => {
+    await setUp({ capacity: { AMPERE_16: 0, AMPERE_24: 1 } });
+    const catalog = await client.listGpuTypes(KEY);
+    expect(catalog.find((g) => g.pool === 'AMPERE_16')?.availability).toBe('NONE');
+    expect(catalog.find((g) => g.pool === 'AMPERE_24')?.availability).toBe('LOW');
+
+    const endpoint = await deployEndpoint(await deployTemplate(), ['AMPERE_16']);
+    expect(await client.listWorkers(KEY, endpoint.id)).toEqual([
+      expect.objectContaining({ status: 'THROTTLED', gpuTypeId: null }),
+    ]);
+    expect((await client.health(KEY, endpoint.id)).workers.throttled).toBe(1);
+
+    await client.updateEndpoint(KEY, endpoint.id, { pools: ['AMPERE_16', 'AMPERE_24'] });
+    const [worker] = await client.listWorkers(KEY, endpoint.id);
+    expect(worker).toMatchObject({ status: 'INITIALIZING', gpuTypeId: 'NVIDIA RTX A5000' });
+    const after = await client.listGpuTypes(KEY);
+    expect(after.find((g) => g.pool === 'AMPERE_24')?.availability).toBe('NONE');
+  });
+
+  it('places throttled workers when capacity appears', async () => {
+    await setUp({ capacity: { AMPERE_16: 0 } });
+    await deployEndpoint(await deployTemplate(), ['AMPERE_16']);
+    expect(sim.account(KEY).workers[0]!.status).toBe('THROTTLED');
+    sim.set({ capacity: {} });
+    expect(sim.account(KEY).workers[0]!.status).toBe('INITIALIZING');
+  });
+
+  it('scales idle workers above min down after the scaled idle timeout', async () => {
+    await setUp({ idleTimeoutScale: 1 });
+    const endpoint = await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.status === 'IDLE'));
+    await client.updateEndpoint(KEY, endpoint.id, { workersMin: 0 });
+    await sim.waitFor(() => sim.account(KEY).workers.length === 0, { what: 'scale-down' });
+  });
+
+  it('scales a min-0 endpoint up for a queued job and answers runsync', async () => {
+    await setUp();
+    const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 0);
+    expect(sim.account(KEY).workers).toEqual([]);
+    const res = await fetch(`${sim.url}/v2/${endpoint.id}/runsync?wait=5000`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { prompt: 'a dog' } }),
+    });
+    expect(await res.json()).toMatchObject({ status: 'COMPLETED', output: { images: [{}] } });
+  });
+
+  it('checks responses with a validator that rejects a non-conformant Endpoint', async () => {
+    await setUp();
+    const problems = specValidator().validateResponse('GET', '/v2/serverless/{id}', 200, {
+      id: 'x',
+      name: 'x',
+    });
+    expect(problems.length).toBeGreaterThan(0);
+  });
+
+  it('answers 400 for availability without a product, as the spec says', async () => {
+    await setUp();
+    const res = await fetch(`${sim.url}/v2/catalog/gpus?include=AVAILABILITY`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(res.status).toBe(400);
+  });
+});

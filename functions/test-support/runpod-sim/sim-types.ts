@@ -1,0 +1,156 @@
+/** The simulator's switches, its records and the snapshots it hands to tests. */
+
+export interface RunPodSimOptions {
+  /** Added before every response (management and data plane). */
+  latencyMs: number;
+  /** Share (0..1) of requests answered 500 problem+json before any work is done. */
+  errorRate5xx: number;
+  /** Share (0..1) of requests answered 429 problem+json with `Retry-After: 1`. */
+  rate429: number;
+  /** Seed of the PRNG that draws the 5xx / 429 faults, so a run is reproducible. */
+  seed: number;
+  /** Free GPUs per pool id; a pool not listed has unlimited capacity. */
+  capacity: Record<string, number>;
+  /** Every worker crash-loops (INITIALIZING → UNHEALTHY → INITIALIZING …, never ready). */
+  crashLoop: boolean;
+  /** Workers whose env `VISGATE_MODEL_ID` is listed crash-loop. */
+  crashLoopModels: string[];
+  /** Workers post `failed` with this error instead of `ready`, then stay UNHEALTHY. */
+  failLoad: { code: string; message: string } | null;
+  /** INITIALIZING time before the download starts (image pull, container start). */
+  initMs: number;
+  downloadMs: number;
+  loadMs: number;
+  /** Time an UNHEALTHY crash-looping worker waits before it restarts. */
+  restartMs: number;
+  /** How long one job RUNS on a worker. */
+  jobMs: number;
+  /**
+   * Milliseconds of simulated idle per second of the endpoint's `workers.idleTimeout`: 1000 is real
+   * time (the default), 1 turns 10 s into 10 ms for tests, 0 never scales idle workers down.
+   */
+  idleTimeoutScale: number;
+  /** Retries of a failed worker callback (after the first try), with doubling backoff. */
+  callbackRetries: number;
+  callbackBackoffMs: number;
+  /** Called with every response the simulator sends (in addition to `sim.responses`). */
+  onResponse: ((response: RecordedResponse) => void) | null;
+}
+
+export const DEFAULT_OPTIONS: RunPodSimOptions = {
+  latencyMs: 0,
+  errorRate5xx: 0,
+  rate429: 0,
+  seed: 1,
+  capacity: {},
+  crashLoop: false,
+  crashLoopModels: [],
+  failLoad: null,
+  initMs: 30,
+  downloadMs: 60,
+  loadMs: 30,
+  restartMs: 30,
+  jobMs: 20,
+  idleTimeoutScale: 1000,
+  callbackRetries: 3,
+  callbackBackoffMs: 10,
+  onResponse: null,
+};
+
+/** Which of the two RunPod hosts a request addresses (api.runpod.io vs api.runpod.ai). */
+export type Plane = 'management' | 'data';
+
+export interface RecordedCall {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  status: number;
+  /** API key of the caller when it named a known account, else null. */
+  account: string | null;
+  plane: Plane;
+}
+
+export interface RecordedResponse extends RecordedCall {
+  /** Path template, e.g. `/v2/serverless/{id}`, or null for an unknown path. */
+  route: string | null;
+  contentType: string | null;
+  /** Parsed JSON body; undefined for an empty body (204). */
+  body: unknown;
+}
+
+export type WorkerStatus = 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED' | 'UNHEALTHY';
+
+export interface WorkerRecord {
+  id: string;
+  endpointId: string;
+  status: WorkerStatus;
+  pool: string | null;
+  gpuTypeId: string | null;
+  dataCenterId: string | null;
+  startedAt: string | null;
+  /** Epoch ms since the worker became IDLE, else null. */
+  idleSince: number | null;
+  /** Crash-loop restarts so far. */
+  restarts: number;
+  jobId: string | null;
+  /** Event types whose POST reached the events URL with a 2xx, in order. */
+  delivered: string[];
+}
+
+export type JobStatus =
+  'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  input: Record<string, unknown>;
+  lowPriority: boolean;
+  executionTimeoutMs: number | null;
+  webhook: string | null;
+  createdAtMs: number;
+  startedAtMs: number | null;
+  finishedAtMs: number | null;
+  workerId: string | null;
+  output?: unknown;
+  error?: string;
+}
+
+export interface EndpointRecord {
+  id: string;
+  name: string;
+  type: 'QUEUE' | 'LOAD_BALANCER';
+  templateId: string | null;
+  image: string | null;
+  env: Record<string, string>;
+  gpu: {
+    pools: string[];
+    excludedTypes?: string[];
+    count: number;
+    allowedCudaVersions: string[];
+    minCudaVersion: string | null;
+  };
+  workers: { min: number; max: number; idleTimeout: number };
+  scaling: Record<string, unknown>;
+  dataCenterIds: string[];
+  networkVolumes: string[];
+  timeout: number;
+  flashboot: string;
+  createdAt: string;
+  version: number;
+  jobStats: { completed: number; failed: number; retried: number };
+}
+
+export type TemplateRecord = Record<string, unknown> & {
+  id: string;
+  name: string;
+  env: Record<string, string>;
+  image: string;
+};
+
+/** What one account holds, as plain copies safe to keep after the simulator moves on. */
+export interface AccountSnapshot {
+  endpoints: EndpointRecord[];
+  templates: TemplateRecord[];
+  workers: WorkerRecord[];
+  jobs: JobRecord[];
+}

@@ -1,0 +1,89 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  EndpointRecord,
+  JobRecord,
+  RunPodSimOptions,
+  TemplateRecord,
+  WorkerRecord,
+} from './sim-types';
+import type { TimerScope } from './timer-scope';
+
+/** The simulator's mutable state, shared by the HTTP routes and the worker fleet. */
+export interface SimWorld {
+  options: RunPodSimOptions;
+  accounts: Map<string, AccountState>;
+  /** Root timer scope; cleared by `sim.close()`. */
+  scope: TimerScope;
+  /** Base URL of the simulator (both planes). */
+  url: string;
+  /** Signals every observer (`sim.waitFor`, runsync waiters) that something changed. */
+  changed(): void;
+  /** Calls `listener` after every change until the returned function is called. */
+  subscribe(listener: () => void): () => void;
+}
+
+export interface AccountState {
+  apiKey: string;
+  templates: Map<string, TemplateRecord>;
+  endpoints: Map<string, EndpointState>;
+}
+
+export interface EndpointState {
+  rec: EndpointRecord;
+  account: AccountState;
+  workers: Map<string, WorkerState>;
+  jobs: Map<string, JobRecord>;
+  /** Ids of IN_QUEUE jobs, oldest first. */
+  queue: string[];
+  scope: TimerScope;
+  /** The pending idle scale-down check, if any. */
+  idleCheck: TimerScope | null;
+  deleted: boolean;
+}
+
+export interface WorkerState {
+  rec: WorkerRecord;
+  scope: TimerScope;
+  /** Timer of the job the worker is RUNNING, if any. */
+  jobScope: TimerScope | null;
+  /** Aborts the worker's in-flight callbacks when it is removed. */
+  abort: AbortController;
+  /** Serialises the worker's callbacks so they arrive in order. */
+  chain: Promise<void>;
+  removed: boolean;
+}
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random lowercase alphanumeric id like RunPod's (`length` characters). */
+export function randomId(length: number): string {
+  const bytes = randomBytes(length);
+  let id = '';
+  for (const b of bytes) id += ALNUM.charAt(b % ALNUM.length);
+  return id;
+}
+
+/** A job id shaped like RunPod's (`<uuid>-u1`). */
+export function randomJobId(): string {
+  return `${randomUUID()}-u1`;
+}
+
+/** Env a worker of this endpoint sees: the template's, overridden by the endpoint's. */
+export function workerEnv(endpoint: EndpointState): Record<string, string> {
+  const template = endpoint.rec.templateId
+    ? endpoint.account.templates.get(endpoint.rec.templateId)
+    : undefined;
+  return { ...(template?.env ?? {}), ...endpoint.rec.env };
+}
+
+/** Mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
+export function createPrng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,118 @@
+import type { SimWorld, EndpointState, WorkerState } from './sim-world';
+import { workerEnv } from './sim-world';
+
+/**
+ * Plays our worker on a placed (INITIALIZING) sim worker: init, download with progress events,
+ * load, then `ready` and IDLE; or a crash loop; or `failed` and UNHEALTHY. Events go to
+ * `VISGATE_EVENTS_URL` with `Bearer VISGATE_EVENTS_TOKEN`, in order, each retried a few times; a
+ * callback that keeps failing never stops the worker, as with the real one.
+ */
+export function startWorker(
+  world: SimWorld,
+  endpoint: EndpointState,
+  worker: WorkerState,
+  onIdle: () => void,
+): void {
+  const env = workerEnv(endpoint);
+  const o = world.options;
+  const w = worker.rec;
+  w.status = 'INITIALIZING';
+  w.startedAt = new Date().toISOString();
+  w.idleSince = null;
+  world.changed();
+
+  const modelId = env.VISGATE_MODEL_ID ?? '';
+  if (o.crashLoop || (modelId !== '' && o.crashLoopModels.includes(modelId))) {
+    worker.scope.after(o.initMs, () => {
+      w.status = 'UNHEALTHY';
+      w.restarts += 1;
+      world.changed();
+      worker.scope.after(o.restartMs, () => {
+        startWorker(world, endpoint, worker, onIdle);
+      });
+    });
+    return;
+  }
+
+  const totalBytes = Number(env.VISGATE_MODEL_BYTES ?? 2e9) || 2e9;
+  const base = { worker_id: w.id, source: 'huggingface' };
+  const emit = (type: string, fields: Record<string, unknown>) => {
+    postEvent(world, worker, env, { type, at: new Date().toISOString(), ...base, ...fields });
+  };
+  const progress = (share: number) => {
+    emit('downloading', { bytes_done: Math.round(totalBytes * share), bytes_total: totalBytes });
+  };
+
+  worker.scope.after(o.initMs, () => {
+    progress(0);
+    worker.scope.after(o.downloadMs / 2, () => {
+      progress(0.5);
+    });
+    worker.scope.after(o.downloadMs, () => {
+      progress(1);
+      emit('loading', { bytes_done: totalBytes, bytes_total: totalBytes });
+      worker.scope.after(o.loadMs, () => {
+        const failure = world.options.failLoad;
+        if (failure) {
+          emit('failed', { error: { code: failure.code, message: failure.message } });
+          w.status = 'UNHEALTHY';
+          world.changed();
+          return;
+        }
+        emit('ready', {
+          timings: { fetch_s: o.downloadMs / 1000, load_s: o.loadMs / 1000, warmup_s: 0.01 },
+          peak_vram_bytes: Math.round(totalBytes * 1.25),
+        });
+        w.status = 'IDLE';
+        w.idleSince = Date.now();
+        world.changed();
+        onIdle();
+      });
+    });
+  });
+}
+
+/** Queues one event POST behind the worker's earlier ones; no-op without an events URL. */
+function postEvent(
+  world: SimWorld,
+  worker: WorkerState,
+  env: Record<string, string>,
+  event: Record<string, unknown> & { type: string },
+): void {
+  const url = env.VISGATE_EVENTS_URL;
+  if (!url) return;
+  const token = env.VISGATE_EVENTS_TOKEN ?? '';
+  worker.chain = worker.chain.then(() => deliver(world, worker, url, token, event));
+}
+
+async function deliver(
+  world: SimWorld,
+  worker: WorkerState,
+  url: string,
+  token: string,
+  event: Record<string, unknown> & { type: string },
+): Promise<void> {
+  const body = JSON.stringify(event);
+  let backoffMs = world.options.callbackBackoffMs;
+  for (let attempt = 0; attempt <= world.options.callbackRetries; attempt++) {
+    if (worker.removed) return;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+        signal: AbortSignal.any([worker.abort.signal, AbortSignal.timeout(5_000)]),
+      });
+      await res.arrayBuffer();
+      if (res.ok) {
+        worker.rec.delivered.push(event.type);
+        world.changed();
+        return;
+      }
+    } catch {
+      // Network error or abort: retried below, like the real worker; never fatal.
+    }
+    await worker.scope.wait(backoffMs);
+    backoffMs *= 2;
+  }
+}
