@@ -100,7 +100,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['functions/src/config.ts'],
+    files: ['functions/src/config.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -13,3 +13,4 @@ export * from './models/model-specs';
 export * from './webhook/sign-webhook';
 export * from './job/job-input';
 export * from './testing/a-deployment';
+export * from './deployment/describe-progress';

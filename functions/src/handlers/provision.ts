@@ -51,6 +51,7 @@ export function createProvision(deps: ProvisionDeps) {
         runtime: {
           ...d.runtime,
           provision_lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+          provision_attempts: d.runtime.provision_attempts + 1,
         },
       };
     });
@@ -83,9 +84,20 @@ export function createProvision(deps: ProvisionDeps) {
     const skipped: { pool: string; reason: string }[] = [];
     let pools = doc.gpu.active_pools;
     try {
-      template = await adoptOrCreateTemplate(deps, apiKey, doc, eventsToken, secrets.hfToken);
+      // The first attempt cannot have left anything behind, so it skips the two lookups.
+      const mayExist = leased.runtime.provision_attempts > 1;
+      template = await adoptOrCreateTemplate(
+        deps,
+        apiKey,
+        doc,
+        eventsToken,
+        secrets.hfToken,
+        mayExist,
+      );
       const name = runpodResourceName(id);
-      const existing = (await deps.runpod.listEndpoints(apiKey)).find((e) => e.name === name);
+      const existing = mayExist
+        ? (await deps.runpod.listEndpoints(apiKey)).find((e) => e.name === name)
+        : undefined;
       if (existing) {
         endpoint = existing;
       } else {
@@ -176,10 +188,13 @@ async function adoptOrCreateTemplate(
   doc: Deployment,
   eventsToken: string,
   hfToken: string | null,
+  mayExist: boolean,
 ): Promise<RunPodTemplate> {
   const name = runpodResourceName(doc.deployment_id);
-  const existing = (await deps.runpod.listTemplates(apiKey)).find((t) => t.name === name);
-  if (existing) return existing;
+  if (mayExist) {
+    const existing = (await deps.runpod.listTemplates(apiKey)).find((t) => t.name === name);
+    if (existing) return existing;
+  }
   return deps.runpod.createTemplate(apiKey, {
     name,
     image: deps.config.WORKER_IMAGE,

@@ -20,6 +20,8 @@ export interface RunPodSimOptions {
   /** INITIALIZING time before the download starts (image pull, container start). */
   initMs: number;
   downloadMs: number;
+  /** Download progress events sent during `downloadMs` (besides the final 100 %). */
+  downloadSteps: number;
   loadMs: number;
   /** Time an UNHEALTHY crash-looping worker waits before it restarts. */
   restartMs: number;
@@ -48,6 +50,7 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   failLoad: null,
   initMs: 30,
   downloadMs: 60,
+  downloadSteps: 2,
   loadMs: 30,
   restartMs: 30,
   jobMs: 20,

@@ -40,14 +40,22 @@ export function startWorker(
     postEvent(world, worker, env, { type, at: new Date().toISOString(), ...base, ...fields });
   };
   const progress = (share: number) => {
-    emit('downloading', { bytes_done: Math.round(totalBytes * share), bytes_total: totalBytes });
+    emit('downloading', {
+      bytes_done: Math.round(totalBytes * share),
+      bytes_total: totalBytes,
+      throughput_bytes_per_s:
+        o.downloadMs > 0 ? Math.round(totalBytes / (o.downloadMs / 1000)) : null,
+    });
   };
 
   worker.scope.after(o.initMs, () => {
     progress(0);
-    worker.scope.after(o.downloadMs / 2, () => {
-      progress(0.5);
-    });
+    const steps = Math.max(1, o.downloadSteps);
+    for (let i = 1; i < steps; i += 1) {
+      worker.scope.after((o.downloadMs * i) / steps, () => {
+        progress(i / steps);
+      });
+    }
     worker.scope.after(o.downloadMs, () => {
       progress(1);
       emit('loading', { bytes_done: totalBytes, bytes_total: totalBytes });

@@ -204,6 +204,8 @@ export const DeploymentSchema = z.object({
     probe_job_id: z.string().nullable(),
     /** While set and in the future, one provision attempt owns the RunPod side effects. */
     provision_lease_until: z.iso.datetime().nullable(),
+    /** Provision attempts that took the lease; from the second on, resources are looked up first. */
+    provision_attempts: z.int().nonnegative(),
     worker_ready_at: z.iso.datetime().nullable(),
     settled: z.boolean(),
     resources_released: z.boolean(),

@@ -64,6 +64,7 @@ export function aDeployment(overrides: Partial<Deployment> = {}): Deployment {
       unhealthy_polls: 0,
       probe_job_id: null,
       provision_lease_until: null,
+      provision_attempts: 0,
       worker_ready_at: null,
       settled: false,
       resources_released: false,

@@ -1,0 +1,62 @@
+import type { PublicDeployment } from '../schemas/deployment';
+
+const GB = 1e9;
+const GIB = 1024 ** 3;
+
+function bar(share: number, width = 20): string {
+  const full = Math.round(Math.max(0, Math.min(1, share)) * width);
+  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
+}
+
+/**
+ * One human line describing where a deployment stands: status, step detail, GPU and price, and a
+ * download bar while weights are fetched. Pure, so the CLI and the demo render the same thing.
+ */
+export function describeProgress(d: PublicDeployment): string {
+  const status = d.status.padEnd(13);
+  const gpu = d.gpu ? `${d.gpu.pool} $${d.gpu.price_per_hour_usd.toFixed(3)}/h` : '';
+  switch (d.status) {
+    case 'queued':
+      return `${status} accepted`;
+    case 'validating':
+      return `${status} checking ${d.hf_model_id} on the Hugging Face Hub`;
+    case 'selecting_gpu': {
+      const e = d.estimate;
+      const weights = e ? (e.weights_bytes / GB).toFixed(2) : '?';
+      return `${status} ${d.pipeline ?? ''}: ${weights} GB of weights, needs ${e ? (e.vram_bytes / GIB).toFixed(1) : '?'} GiB of VRAM`;
+    }
+    case 'provisioning':
+      return `${status} ${gpu}${d.gpu?.fallback_pools.length ? `, fallbacks ${d.gpu.fallback_pools.join(', ')}` : ''}; creating endpoint`;
+    case 'loading': {
+      const p = d.progress;
+      if (p.stage === 'downloading' && p.bytes_total) {
+        const done = p.bytes_done ?? 0;
+        const rate = p.throughput_bytes_per_s
+          ? `  ${(p.throughput_bytes_per_s / GB).toFixed(2)} GB/s`
+          : '';
+        return `${status} ${gpu}  downloading ${bar(done / p.bytes_total)} ${Math.round(
+          (100 * done) / p.bytes_total,
+        )
+          .toString()
+          .padStart(3)}%  ${(done / GB).toFixed(2)}/${(p.bytes_total / GB).toFixed(2)} GB${rate}`;
+      }
+      if (p.stage === 'loading' || p.stage === 'warming_up')
+        return `${status} ${gpu}  ${p.stage.replace('_', ' ')} the model into VRAM`;
+      return `${status} ${gpu}  endpoint ${d.endpoint_id ?? ''}: waiting for a worker`;
+    }
+    case 'ready': {
+      const t = d.timings;
+      const parts = [
+        t.fetch_s !== null ? `fetch ${t.fetch_s.toFixed(1)} s` : null,
+        t.load_s !== null ? `load ${t.load_s.toFixed(1)} s` : null,
+      ].filter(Boolean);
+      return `${status} ${gpu}  model in VRAM${parts.length ? ` (${parts.join(', ')})` : ''}; ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
+    }
+    case 'failed':
+      return `${status} ${d.error?.code ?? ''}: ${d.error?.message ?? ''}`;
+    case 'deleting':
+      return `${status} deleting the RunPod endpoint and template`;
+    case 'deleted':
+      return `${status} endpoint and template deleted; billing stopped`;
+  }
+}
