@@ -9,6 +9,7 @@ import type { Logger } from '../src/ports';
 import { startHfSim, type HfSim, type HfSimOptions } from './hf-sim';
 import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './runpod-sim';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
+import { waitUntil } from './wait-until';
 
 /** An obviously fake RunPod key, different every run. */
 export const fakeRunPodKey = (): string =>
@@ -114,15 +115,7 @@ export async function startLocalSystem(
     log,
     waitForDoc,
     quiesce: (timeoutMs = 10_000) =>
-      new Promise<void>((resolve, reject) => {
-        const deadline = Date.now() + timeoutMs;
-        const check = (): void => {
-          if (system.bus.isIdle() && system.tasks.isIdle()) resolve();
-          else if (Date.now() > deadline) reject(new Error('system did not quiesce'));
-          else setImmediate(check);
-        };
-        check();
-      }),
+      waitUntil(() => system.bus.isIdle() && system.tasks.isIdle(), timeoutMs),
     waitForStatus: (id, statuses, timeoutMs) =>
       waitForDoc(id, (d) => statuses.includes(d.status), timeoutMs, `status ${statuses.join('|')}`),
     async close() {

@@ -3,6 +3,7 @@ export * from './ids';
 export * from './schemas/create-deployment';
 export * from './schemas/deployment';
 export * from './deployment/state-machine';
+export * from './deployment/new-deployment';
 export * from './memory/safetensors';
 export * from './scrub';
 export * from './schemas/worker-event';

@@ -11,10 +11,13 @@ import { rejectWebhookUrl } from '../adapters/webhook/url-guard';
 
 /** zod issues as `errors[{path, message}]` for a problem body. */
 export function issuesToErrors(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({
-    path: i.path.map(String).join('.') || '(body)',
-    message: i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const at = (path: PropertyKey[]): string => path.map(String).join('.') || '(body)';
+    // An unknown field is reported at the field itself, so `path` names what to remove.
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ path: at([...i.path, k]), message: 'unknown field' }));
+    return [{ path: at(i.path), message: i.message }];
+  });
 }
 
 /**

@@ -229,7 +229,7 @@ describe('error responses of the HTTP API', () => {
     [
       'metadata with a number value',
       { hf_model_id: 'stabilityai/sd-turbo', metadata: { a: 1 } },
-      'metadata',
+      'metadata.a',
     ],
     ['a body that is an array', [] as unknown as Record<string, unknown>, '(body)'],
   ])('rejects %s with 400 VALIDATION_FAILED naming the field', async (_what, body, path) => {
@@ -394,6 +394,25 @@ describe('deployments over the HTTP API', () => {
       });
       expectProblem(res, 409, 'IDEMPOTENCY_MISMATCH');
       expect(sys.system.store.size()).toBe(before);
+    });
+
+    it('stores one document when the same key and body arrive concurrently', async () => {
+      const key = `idem-${randomBytes(6).toString('hex')}`;
+      const before = sys.system.store.size();
+      const results = await Promise.all(
+        [1, 2, 3].map(() => deploy(sys, body, sys.apiKey, { 'Idempotency-Key': key })),
+      );
+      // A request that overlaps the first one's processing may be told to retry (409 CONFLICT).
+      for (const r of results) expect([202, 409]).toContain(r.status);
+      const accepted = results.filter((r) => r.status === 202);
+      expect(
+        new Set(accepted.map((r) => (r.body as { deployment_id: string }).deployment_id)).size,
+      ).toBe(1);
+      for (const r of results.filter((x) => x.status === 409)) expectProblem(r, 409, 'CONFLICT');
+      expect(sys.system.store.size()).toBe(before + 1);
+      const retry = await deploy(sys, body, sys.apiKey, { 'Idempotency-Key': key });
+      expect(retry.status).toBe(202);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
     });
 
     it("scopes keys per owner: another owner's same key creates that owner's own deployment", async () => {
@@ -1058,17 +1077,34 @@ describe('secret hygiene', () => {
     }
   });
 
-  it('keeps an unknown RunPod key out of its 401 body and the logs', async () => {
-    const unknownKey = fakeRunPodKey();
-    const res = await request(sys.url)
-      .post('/v1/deployments')
-      .set(bearer(unknownKey))
-      .send({ hf_model_id: 'stabilityai/sd-turbo', hf_token: hfToken });
-    expectProblem(res, 401, 'RUNPOD_AUTH');
-    expect(res.text).not.toContain(unknownKey);
-    expect(res.text).not.toContain(hfToken);
-    const logs = sys.log.lines.join('\n');
-    expect(logs).not.toContain(unknownKey);
-    expect(logs).not.toContain(hfToken);
-  });
+  it.each([
+    ['a key in the rpa_ format', () => fakeRunPodKey()],
+    [
+      'a legacy key without a recognisable prefix',
+      () => randomBytes(20).toString('hex').toUpperCase(),
+    ],
+  ])(
+    'keeps an unknown RunPod key (%s) out of its 401 body and the logs',
+    async (_what, makeKey) => {
+      const unknownKey = makeKey();
+      const res = await request(sys.url)
+        .post('/v1/deployments')
+        .set(bearer(unknownKey))
+        .send({ hf_model_id: 'stabilityai/sd-turbo', hf_token: hfToken });
+      expectProblem(res, 401, 'RUNPOD_AUTH');
+      expect(res.text).not.toContain(unknownKey);
+      expect(res.text).not.toContain(hfToken);
+      const est = await request(sys.url)
+        .post('/v1/estimates')
+        .set(bearer(unknownKey))
+        .send({ hf_model_id: 'stabilityai/sd-turbo' });
+      expect(est.text).not.toContain(unknownKey);
+      const gpus = await request(sys.url).get('/v1/gpus').set('X-Runpod-Api-Key', unknownKey);
+      expect(gpus.status).toBe(200);
+      expect(gpus.text).not.toContain(unknownKey);
+      const logs = sys.log.lines.join('\n');
+      expect(logs).not.toContain(unknownKey);
+      expect(logs).not.toContain(hfToken);
+    },
+  );
 });

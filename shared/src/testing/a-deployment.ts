@@ -1,78 +1,20 @@
+import {
+  normalizeDeploymentRequest,
+  CreateDeploymentBodySchema,
+} from '../schemas/create-deployment';
 import type { Deployment } from '../schemas/deployment';
+import { newDeployment } from '../deployment/new-deployment';
 
-/** Builds a valid deployment document for tests; override any field. */
+/** Builds a valid deployment document for tests (a fresh sd-turbo request); override any field. */
 export function aDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  const at = '2026-11-27T12:00:00.000Z';
-  return {
-    deployment_id: 'dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa',
-    owner_hash: 'owner-hash',
-    status: 'queued',
-    hf_model_id: 'stabilityai/sd-turbo',
-    revision: 'main',
-    revision_sha: null,
-    task: 'text-to-image',
-    pipeline: null,
-    model: null,
-    estimate: null,
-    gpu: null,
-    endpoint_id: null,
-    template_id: null,
-    endpoint_url: null,
-    settings: {
-      workers_min: 0,
-      workers_max: 1,
-      idle_timeout_s: 120,
-      flashboot: true,
-      data_centers: null,
-      gpu_tier: null,
-      gpu_pools: null,
-      webhook_events: ['deployment.ready', 'deployment.failed', 'deployment.deleted'],
-      cache_scope: 'none',
-      ttl_s: null,
-      budget_usd: null,
-    },
-    progress: {
-      stage: 'queued',
-      bytes_done: null,
-      bytes_total: null,
-      throughput_bytes_per_s: null,
-      source: null,
-      worker_id: null,
-      updated_at: at,
-    },
-    workers: null,
-    timings: {
-      validated_at: null,
-      gpu_selected_at: null,
-      provisioned_at: null,
-      ready_at: null,
-      seconds_to_ready: null,
-      fetch_s: null,
-      load_s: null,
-      warmup_s: null,
-    },
-    peak_vram_bytes: null,
-    cost: { price_per_hour_usd: null, spent_usd: 0 },
-    error: null,
-    webhook: null,
-    history: [{ from: null, to: 'queued', at, reason: 'created' }],
-    runtime: {
-      poll_attempt: 0,
-      loading_started_at: null,
-      throttled_since: null,
-      idle_seen_at: null,
-      unhealthy_polls: 0,
-      probe_job_id: null,
-      provision_lease_until: null,
-      provision_attempts: 0,
-      worker_ready_at: null,
-      settled: false,
-      resources_released: false,
-    },
-    metadata: {},
-    created_at: at,
-    updated_at: at,
-    version: 0,
-    ...overrides,
-  };
+  const req = normalizeDeploymentRequest(
+    CreateDeploymentBodySchema.parse({ hf_model_id: 'stabilityai/sd-turbo' }),
+  );
+  const doc = newDeployment(
+    'dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa',
+    'owner-hash',
+    req,
+    new Date('2026-11-27T12:00:00.000Z'),
+  );
+  return { ...doc, ...overrides };
 }

@@ -1,15 +1,6 @@
+import { waitUntil } from '../../../test-support/wait-until';
 import { createMemoryLogger } from '../log/json-logger';
 import { createEmbeddedBus } from './bus';
-
-function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else setImmediate(tick);
-    };
-    tick();
-  });
-}
 
 describe('embedded bus', () => {
   it('redelivers a message whose handler threw until it succeeds', async () => {
@@ -20,7 +11,7 @@ describe('embedded bus', () => {
       return calls < 3 ? Promise.reject(new Error('transient')) : Promise.resolve();
     });
     await bus.publish('deployment-validate', { deployment_id: 'dpl_x' });
-    await waitFor(() => calls === 3 && bus.isIdle());
+    await waitUntil(() => calls === 3 && bus.isIdle());
     expect(calls).toBe(3);
     bus.close();
   });
@@ -33,7 +24,7 @@ describe('embedded bus', () => {
       return Promise.resolve();
     });
     await bus.publish('deployment-provision', { deployment_id: 'dpl_y' });
-    await waitFor(() => seen.length === 2 && bus.isIdle());
+    await waitUntil(() => seen.length === 2 && bus.isIdle());
     expect(seen).toEqual(['dpl_y', 'dpl_y']);
     bus.close();
   });
@@ -47,7 +38,7 @@ describe('embedded bus', () => {
       return Promise.resolve();
     });
     await bus.publish('deployment-teardown', { deployment_id: 'dpl_z' });
-    await waitFor(() => seen.length === 2);
+    await waitUntil(() => seen.length === 2);
     expect(seen).toEqual(['dpl_z', 'dpl_z']);
     bus.close();
   });

@@ -1,15 +1,6 @@
+import { waitUntil } from '../../../test-support/wait-until';
 import { createMemoryLogger } from '../log/json-logger';
 import { createEmbeddedTaskQueue } from './task-queue';
-
-function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else setImmediate(tick);
-    };
-    tick();
-  });
-}
 
 describe('embedded task queue', () => {
   it('runs a named task once however often it is enqueued', async () => {
@@ -21,7 +12,7 @@ describe('embedded task queue', () => {
     });
     for (let i = 0; i < 5; i += 1)
       await q.enqueue({ queue: 'deployment-poll', name: 'poll-a-1', payload: {} });
-    await waitFor(() => q.isIdle());
+    await waitUntil(() => q.isIdle());
     expect(runs).toBe(1);
     q.close();
   });
@@ -34,7 +25,7 @@ describe('embedded task queue', () => {
       return counts.length < 3 ? Promise.reject(new Error('503')) : Promise.resolve();
     });
     await q.enqueue({ queue: 'webhook-delivery', payload: { a: 1 } });
-    await waitFor(() => counts.length === 3 && q.isIdle());
+    await waitUntil(() => counts.length === 3 && q.isIdle());
     expect(counts).toEqual([0, 1, 2]);
     q.close();
   });
@@ -48,7 +39,7 @@ describe('embedded task queue', () => {
     });
     const start = Date.now();
     await q.enqueue({ queue: 'deployment-settle', payload: {}, delayMs: 30 });
-    await waitFor(() => ran.length === 1);
+    await waitUntil(() => ran.length === 1);
     expect(ran[0]! - start).toBeGreaterThanOrEqual(25);
     q.close();
   });
