@@ -1,9 +1,9 @@
 const PATTERNS: readonly [RegExp, string][] = [
-  [/\brpa_[A-Za-z0-9]{8,}/g, 'rpa_***'],
-  [/\bhf_[A-Za-z0-9]{8,}/g, 'hf_***'],
+  [/\brpa_[A-Za-z0-9_-]{8,}/g, 'rpa_***'],
+  [/\bhf_[A-Za-z0-9_-]{8,}/g, 'hf_***'],
   [/\bwhsec_[A-Za-z0-9+/=]{8,}/g, 'whsec_***'],
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, '$1***'],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 ***'],
   [
     /([?&](?:api_key|apikey|token|access_token|X-Amz-Signature|X-Amz-Credential|Signature)=)[^&\s"']+/gi,
     '$1***',

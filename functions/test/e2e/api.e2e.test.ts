@@ -242,6 +242,20 @@ describe('error responses of the HTTP API', () => {
     expect(errors.map((e) => e.path)).toContain(path);
   });
 
+  it('rejects a webhook URL carrying credentials with 400 WEBHOOK_URL_REJECTED without echoing them', async () => {
+    const res = await track(
+      deploy(sys, {
+        hf_model_id: 'stabilityai/sd-turbo',
+        user_webhook_url: 'https://user:PLANTEDPASSWORD@example.com/hook',
+      }),
+    );
+    const problem = expectProblem(res, 400, 'WEBHOOK_URL_REJECTED');
+    expect(problem.errors).toEqual([
+      { path: 'user_webhook_url', message: expect.any(String) as unknown },
+    ]);
+    expect(res.text).not.toContain('PLANTEDPASSWORD');
+  });
+
   it('rejects a body that is not JSON with 400 VALIDATION_FAILED', async () => {
     const res = await track(
       request(sys.url)
@@ -558,7 +572,7 @@ describe('deployments over the HTTP API', () => {
     beforeAll(async () => {
       id = await deployOk(sys, {
         hf_model_id: 'stabilityai/sd-turbo',
-        user_webhook_url: `${sys.receiver.url}`,
+        user_webhook_url: sys.receiver.url,
         metadata: { team: 'api-tests' },
       });
       // The stream starts while the pipeline runs and is read until the server closes it.
@@ -597,7 +611,6 @@ describe('deployments over the HTTP API', () => {
     });
 
     it('resumes after Last-Event-ID without re-sending earlier events', async () => {
-      const current = (await sys.system.store.get(id))!;
       const mid = Number(frames[Math.floor(frames.length / 2)]!.id);
       const resumed = await readSse(
         sys.url,
@@ -618,8 +631,8 @@ describe('deployments over the HTTP API', () => {
         String(latest.version),
       );
       // Anything sent after the client's last version is newer than it; nothing older comes back.
+      expect(upToDate.status).toBe(200);
       for (const f of upToDate.frames) expect(Number(f.id)).toBeGreaterThan(latest.version);
-      expect(current.version).toBeGreaterThanOrEqual(mid);
     });
 
     it('returns the documented fields and nothing internal or secret', async () => {

@@ -1,0 +1,27 @@
+import { scrubSecrets } from './scrub';
+
+describe('scrubSecrets', () => {
+  it.each([
+    ['a RunPod key', 'key rpa_ABCDEFGH12345678 here', 'rpa_ABCDEFGH12345678'],
+    ['an HF token', 'token=hf_abcdefghijklmnop', 'hf_abcdefghijklmnop'],
+    [
+      'a webhook secret',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    ],
+    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE in a message', 'IOSFODNN7EXAMPLE'],
+    ['a bearer header', 'Authorization: Bearer abc.def', 'abc.def'],
+    ['a presigned URL signature', 'https://b.s3/x?X-Amz-Signature=deadbeef&a=1', 'deadbeef'],
+  ])('masks %s', (_what, text, secret) => {
+    expect(scrubSecrets(text)).not.toContain(secret);
+  });
+
+  it('masks known secret values of any shape, and leaves ordinary text alone', () => {
+    expect(scrubSecrets('the s3 secret is wJalrXUtnFEMI/K7MDENG', ['wJalrXUtnFEMI/K7MDENG'])).toBe(
+      'the s3 secret is ***',
+    );
+    expect(scrubSecrets('model stabilityai/sd-turbo needs 4.3 GiB')).toBe(
+      'model stabilityai/sd-turbo needs 4.3 GiB',
+    );
+  });
+});
