@@ -1,5 +1,5 @@
 import { isAppError, type WorkerCounts } from '@visgate/shared';
-import type { RunPodJobStatus } from '../ports';
+import type { RunPodHealth, RunPodJobStatus, RunPodWorker } from '../ports';
 import type { Deps } from './deps';
 import { failDeployment, markReady } from './lifecycle';
 import { decidePoll } from './poll-decision';
@@ -34,16 +34,15 @@ export function createPoll(deps: PollDeps) {
     if (!apiKey) return;
 
     let counts: WorkerCounts;
+    let placedOn: string[] = [];
     let probe: RunPodJobStatus | null = null;
     try {
-      const health = await deps.runpod.health(apiKey, doc.endpoint_id);
-      counts = {
-        idle: health.workers.idle + health.workers.ready,
-        initializing: health.workers.initializing,
-        running: health.workers.running,
-        throttled: health.workers.throttled,
-        unhealthy: health.workers.unhealthy,
-      };
+      const [health, list] = await Promise.all([
+        deps.runpod.health(apiKey, doc.endpoint_id),
+        deps.runpod.listWorkers(apiKey, doc.endpoint_id),
+      ]);
+      counts = mergeWorkerViews(health, list);
+      placedOn = [...new Set(list.map((w) => w.gpuTypeId).filter((g): g is string => g !== null))];
       if (doc.runtime.probe_job_id)
         probe = await deps.runpod.jobStatus(apiKey, doc.endpoint_id, doc.runtime.probe_job_id);
     } catch (e) {
@@ -118,7 +117,11 @@ export function createPoll(deps: PollDeps) {
         break;
       }
       case 'wait':
-        await record(deps, id, attempt, counts, (d) => ({ ...d, runtime: decision.runtime }));
+        await record(deps, id, attempt, counts, (d) => ({
+          ...d,
+          runtime: decision.runtime,
+          gpu: d.gpu && placedOn.length > 0 ? { ...d.gpu, placed_on: placedOn } : d.gpu,
+        }));
         break;
     }
     await enqueuePoll(deps, id, attempt + 1);
@@ -143,4 +146,23 @@ async function record(
       runtime: { ...next.runtime, poll_attempt: attempt },
     };
   });
+}
+
+/**
+ * Worker counts from the data plane's /health and the management worker list together: each status
+ * counts as many workers as the larger of the two views reports (they lag each other by seconds).
+ */
+export function mergeWorkerViews(
+  health: RunPodHealth,
+  list: readonly RunPodWorker[],
+): WorkerCounts {
+  const n = (s: RunPodWorker['status']): number => list.filter((w) => w.status === s).length;
+  const h = health.workers;
+  return {
+    idle: Math.max(h.idle, h.ready - h.running, n('IDLE')),
+    initializing: Math.max(h.initializing, n('INITIALIZING')),
+    running: Math.max(h.running, n('RUNNING')),
+    throttled: Math.max(h.throttled, n('THROTTLED')),
+    unhealthy: Math.max(h.unhealthy, n('UNHEALTHY')),
+  };
 }

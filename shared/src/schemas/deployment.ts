@@ -94,6 +94,8 @@ export const GpuChoiceSchema = z.object({
   price_per_hour_usd: z.number(),
   usable_vram_bytes: z.number().int(),
   skipped: z.array(SkippedPoolSchema),
+  /** GPU types RunPod placed the workers on, once known (e.g. "NVIDIA RTX A4000"). */
+  placed_on: z.array(z.string()).optional(),
 });
 export type GpuChoice = z.infer<typeof GpuChoiceSchema>;
 
