@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError, scrubSecrets, type WorkerEvent } from '@visgate/shared';
+import { AppError, WorkerEventSchema, scrubSecrets, type WorkerEvent } from '@visgate/shared';
 import type { Deps } from './deps';
 import { failDeployment, markReady } from './lifecycle';
 
@@ -21,12 +21,15 @@ export function createWorkerEvents(deps: WorkerEventsDeps) {
   return async function workerEvent(
     id: string,
     token: string | null,
-    event: WorkerEvent,
+    body: unknown,
   ): Promise<void> {
     const secrets = token ? await deps.secrets.get(id) : null;
     if (!token || !secrets?.eventsToken || !sameToken(secrets.eventsToken, token)) {
       throw new AppError('NOT_FOUND', 'no such deployment');
     }
+    const parsed = WorkerEventSchema.safeParse(body);
+    if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'not a worker event');
+    const event: WorkerEvent = parsed.data;
     const at = deps.clock.now();
     switch (event.type) {
       case 'downloading':

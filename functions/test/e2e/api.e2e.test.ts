@@ -1022,7 +1022,8 @@ describe('secret hygiene', () => {
     const endpoint = sys.runpod
       .account(sys.apiKey)
       .endpoints.find((e) => e.name === runpodResourceName(id));
-    for (const s of [sys.apiKey, s3Secret, webhookQuerySecret, whsec]) {
+    expect(endpoint).toBeDefined();
+    for (const s of [sys.apiKey, hfToken, s3Secret, s3KeyId, webhookQuerySecret, whsec]) {
       expect(JSON.stringify(endpoint)).not.toContain(s);
     }
 
