@@ -16,6 +16,7 @@ module.exports = {
       roots: ['<rootDir>/functions/src', '<rootDir>/functions/test-support'],
       testMatch: ['**/*.test.ts'],
     },
+    { ...base, displayName: 'cli', roots: ['<rootDir>/cli'], testMatch: ['**/*.test.ts'] },
     {
       ...base,
       displayName: 'e2e',

@@ -1,0 +1,2 @@
+process.stderr.write('visgate: not implemented yet\n');
+process.exitCode = 2;
