@@ -6,7 +6,7 @@ import { createEmbeddedDocumentStore } from './adapters/embedded/document-store'
 import { createEmbeddedIdempotencyStore } from './adapters/embedded/idempotency-store';
 import { createEmbeddedSecretStore } from './adapters/embedded/secret-store';
 import { createEmbeddedTaskQueue } from './adapters/embedded/task-queue';
-import type { Timers } from './adapters/embedded/timers';
+import { TimerGroup, realTimers, type Timers } from './adapters/embedded/timers';
 import { createHubClient } from './adapters/hf/hub-client';
 import { createJsonLogger } from './adapters/log/json-logger';
 import { createRunPodClient } from './adapters/runpod/runpod-client';
@@ -16,6 +16,7 @@ import type { Deps } from './handlers/deps';
 import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
 import { createPoll } from './handlers/poll';
 import { createProvision } from './handlers/provision';
+import { createReaper } from './handlers/reaper';
 import { createSelectGpu } from './handlers/select-gpu';
 import { createSettle } from './handlers/settle';
 import { createTeardown } from './handlers/teardown';
@@ -78,18 +79,36 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   tasks.register('webhook-delivery', createDeliverWebhook(deps));
   tasks.register('deployment-settle', createSettle(deps));
 
+  const reap = createReaper({ ...deps, scanner: store });
+  const reaperTimers = new TimerGroup(options.timers ?? realTimers);
+  const scheduleReaper = (): void => {
+    reaperTimers.schedule(() => {
+      reap()
+        .catch((e: unknown) => {
+          log.error('reaper cycle failed', { error: e instanceof Error ? e.message : String(e) });
+        })
+        .finally(scheduleReaper);
+    }, config.REAPER_INTERVAL_S * 1000);
+  };
+
   return {
     deps,
     store,
     secrets,
     bus,
     tasks,
+    /** Runs one reaper cycle now (tests, chaos); `startReaper` schedules them every REAPER_INTERVAL_S. */
+    reap,
+    startReaper: scheduleReaper,
     /** Stops every pending delivery and timer. */
     close(): void {
       bus.close();
       tasks.close();
+      reaperTimers.close();
     },
   };
 }
 
 export type EmbeddedSystem = ReturnType<typeof buildEmbeddedSystem>;
+
+export { buildGcpDeps, createGcpClients, type GcpSystem } from './compose-gcp';

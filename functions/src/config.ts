@@ -7,6 +7,27 @@ const secondsList = z
   .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. "0,5,300"')
   .transform((s) => s.split(',').map((x) => Math.round(Number(x) * 1000)));
 
+/** GCP mode: where the project's Firestore, Pub/Sub and Cloud Tasks live, and who calls whom. */
+const GcpConfigShape = {
+  GCP_PROJECT_ID: z.string().min(1).optional(),
+  GCP_REGION: z.string().min(1).default('us-central1'),
+  FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
+  /** Base of the task-target function URLs; default `https://REGION-PROJECT.cloudfunctions.net`. */
+  FUNCTIONS_BASE_URL: z.url().optional(),
+  TASKS_POLL_URL: z.url().optional(),
+  TASKS_WEBHOOK_DELIVERY_URL: z.url().optional(),
+  TASKS_SETTLE_URL: z.url().optional(),
+  /** Service account Cloud Tasks signs its OIDC tokens as; the targets accept only this one. */
+  TASKS_INVOKER_SA: z.email().optional(),
+  /** OIDC audience of task tokens; default the target URL. */
+  TASKS_OIDC_AUDIENCE: z.string().min(1).optional(),
+  FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
+  PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
+  CLOUD_TASKS_EMULATOR_HOST: z.string().min(1).optional(),
+  /** Emulators only: task targets accept requests without a verified OIDC token. */
+  EMULATOR_SKIP_OIDC: bool.prefault('false'),
+};
+
 /** Every configuration variable, with its default. README's "Configuration" table mirrors this. */
 export const ConfigSchema = z.object({
   MODE: z.enum(['local', 'gcp']).default('local'),
@@ -32,6 +53,9 @@ export const ConfigSchema = z.object({
   CRASHLOOP_UNHEALTHY_POLLS: z.coerce.number().int().min(1).default(3),
   READY_PROBE_AFTER_S: z.coerce.number().nonnegative().default(120),
   CATALOG_TTL_S: z.coerce.number().nonnegative().default(300),
+  REAPER_INTERVAL_S: z.coerce.number().positive().default(60),
+  STEP_DEADLINE_S: z.coerce.number().positive().default(900),
+  SECRET_RETENTION_S: z.coerce.number().nonnegative().default(3600),
   WEBHOOK_RETRY_SCHEDULE_S: secondsList.prefault('0,5,300,1800,7200,18000,36000,36000'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   WEBHOOK_ALLOW_PRIVATE_HOSTS: bool.optional(),
@@ -39,6 +63,7 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
   BUS_DUPLICATE_DELIVERY: bool.prefault('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ...GcpConfigShape,
 });
 
 export type Config = Omit<
@@ -74,6 +99,14 @@ export function loadConfig(
   if (c.MODE === 'gcp' && (c.OWNER_PEPPER === undefined || c.SECRETS_KEY === undefined)) {
     throw new ConfigError(
       'invalid configuration: OWNER_PEPPER and SECRETS_KEY are required in gcp mode',
+    );
+  }
+  if (c.MODE === 'gcp' && c.GCP_PROJECT_ID === undefined) {
+    throw new ConfigError('invalid configuration: GCP_PROJECT_ID is required in gcp mode');
+  }
+  if (c.EMULATOR_SKIP_OIDC && c.CLOUD_TASKS_EMULATOR_HOST === undefined) {
+    throw new ConfigError(
+      'invalid configuration: EMULATOR_SKIP_OIDC is only allowed with CLOUD_TASKS_EMULATOR_HOST',
     );
   }
   const { OWNER_PEPPER, SECRETS_KEY, WEBHOOK_ALLOW_PRIVATE_HOSTS, PUBLIC_BASE_URL, ...rest } = c;

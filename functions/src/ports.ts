@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus } from '@visgate/shared';
+import type { Deployment, DeploymentStatus, Job, JobStatus } from '@visgate/shared';
 
 /** Time source. Handlers never call Date.now(); tests pass a clock they control. */
 export interface Clock {
@@ -39,6 +39,12 @@ export interface DeploymentStore {
   list(q: ListDeploymentsQuery): Promise<{ docs: Deployment[]; nextCursor: string | null }>;
   /** Calls `onChange` with the current document and then with every committed change. Returns unsubscribe. */
   watch(id: string, onChange: (doc: Deployment) => void): () => void;
+}
+
+/** Queries across all owners, for the reaper only (never exposed through the API). */
+export interface DeploymentScanner {
+  /** Deployments in any of `statuses`, oldest `updated_at` first, at most `limit`. */
+  scan(q: { statuses: readonly DeploymentStatus[]; limit: number }): Promise<Deployment[]>;
 }
 
 /** What we hold for a deployment that must never be readable in the clear outside our functions. */
@@ -109,7 +115,12 @@ export interface Bus {
   publish(topic: Topic, msg: DeploymentMessage): Promise<void>;
 }
 
-export const QUEUES = ['deployment-poll', 'webhook-delivery', 'deployment-settle'] as const;
+export const QUEUES = [
+  'deployment-poll',
+  'webhook-delivery',
+  'deployment-settle',
+  'job-poll',
+] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface TaskSpec {
@@ -226,13 +237,41 @@ export interface RunPodApi {
   deleteEndpoint(apiKey: string, id: string): Promise<void>;
   listWorkers(apiKey: string, endpointId: string): Promise<RunPodWorker[]>;
   health(apiKey: string, endpointId: string): Promise<RunPodHealth>;
+  /** `/run`; `webhookUrl` is RunPod's own (unsigned) completion callback. */
   runJob(
     apiKey: string,
     endpointId: string,
     input: unknown,
     policy?: { lowPriority?: boolean; executionTimeoutMs?: number; ttlMs?: number },
+    webhookUrl?: string,
   ): Promise<{ id: string }>;
+  /** `/status/{id}`; NOT_FOUND once RunPod has dropped the job (results are kept ~30 min). */
   jobStatus(apiKey: string, endpointId: string, jobId: string): Promise<RunPodJobStatus>;
+  /** `/cancel/{id}`: cancels a queued or running job; a finished one is left as it is. */
+  cancelJob(apiKey: string, endpointId: string, jobId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inference jobs.
+
+export interface ListJobsQuery {
+  ownerHash: string;
+  deploymentId: string;
+  status?: JobStatus;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+/** `jobs/{id}`, with the same semantics as DeploymentStore (atomic mutate, bumped `version`). */
+export interface JobStore {
+  /** Creates the document; throws AppError CONFLICT if the id exists. */
+  create(doc: Job): Promise<void>;
+  get(id: string): Promise<Job | null>;
+  /** Atomic read-modify-write; `fn` returns null to leave the job untouched. Null when missing or declined. */
+  mutate(id: string, fn: (doc: Job) => Job | null): Promise<Job | null>;
+  /** One deployment's jobs of one owner, newest first; throws VALIDATION_FAILED for a bad cursor. */
+  list(q: ListJobsQuery): Promise<{ docs: Job[]; nextCursor: string | null }>;
 }
 
 // ---------------------------------------------------------------------------------------------

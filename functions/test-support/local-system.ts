@@ -5,7 +5,7 @@ import { buildEmbeddedSystem, type EmbeddedSystem } from '../src/compose';
 import { loadConfig } from '../src/config';
 import { listen } from '../src/local/server';
 import { createMemoryLogger } from '../src/adapters/log/json-logger';
-import type { Logger } from '../src/ports';
+import type { Clock, Logger } from '../src/ports';
 import { startHfSim, type HfSim, type HfSimOptions } from './hf-sim';
 import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './runpod-sim';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
@@ -59,6 +59,7 @@ export async function startLocalSystem(
     runpod?: Partial<RunPodSimOptions>;
     hub?: HfSimOptions;
     log?: Logger & { lines: string[] };
+    clock?: Clock;
   } = {},
 ): Promise<LocalSystem> {
   const runpod = await startRunPodSim(opts.runpod);
@@ -75,7 +76,7 @@ export async function startLocalSystem(
     PORT: '0',
     ...opts.env,
   });
-  const system = buildEmbeddedSystem(config, { log });
+  const system = buildEmbeddedSystem(config, { log, clock: opts.clock });
   const { server, url } = await listen(system, '127.0.0.1', 0);
   system.deps.config.PUBLIC_BASE_URL = url;
 
@@ -136,3 +137,14 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export { SETTLED_STATUSES };
+
+/** A clock that runs with real time plus an offset the test moves forward. */
+export function createOffsetClock(): Clock & { advance(seconds: number): void } {
+  let offsetMs = 0;
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance(seconds) {
+      offsetMs += seconds * 1000;
+    },
+  };
+}

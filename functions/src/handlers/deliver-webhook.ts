@@ -112,7 +112,7 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
         ? new Date(now.getTime() + nextDelayMs).toISOString()
         : null;
 
-    const written = await deps.store.mutate(id, (d) => {
+    await deps.store.mutate(id, (d) => {
       if (!d.webhook) return null;
       const deliveries = d.webhook.deliveries.map((x) =>
         x.id !== messageId
@@ -150,11 +150,6 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
         payload: { deployment_id: id, message_id: messageId, attempt: attempt + 1 },
         delayMs: nextDelayMs,
       });
-    } else if (
-      written?.status === 'deleted' &&
-      !written.webhook?.deliveries.some((x) => x.status === 'pending')
-    ) {
-      await deps.secrets.delete(id);
     }
   };
 }

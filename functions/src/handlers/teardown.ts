@@ -41,7 +41,7 @@ export async function releaseRunPodResources(
 /**
  * Teardown: for a `deleting` deployment, releases RunPod resources and moves it to `deleted`
  * (billing stops); for a `failed` one, releases them and records that. Then drops the secrets that
- * are no longer needed.
+ * are no longer needed; the reaper purges the rest after the retention window.
  */
 export function createTeardown(deps: TeardownDeps) {
   return async function teardown(msg: DeploymentMessage): Promise<void> {
@@ -86,24 +86,9 @@ export function createTeardown(deps: TeardownDeps) {
     });
     if (!written) return;
     deps.log.info('runpod resources released', { deployment_id: id, status: written.status });
-    const pending = written.webhook?.deliveries.some((x) => x.status === 'pending') ?? false;
-    if (pending) {
-      await deps.secrets.patch(id, {
-        runpodApiKey: null,
-        hfToken: null,
-        eventsToken: null,
-        cache: null,
-      });
-      await enqueuePendingDeliveries(deps, written);
-    } else if (written.status === 'deleted') {
-      await deps.secrets.delete(id);
-    } else {
-      await deps.secrets.patch(id, {
-        runpodApiKey: null,
-        hfToken: null,
-        eventsToken: null,
-        cache: null,
-      });
-    }
+    // Keep the RunPod key (encrypted) through the retention window so the reaper can sweep anything a
+    // late, crashed step may still create under this name; drop everything else now.
+    await deps.secrets.patch(id, { hfToken: null, eventsToken: null, cache: null });
+    await enqueuePendingDeliveries(deps, written);
   };
 }

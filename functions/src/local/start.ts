@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const system = buildEmbeddedSystem(config);
+  system.startReaper();
   const { server, url } = await listen(system, config.HOST, config.PORT);
   system.deps.log.info('visgate local server listening', { url, config: describeConfig(config) });
   const stop = (): void => {

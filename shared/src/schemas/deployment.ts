@@ -9,6 +9,7 @@ export const DEPLOYMENT_STATUSES = [
   'provisioning',
   'loading',
   'ready',
+  'paused',
   'failed',
   'deleting',
   'deleted',
@@ -211,6 +212,12 @@ export const DeploymentSchema = z.object({
     worker_ready_at: z.iso.datetime().nullable(),
     settled: z.boolean(),
     resources_released: z.boolean(),
+    /** When the reaper last re-published a stuck step's message. */
+    nudged_at: z.iso.datetime().nullable().default(null),
+    /** When spend was last accounted from the worker list. */
+    cost_checked_at: z.iso.datetime().nullable().default(null),
+    /** Secrets dropped after the retention window: the deployment is fully closed. */
+    secrets_purged: z.boolean().default(false),
   }),
   metadata: z.record(z.string(), z.string()),
   created_at: z.iso.datetime(),
@@ -220,7 +227,12 @@ export const DeploymentSchema = z.object({
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
 /** Statuses at which progress has ended (SSE closes, nothing more happens without the user). */
-export const SETTLED_STATUSES: readonly DeploymentStatus[] = ['ready', 'failed', 'deleted'];
+export const SETTLED_STATUSES: readonly DeploymentStatus[] = [
+  'ready',
+  'paused',
+  'failed',
+  'deleted',
+];
 
 /** The view of a deployment the API returns: the document without internal bookkeeping. */
 export function publicDeployment(doc: Deployment): PublicDeployment {

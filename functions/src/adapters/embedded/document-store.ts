@@ -1,5 +1,5 @@
 import { AppError, type Deployment } from '@visgate/shared';
-import type { DeploymentStore, ListDeploymentsQuery } from '../../ports';
+import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '../../ports';
 
 interface Cursor {
   createdAt: string;
@@ -36,7 +36,8 @@ function newerFirst(a: Deployment, b: Deployment): number {
  * references), `mutate` is atomic (the callback runs synchronously inside one turn of the event
  * loop), listeners get every committed version in order.
  */
-export function createEmbeddedDocumentStore(): DeploymentStore & { size(): number } {
+export function createEmbeddedDocumentStore(): DeploymentStore &
+  DeploymentScanner & { size(): number } {
   const docs = new Map<string, Deployment>();
   const listeners = new Map<string, Set<(doc: Deployment) => void>>();
 
@@ -106,6 +107,14 @@ export function createEmbeddedDocumentStore(): DeploymentStore & { size(): numbe
           ? encodeCursor({ createdAt: last.created_at, id: last.deployment_id })
           : null;
       return { docs: page.map((d) => structuredClone(d)), nextCursor };
+    },
+
+    scan(q) {
+      const found = [...docs.values()]
+        .filter((d) => q.statuses.includes(d.status))
+        .sort((a, b) => (a.updated_at < b.updated_at ? -1 : a.updated_at > b.updated_at ? 1 : 0))
+        .slice(0, q.limit);
+      return Promise.resolve(found.map((d) => structuredClone(d)));
     },
 
     watch(id, onChange) {
