@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type { Config } from './config';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createEmbeddedBus } from './adapters/embedded/bus';
@@ -67,7 +68,10 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     hub:
       options.overrides?.hub ??
       createHubClient({ hubUrl: config.HF_HUB_URL, timeoutMs: config.HTTP_TIMEOUT_MS }),
-    webhooks: options.overrides?.webhooks ?? createHttpWebhookSender(),
+    webhooks:
+      options.overrides?.webhooks ??
+      createHttpWebhookSender({ allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS }),
+    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
   };
 

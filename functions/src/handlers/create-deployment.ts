@@ -6,12 +6,22 @@ import {
   newWebhookSecret,
 } from '@visgate/shared';
 import type { Deps } from './deps';
+import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import { ownerHash, requestHash } from './owner';
 import { parseDeploymentRequest } from './parse-request';
 
 export type CreateDeploymentDeps = Pick<
   Deps,
-  'config' | 'store' | 'secrets' | 'idempotency' | 'runpod' | 'bus' | 'clock' | 'log' | 'random'
+  | 'config'
+  | 'store'
+  | 'secrets'
+  | 'idempotency'
+  | 'runpod'
+  | 'bus'
+  | 'clock'
+  | 'log'
+  | 'random'
+  | 'resolveHost'
 >;
 
 export interface CreateDeploymentResult {
@@ -35,6 +45,18 @@ export function createCreateDeployment(deps: CreateDeploymentDeps) {
     const req = parseDeploymentRequest(input.body, {
       allowPrivateWebhookHosts: deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
     });
+    if (req.secrets.webhookUrl !== null) {
+      const why = await rejectWebhookTarget(
+        req.secrets.webhookUrl,
+        deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+        deps.resolveHost,
+      );
+      if (why !== null) {
+        throw new AppError('WEBHOOK_URL_REJECTED', `user_webhook_url is not allowed: ${why}`, {
+          details: { errors: [{ path: 'user_webhook_url', message: why }] },
+        });
+      }
+    }
     const owner = ownerHash(deps.config.secrets.ownerPepper, input.apiKey);
     const scopedKey = input.idempotencyKey === null ? null : `${owner}:${input.idempotencyKey}`;
     const hash = requestHash(input.body);

@@ -6,12 +6,12 @@ import {
   type Delivery,
   type Deployment,
 } from '@visgate/shared';
-import { rejectWebhookUrl } from '../adapters/webhook/url-guard';
+import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import type { Deps } from './deps';
 
 export type DeliverWebhookDeps = Pick<
   Deps,
-  'config' | 'store' | 'secrets' | 'webhooks' | 'tasks' | 'clock' | 'log'
+  'config' | 'store' | 'secrets' | 'webhooks' | 'tasks' | 'clock' | 'log' | 'resolveHost'
 >;
 
 /** The Standard Webhooks body: `{type, timestamp, data}` with the deployment and a ready-to-run example. */
@@ -69,7 +69,11 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
     let status: number | null = null;
     let error: string | null = null;
     const rejected = secrets?.webhookUrl
-      ? rejectWebhookUrl(secrets.webhookUrl, deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS)
+      ? await rejectWebhookTarget(
+          secrets.webhookUrl,
+          deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+          deps.resolveHost,
+        )
       : 'webhook URL no longer stored';
     if (doc.webhook.disabled) {
       error = 'webhook disabled after the receiver answered 410';

@@ -12,6 +12,7 @@ import type {
   TaskQueue,
   WebhookSender,
 } from '../ports';
+import type { ResolveHost } from '../adapters/webhook/url-guard';
 import type { GpuCatalogSource } from './gpu-catalog-source';
 
 /** Everything a step may need. Each handler takes the subset it uses (`Pick<Deps, ...>`). */
@@ -29,4 +30,6 @@ export interface Deps {
   hub: ModelHub;
   webhooks: WebhookSender;
   catalog: GpuCatalogSource;
+  /** DNS for webhook URL checks (every address of a host). */
+  resolveHost: ResolveHost;
 }

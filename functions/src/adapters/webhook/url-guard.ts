@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-function privateV4(ip: string): boolean {
+export function privateV4(ip: string): boolean {
   const [a = 0, b = 0] = ip.split('.').map(Number);
   return (
     a === 0 ||
@@ -15,7 +15,7 @@ function privateV4(ip: string): boolean {
   );
 }
 
-function privateV6(ip: string): boolean {
+export function privateV6(ip: string): boolean {
   const x = ip.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(x);
   if (mapped?.[1]) return privateV4(mapped[1]);
@@ -59,4 +59,36 @@ export function rejectWebhookUrl(raw: string, allowPrivateHosts: boolean): strin
   if ((kind === 4 && privateV4(host)) || (kind === 6 && privateV6(host)))
     return `address ${host} is not public`;
   return null;
+}
+
+/** True for an address a webhook must never reach (loopback, private, link-local, metadata, ...). */
+export function isNonPublicAddress(ip: string): boolean {
+  const kind = isIP(ip);
+  return kind === 4 ? privateV4(ip) : kind === 6 ? privateV6(ip) : true;
+}
+
+/** Resolves a host name to every address it has (dns.lookup with all: true in production). */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+/**
+ * rejectWebhookUrl plus DNS: a host name that resolves to any non-public address is refused too
+ * (the sender checks again at connect time, so a later DNS change cannot slip through).
+ */
+export async function rejectWebhookTarget(
+  raw: string,
+  allowPrivateHosts: boolean,
+  resolve: ResolveHost,
+): Promise<string | null> {
+  const literal = rejectWebhookUrl(raw, allowPrivateHosts);
+  if (literal !== null || allowPrivateHosts) return literal;
+  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return null;
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return `host ${host} does not resolve`;
+  }
+  const bad = addresses.find(isNonPublicAddress);
+  return bad === undefined ? null : `host ${host} resolves to ${bad}, which is not public`;
 }
