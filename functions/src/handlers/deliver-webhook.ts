@@ -1,4 +1,5 @@
 import {
+  AppError,
   familyOf,
   publicDeployment,
   signWebhook,
@@ -44,8 +45,9 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
     const messageId = String(payload.message_id);
     const attempt = Number(payload.attempt ?? 1);
     const now = deps.clock.now();
-    // Claim the attempt first: a duplicate of this task (at-least-once) finds it taken and stops. A
-    // claim whose sender died expires, so the redelivered task sends it after all.
+    // Claim the attempt first: a duplicate of this task (at-least-once) finds it taken. While the
+    // claim is live the duplicate fails (the queue retries it); once a crashed sender's claim has
+    // expired, the retry sends the attempt after all, with the same webhook-id.
     const sendingUntil = new Date(
       now.getTime() + deps.config.WEBHOOK_TIMEOUT_MS + 30_000,
     ).toISOString();
@@ -63,7 +65,19 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
       return { ...d, webhook: { ...d.webhook, deliveries } };
     });
     const delivery = doc?.webhook?.deliveries.find((d) => d.id === messageId);
-    if (!doc?.webhook || !delivery) return;
+    if (!doc?.webhook || !delivery) {
+      const current = (await deps.store.get(id))?.webhook?.deliveries.find(
+        (d) => d.id === messageId,
+      );
+      const heldByAnother =
+        current?.status === 'pending' &&
+        current.attempts === attempt &&
+        current.sending_until !== null &&
+        Date.parse(current.sending_until) >= now.getTime();
+      if (heldByAnother)
+        throw new AppError('CONFLICT', 'this attempt is being sent', { retryable: true });
+      return;
+    }
 
     const secrets = await deps.secrets.get(id);
     let status: number | null = null;

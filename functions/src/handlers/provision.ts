@@ -40,7 +40,7 @@ export function createProvision(deps: ProvisionDeps) {
     // One attempt at a time owns the side effects (RunPod names are not unique, so two concurrent
     // attempts would each create an endpoint). A crashed owner's lease expires and the next attempt
     // adopts what it made.
-    const leaseMs = deps.config.HTTP_TIMEOUT_MS * 8 + 30_000;
+    const leaseMs = deps.config.PROVISION_LEASE_S * 1000;
     const now = deps.clock.now();
     const leased = await deps.store.mutate(id, (d) => {
       const until = d.runtime.provision_lease_until;
@@ -138,6 +138,12 @@ export function createProvision(deps: ProvisionDeps) {
         });
         return;
       }
+      // Let the redelivered message take over at once; it looks up what this attempt may have made.
+      await deps.store.mutate(id, (d) =>
+        d.status === 'provisioning'
+          ? { ...d, runtime: { ...d.runtime, provision_lease_until: null } }
+          : null,
+      );
       throw e;
     }
 
@@ -161,15 +167,7 @@ export function createProvision(deps: ProvisionDeps) {
       };
     });
     if (!written) {
-      // Deleted or failed while we were creating: the teardown may have looked before our create
-      // landed, so remove what we just made ourselves, with the key still in hand.
-      deps.log.warn('deployment changed during provisioning; releasing fresh resources', {
-        deployment_id: id,
-      });
-      await releaseRunPodResources(deps.runpod, apiKey, id, {
-        endpointId: endpoint.id,
-        templateId: template.id,
-      });
+      await resolveLostRace(deps, apiKey, id, endpoint, template);
       return;
     }
     deps.log.info('endpoint created', { deployment_id: id, endpoint_id: endpoint.id, pools });
@@ -224,4 +222,51 @@ export async function enqueuePoll(
     payload: { deployment_id: id, attempt },
     delayMs,
   });
+}
+
+/**
+ * Our commit found the deployment no longer `provisioning`. If it is going away (deleted, failed),
+ * the teardown may have looked before our create landed, so remove everything under its name. If
+ * another attempt got there first (our lease had expired), remove only what we made and it did not
+ * adopt. If that attempt has not committed yet, retry later rather than guess.
+ */
+async function resolveLostRace(
+  deps: ProvisionDeps,
+  apiKey: string,
+  id: string,
+  endpoint: RunPodEndpoint,
+  template: RunPodTemplate,
+): Promise<void> {
+  const doc = await deps.store.get(id);
+  if (!doc) return;
+  if (doc.status === 'provisioning') {
+    throw new AppError('CONFLICT', 'a newer provision attempt has not committed yet', {
+      retryable: true,
+    });
+  }
+  if (['deleting', 'deleted', 'failed'].includes(doc.status)) {
+    deps.log.warn('deployment changed during provisioning; releasing fresh resources', {
+      deployment_id: id,
+    });
+    await releaseRunPodResources(deps.runpod, apiKey, id, {
+      endpointId: endpoint.id,
+      templateId: template.id,
+    });
+    return;
+  }
+  deps.log.warn("another provision attempt won; removing this attempt's duplicates", {
+    deployment_id: id,
+  });
+  if (doc.endpoint_id !== endpoint.id) {
+    await deps.runpod
+      .updateEndpoint(apiKey, endpoint.id, { workersMin: 0, workersMax: 0 })
+      .catch(ignoreGone);
+    await deps.runpod.deleteEndpoint(apiKey, endpoint.id).catch(ignoreGone);
+  }
+  if (doc.template_id !== template.id)
+    await deps.runpod.deleteTemplate(apiKey, template.id).catch(ignoreGone);
+}
+
+function ignoreGone(e: unknown): void {
+  if (!(isAppError(e) && e.code === 'NOT_FOUND')) throw e;
 }

@@ -9,6 +9,8 @@ export interface EmbeddedBusOptions {
   /** Deliver every message twice (Pub/Sub's at-least-once, made the rule for tests). */
   duplicateDelivery?: boolean;
   retryMinMs?: number;
+  /** Random extra delay (0..jitterMs) on every delivery, so messages overtake each other. */
+  jitterMs?: number;
   retryMaxMs?: number;
   random?: () => number;
 }
@@ -22,6 +24,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions) {
   const handlers = new Map<Topic, MessageHandler>();
   const timers = new TimerGroup(options.timers ?? realTimers);
   const random = options.random ?? Math.random;
+  const jitter = (): number => (options.jitterMs ? Math.round(random() * options.jitterMs) : 0);
   const minMs = options.retryMinMs ?? 100;
   const maxMs = options.retryMaxMs ?? 10_000;
   let inFlight = 0;
@@ -46,7 +49,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions) {
         .finally(() => {
           inFlight -= 1;
         });
-    }, delayMs);
+    }, delayMs + jitter());
   }
 
   const bus: Bus & {

@@ -12,6 +12,8 @@ export interface EmbeddedTaskQueueOptions {
   /** Deliver every task twice (Cloud Tasks is at-least-once). */
   duplicateDelivery?: boolean;
   retryMinMs?: number;
+  /** Random extra delay (0..jitterMs) on every delivery, so messages overtake each other. */
+  jitterMs?: number;
   retryMaxMs?: number;
   random?: () => number;
 }
@@ -26,6 +28,7 @@ export function createEmbeddedTaskQueue(options: EmbeddedTaskQueueOptions) {
   const names = new Set<string>();
   const timers = new TimerGroup(options.timers ?? realTimers);
   const random = options.random ?? Math.random;
+  const jitter = (): number => (options.jitterMs ? Math.round(random() * options.jitterMs) : 0);
   const minMs = options.retryMinMs ?? 100;
   const maxMs = options.retryMaxMs ?? 60_000;
   let inFlight = 0;
@@ -50,7 +53,7 @@ export function createEmbeddedTaskQueue(options: EmbeddedTaskQueueOptions) {
         .finally(() => {
           inFlight -= 1;
         });
-    }, delayMs);
+    }, delayMs + jitter());
   }
 
   const queue: TaskQueue & {
