@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     ['duplicate RunPod endpoints', String(r.duplicateEndpoints), '0', r.duplicateEndpoints === 0],
     [
       'orphaned endpoints/templates after one reaper cycle',
-      `${r.orphansAtEnd} (before the cycle: ${r.orphansBeforeReaper})`,
+      `${r.orphansAtEnd} (before the cycle: ${r.orphansBeforeReaper}, of which ${r.orphansPlanted} planted)`,
       '0',
       r.orphansAtEnd === 0,
     ],

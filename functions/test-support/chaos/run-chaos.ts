@@ -66,6 +66,7 @@ export interface ChaosReport {
   byStatus: Record<string, number>;
   byError: Record<string, number>;
   duplicateEndpoints: number;
+  orphansPlanted: number;
   orphansBeforeReaper: number;
   orphansAtEnd: number;
   webhooksExpected: number;
@@ -147,7 +148,13 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       },
     }),
   });
-  sys.system.startReaper();
+  // The reaper runs through the chaos as it would in production (every 120 simulated s).
+  const reaperTimer = setInterval(
+    () => {
+      void sys.system.reap().catch(() => undefined);
+    },
+    (120 * 1000) / o.timeScale,
+  );
   const receiverRandom = seededRandom(o.seed + 3);
   sys.receiver.respond = () => (plan.enabled && receiverRandom() < o.receiverFailRate ? 503 : 204);
   const keys = Array.from({ length: o.accounts }, () => {
@@ -251,6 +258,33 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   for (let i = 0; i < 600 && !(await settledWithWebhooks()); i += 1)
     await new Promise((r) => setTimeout(r, 100));
   await sys.quiesce(30_000).catch(() => undefined);
+  clearInterval(reaperTimer);
+
+  // Orphans as crashed processes elsewhere would leave them: resources under our naming scheme with
+  // no deployment behind them, on accounts the reaper holds a key for.
+  const planter = createRunPodClient({
+    apiBaseUrl: sys.runpod.url,
+    endpointBaseUrl: sys.runpod.url,
+    timeoutMs: 5000,
+  });
+  let orphansPlanted = 0;
+  for (let i = 0; i < o.accounts; i += 1) {
+    const key = keys[i]!;
+    const name = `visgate-dpl_${Array.from({ length: 26 }, () => 'abcdefghijklmnopqrstuvwxyz234567'[Math.floor(random() * 32)]).join('')}`;
+    const t = await planter.createTemplate(key, { name, image: 'orphan', diskGb: 20, env: {} });
+    await planter.createEndpoint(key, {
+      name,
+      templateId: t.id,
+      pools: ['AMPERE_16'],
+      workersMin: 0,
+      workersMax: 1,
+      idleTimeoutS: 5,
+      flashboot: false,
+      dataCenterIds: null,
+      executionTimeoutMs: 60_000,
+    });
+    orphansPlanted += 2;
+  }
 
   const orphans = (): number => {
     let n = 0;
@@ -335,6 +369,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     byStatus,
     byError,
     duplicateEndpoints,
+    orphansPlanted,
     orphansBeforeReaper,
     orphansAtEnd,
     webhooksExpected: expected,

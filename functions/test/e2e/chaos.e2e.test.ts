@@ -9,6 +9,7 @@ describe('chaos run (fixed seed, small)', () => {
     expect(r.faults['lost-response'] + r.faults['crash-after-side-effect']).toBeGreaterThan(0);
     expect(r.terminal).toBe(r.deployments);
     expect(r.duplicateEndpoints).toBe(0);
+    expect(r.orphansBeforeReaper).toBeGreaterThanOrEqual(r.orphansPlanted);
     expect(r.orphansAtEnd).toBe(0);
     expect(r.webhooksLost).toBe(0);
     expect(r.webhooksMultipleIds).toBe(0);
