@@ -99,9 +99,11 @@ const SIDE_EFFECTS = [
 export function crashAfterSideEffects(api: RunPodApi, plan: FaultPlan): RunPodApi {
   const wrapped: RunPodApi = { ...api };
   for (const name of SIDE_EFFECTS) {
-    const original = api[name] as (...args: unknown[]) => Promise<unknown>;
+    const original = (api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+      name
+    ];
     (wrapped as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
-      const result = await original.apply(api, args);
+      const result = await original?.apply(api, args);
       if (plan.enabled && plan.random() < plan.rate / 4) {
         plan.injected['crash-after-side-effect'] += 1;
         throw new Error(`chaos: crashed right after ${name}`);

@@ -4,7 +4,6 @@ import { createMemoryLogger } from '../../src/adapters/log/json-logger';
 import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
 import { createHttpWebhookSender } from '../../src/adapters/webhook/http-webhook-sender';
 import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../local-system';
-import { waitUntil } from '../wait-until';
 import {
   createFaultPlan,
   crashAfterSideEffects,

@@ -49,7 +49,11 @@ describe('http webhook sender', () => {
       ...post,
     });
     expect(result).toEqual({ status: 302, error: null });
-    await new Promise<void>((r) => redirector.close(() => r()));
+    await new Promise<void>((r) => {
+      redirector.close(() => {
+        r();
+      });
+    });
   });
 
   it('gives up on a receiver that does not answer within the timeout', async () => {
@@ -63,6 +67,10 @@ describe('http webhook sender', () => {
     });
     expect(result).toEqual({ status: null, error: 'timed out' });
     silent.closeAllConnections();
-    await new Promise<void>((r) => silent.close(() => r()));
+    await new Promise<void>((r) => {
+      silent.close(() => {
+        r();
+      });
+    });
   });
 });
