@@ -12,6 +12,15 @@ export const JobOutputSchema = z.discriminatedUnion('type', [
       .array(z.url({ protocol: /^https?$/ }))
       .min(1)
       .max(4),
+    /**
+     * Optional presigned GET URLs, one per PUT URL; image i's output `url` is get_urls[i]. Without
+     * them the output `url` is put_urls[i] without its query string (the object's unsigned URL).
+     */
+    get_urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .max(4)
+      .optional(),
   }),
 ]);
 export type JobOutput = z.infer<typeof JobOutputSchema>;
@@ -42,6 +51,16 @@ export const JobInputSchema = z
     {
       path: ['output', 'put_urls'],
       error: 'needs one URL per image (num_images)',
+    },
+  )
+  .refine(
+    (input) =>
+      input.output.type !== 's3' ||
+      input.output.get_urls === undefined ||
+      input.output.get_urls.length === input.output.put_urls.length,
+    {
+      path: ['output', 'get_urls'],
+      error: 'needs one GET URL per PUT URL',
     },
   );
 export type JobInput = z.infer<typeof JobInputSchema>;

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { familyOf, inferenceDefaults, type ModelFamily } from '../memory/estimate-vram';
+import { JobInputSchema } from './job-input';
+
+/** The vectors pytest runs too (worker/tests/test_shared_vectors.py). */
+const vectors = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'test-vectors', name), 'utf8')) as {
+    vectors: Record<string, unknown>[];
+  };
+
+describe('shared job-input vectors', () => {
+  const cases = vectors('job-input.json').vectors as {
+    name: string;
+    input: unknown;
+    valid: boolean;
+  }[];
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(JobInputSchema.safeParse(c.input).success).toBe(c.valid);
+  });
+});
+
+describe('shared model-family vectors', () => {
+  const cases = vectors('model-families.json').vectors as {
+    pipeline_class: string | null;
+    model_id: string;
+    text_encoder_params?: number;
+    family: ModelFamily;
+    defaults: { resolution: number; steps: number; guidance: number };
+  }[];
+  it.each(cases.map((c) => [c.pipeline_class, c.model_id, c] as const))('%s %s', (_cls, _id, c) => {
+    expect(familyOf(c.pipeline_class, c.model_id, c.text_encoder_params)).toBe(c.family);
+    expect(inferenceDefaults(c.family, c.model_id)).toEqual(c.defaults);
+  });
+});

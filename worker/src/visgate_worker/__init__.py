@@ -1,0 +1,1 @@
+"""Visgate Deploy's RunPod serverless worker (see worker/README.md)."""

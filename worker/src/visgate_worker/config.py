@@ -1,0 +1,98 @@
+"""Settings from the template environment the control plane sets (functions/src/handlers/worker-env.ts)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CONFIG_INVALID, WorkerError
+
+DEFAULT_RUNPOD_CACHE = "/runpod-volume/huggingface-cache/hub"
+SUPPORTED_TASKS = ("text-to-image",)  # shared/src/schemas/create-deployment.ts TASKS
+
+
+@dataclass(frozen=True)
+class Settings:
+    deployment_id: str
+    model_id: str
+    revision: str
+    pipeline_class: str
+    task: str
+    vram_estimate_bytes: int
+    model_bytes: int
+    events_url: str | None
+    sources: tuple[dict[str, Any], ...]
+    worker_id: str | None
+    models_dir: Path
+    runpod_cache_dir: Path
+    device: str
+    download_concurrency: int
+    events_token: str | None = field(default=None, repr=False)
+    hf_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and check the environment; every problem names the variable, never its value."""
+
+        def required(name: str) -> str:
+            value = environ.get(name, "").strip()
+            if not value:
+                raise WorkerError(CONFIG_INVALID, f"{name} is not set")
+            return value
+
+        def integer(name: str, default: int) -> int:
+            raw = environ.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise WorkerError(CONFIG_INVALID, f"{name} is not an integer") from None
+            if value < 0:
+                raise WorkerError(CONFIG_INVALID, f"{name} is negative")
+            return value
+
+        model_id = required("VISGATE_MODEL_ID")
+        revision = environ.get("VISGATE_MODEL_REVISION", "").strip() or "main"
+        raw_sources = environ.get("VISGATE_MODEL_SOURCES", "").strip()
+        if raw_sources:
+            try:
+                sources = json.loads(raw_sources)
+            except json.JSONDecodeError:
+                raise WorkerError(CONFIG_INVALID, "VISGATE_MODEL_SOURCES is not JSON") from None
+            if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+                raise WorkerError(CONFIG_INVALID, "VISGATE_MODEL_SOURCES is not a list of objects")
+        else:
+            sources = [{"type": "huggingface", "repo": model_id, "revision": revision}]
+        events_url = environ.get("VISGATE_EVENTS_URL", "").strip() or None
+        if events_url is not None and not events_url.startswith(("https://", "http://")):
+            raise WorkerError(CONFIG_INVALID, "VISGATE_EVENTS_URL is not an http(s) URL")
+        concurrency = integer("VISGATE_DOWNLOAD_CONCURRENCY", 8)
+        task = environ.get("VISGATE_TASK", "").strip() or "text-to-image"
+        if task not in SUPPORTED_TASKS:
+            raise WorkerError(
+                CONFIG_INVALID, "VISGATE_TASK names a task this worker does not serve"
+            )
+        return cls(
+            deployment_id=environ.get("VISGATE_DEPLOYMENT_ID", "").strip() or "local",
+            model_id=model_id,
+            revision=revision,
+            pipeline_class=environ.get("VISGATE_PIPELINE", "").strip(),
+            task=task,
+            vram_estimate_bytes=integer("VISGATE_VRAM_ESTIMATE_BYTES", 0),
+            model_bytes=integer("VISGATE_MODEL_BYTES", 0),
+            events_url=events_url,
+            events_token=environ.get("VISGATE_EVENTS_TOKEN", "").strip() or None,
+            sources=tuple(sources),
+            worker_id=environ.get("RUNPOD_POD_ID", "").strip() or None,
+            models_dir=Path(environ.get("VISGATE_MODELS_DIR", "").strip() or "/models"),
+            runpod_cache_dir=Path(
+                environ.get("VISGATE_RUNPOD_CACHE_DIR", "").strip() or DEFAULT_RUNPOD_CACHE
+            ),
+            device=environ.get("VISGATE_DEVICE", "").strip() or "cuda",
+            download_concurrency=max(1, concurrency),
+            hf_token=environ.get("HF_TOKEN", "").strip() or None,
+        )

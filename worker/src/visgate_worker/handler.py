@@ -1,0 +1,124 @@
+"""The edge: a RunPod job in, our output (or ``{"error": …}``) out. Never a traceback, never the prompt."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .errors import OUTPUT_TOO_LARGE, UPLOAD_FAILED, WorkerError, classify
+from .job_input import Defaults, JobRequest, parse_job_input
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+# RunPod refuses job results above 20 MB (runpod-python rp_tips); keep a margin for the JSON around.
+MAX_BASE64_BYTES = 18_000_000
+
+# (url, body, content type) -> None; raises on failure.
+PutFn = Callable[[str, bytes, str], None]
+
+
+class Generator(Protocol):
+    def generate(self, req: JobRequest) -> list[Any]: ...
+
+
+def urllib_put(url: str, body: bytes, content_type: str) -> None:
+    req = urllib.request.Request(
+        url, data=body, method="PUT", headers={"Content-Type": content_type}
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        if not 200 <= resp.status < 300:
+            raise OSError(f"HTTP {resp.status}")
+
+
+def encode_image(image: Any, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "jpeg" and getattr(image, "mode", "RGB") != "RGB":
+        image = image.convert("RGB")
+    image.save(buf, format=PIL_FORMATS[fmt], **({"quality": 95} if fmt != "png" else {}))
+    return buf.getvalue()
+
+
+def _unsigned(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def make_handler(
+    generator: Generator,
+    *,
+    family: str,
+    defaults: Defaults,
+    put: PutFn = urllib_put,
+    clock: Callable[[], float] = time.monotonic,
+    max_base64_bytes: int = MAX_BASE64_BYTES,
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The function RunPod calls per job: ``{"id", "input"}`` → output dict (see API.md)."""
+
+    def handle(job: dict[str, Any]) -> dict[str, Any]:
+        job_id = str(job.get("id", "-"))
+        extra = {"job_id": job_id}
+        try:
+            req = parse_job_input(job.get("input"), family=family, defaults=defaults)
+            started = clock()
+            images = generator.generate(req)
+            inference_s = clock() - started
+            out = []
+            for i, (image, seed) in enumerate(zip(images, req.image_seeds(), strict=True)):
+                data = encode_image(image, req.output_format)
+                item: dict[str, Any] = {
+                    "content_type": CONTENT_TYPES[req.output_format],
+                    "width": image.width,
+                    "height": image.height,
+                    "seed": seed,
+                }
+                if req.output["type"] == "s3":
+                    try:
+                        put(req.output["put_urls"][i], data, item["content_type"])
+                    except (OSError, urllib.error.URLError) as exc:
+                        raise WorkerError(
+                            UPLOAD_FAILED,
+                            f"uploading image {i} failed ({type(exc).__name__})",
+                            retryable=True,
+                        ) from None
+                    get_urls = req.output.get("get_urls")
+                    item["url"] = get_urls[i] if get_urls else _unsigned(req.output["put_urls"][i])
+                else:
+                    item["base64"] = base64.b64encode(data).decode("ascii")
+                out.append(item)
+            inline = sum(len(i.get("base64", "")) for i in out)
+            if inline > max_base64_bytes:
+                raise WorkerError(
+                    OUTPUT_TOO_LARGE,
+                    f"the images are {inline // 1_000_000} MB as base64, above RunPod's result limit; "
+                    "use output.type 's3', jpeg/webp, fewer images or a smaller size",
+                )
+            log.info("job done: %d image(s) in %.2fs", len(out), inference_s, extra=extra)
+            return {"images": out, "timings": {"inference_s": round(inference_s, 3)}}
+        except Exception as exc:
+            err = classify(exc)
+            if err is exc:
+                log.info("job failed: %s", err.code, extra=extra)
+            else:
+                # Where it failed, without the exception's text (it may quote the input).
+                where = " <- ".join(
+                    f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
+                    for f in reversed(traceback.extract_tb(exc.__traceback__)[-4:])
+                )
+                log.error(
+                    "job failed: %s (%s at %s)", err.code, type(exc).__name__, where, extra=extra
+                )
+            result: dict[str, Any] = {"error": err.to_dict()}
+            if err.poisons_worker:
+                result["refresh_worker"] = True
+            return result
+
+    return handle

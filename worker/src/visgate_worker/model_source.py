@@ -1,0 +1,393 @@
+"""Where the model's files come from, in order: a local/volume path → an S3/R2 cache described by a
+manifest → RunPod's model cache → the Hugging Face Hub at the pinned revision.
+
+The decision (``candidates``) is pure; I/O goes through the injected ``Fetchers``. A cache copy is used
+only when every file of its manifest is present with the right size and sha256: a partial copy is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from .errors import CHECKSUM_MISMATCH, CONFIG_INVALID, SOURCE_UNAVAILABLE, WorkerError
+
+log = logging.getLogger(__name__)
+
+RANK = {"local": 0, "s3": 1, "runpod_cache": 2, "huggingface": 3}
+CHUNK_BYTES = 32 * 1024 * 1024
+
+# Files the worker needs from a diffusers repo: configs, tokenizers and the safetensors weights of each
+# component (not single-file checkpoints at the root, .bin/.ckpt duplicates).
+_WEIGHT = re.compile(
+    r"^(?P<dir>[^/]+)/[^/]+?(?:\.(?P<variant>fp16|bf16))?(?:-\d{5}-of-\d{5})?\.safetensors$"
+)
+
+
+def choose_variant(files: Iterable[str], preferred: str | None) -> str | None:
+    """The weights variant to load: ``preferred`` ("fp16"/"bf16") when every component has it, else
+    plain weights; a variant only when some component has nothing else.
+
+    Repos such as SDXL base ship fp32 and fp16 copies side by side: taking the variant halves the
+    download; a repo without it for some component loads its plain weights (never a forced variant).
+    """
+    by_kind: dict[str | None, set[str]] = {}
+    for f in files:
+        m = _WEIGHT.match(f)
+        if m:
+            by_kind.setdefault(m["variant"], set()).add(m["dir"])
+    components = set().union(*by_kind.values()) if by_kind else set()
+    if not components:
+        return None
+    if preferred and by_kind.get(preferred, set()) >= components:
+        return preferred
+    if by_kind.get(None, set()) >= components:
+        return None
+    return next((v for v in ("fp16", "bf16") if by_kind.get(v, set()) >= components), None)
+
+
+def hub_patterns(variant: str | None) -> tuple[list[str], list[str]]:
+    """``allow_patterns`` and ``ignore_patterns`` for ``snapshot_download``."""
+    allow = ["model_index.json", "*/*.json", "*/*.txt", "*/*.model", "*/*.safetensors"]
+    ignore = ["*/*.bin", "*.ckpt", "*/*.msgpack", "*/*.onnx*"]
+    if variant is None:
+        ignore += [
+            "*/*.fp16*.safetensors",
+            "*/*.bf16*.safetensors",
+            "*/*.safetensors.index.fp16.json",
+        ]
+    else:
+        allow = [p for p in allow if p != "*/*.safetensors"] + [f"*/*.{variant}*.safetensors"]
+    return allow, ignore
+
+
+def variant_for_dtype(dtype: str) -> str | None:
+    return {"float16": "fp16", "bfloat16": "bf16"}.get(dtype)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    type: str
+    label: str
+    path: str | None = None
+    manifest_url: str | None = field(default=None, repr=False)
+    repo: str | None = None
+    revision: str | None = None
+
+
+def runpod_cache_path(root: Path, repo: str, revision: str) -> Path:
+    """RunPod's cached-model layout (huggingface_hub cache): models--org--name/snapshots/<sha>."""
+    return root / f"models--{repo.replace('/', '--')}" / "snapshots" / revision
+
+
+def candidates(sources: Iterable[dict[str, Any]], *, runpod_cache_root: Path) -> list[Candidate]:
+    """The ordered candidates for the sources the control plane sent (``VISGATE_MODEL_SOURCES``).
+
+    A Hugging Face source also implies RunPod's cache path for the same repo and revision, tried first.
+    Unknown source types are skipped, so a newer control plane does not break an older worker.
+    """
+    found: list[Candidate] = []
+    for i, src in enumerate(sources):
+        kind = src.get("type")
+        if kind == "local" and isinstance(src.get("path"), str):
+            found.append(Candidate("local", f"local:{src['path']}", path=src["path"]))
+        elif kind == "s3" and isinstance(src.get("manifest_url"), str):
+            found.append(Candidate("s3", f"s3:{i}", manifest_url=src["manifest_url"]))
+        elif kind == "huggingface" and isinstance(src.get("repo"), str):
+            repo, rev = src["repo"], str(src.get("revision") or "main")
+            cached = runpod_cache_path(runpod_cache_root, repo, rev)
+            found.append(Candidate("runpod_cache", "runpod_cache", path=str(cached)))
+            found.append(Candidate("huggingface", "huggingface", repo=repo, revision=rev))
+        else:
+            log.warning("skipping model source %d of unknown type %r", i, kind)
+    found.sort(key=lambda c: RANK[c.type])  # stable: the control plane's order within a type
+    deduped: list[Candidate] = []
+    for c in found:
+        if c not in deduped:
+            deduped.append(c)
+    return deduped
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str
+    size: int
+    sha256: str
+    url: str = field(repr=False)
+
+
+def parse_manifest(doc: Any) -> list[ManifestFile]:
+    """``{"files": [{"path", "size", "sha256", "url"}]}``; paths are relative and stay inside the model."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), list) or not doc["files"]:
+        raise WorkerError(CONFIG_INVALID, "the cache manifest has no files")
+    files = []
+    for i, f in enumerate(doc["files"]):
+        try:
+            path, size, digest, url = f["path"], int(f["size"]), str(f["sha256"]).lower(), f["url"]
+        except (KeyError, TypeError, ValueError):
+            raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} is malformed") from None
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or not path:
+            raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has an unsafe path")
+        if len(digest) != 64 or size < 0:
+            raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has a bad size or sha256")
+        files.append(ManifestFile(path, size, digest, url))
+    return files
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(8 * 1024 * 1024):
+            h.update(block)
+    return h.hexdigest()
+
+
+def missing_files(root: Path, files: list[ManifestFile], *, check_hash: bool = True) -> list[str]:
+    """Files of the manifest absent from ``root`` or with the wrong size/sha256 (empty = complete)."""
+    bad = []
+    for f in files:
+        p = root / f.path
+        if (
+            not p.is_file()
+            or p.stat().st_size != f.size
+            or (check_hash and sha256_file(p) != f.sha256)
+        ):
+            bad.append(f.path)
+    return bad
+
+
+def is_diffusers_dir(path: Path) -> bool:
+    return (path / "model_index.json").is_file()
+
+
+class RangedGet(Protocol):
+    def __call__(self, url: str, start: int, end: int) -> bytes: ...
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def download_manifest_files(
+    files: list[ManifestFile],
+    dest: Path,
+    get_range: RangedGet,
+    *,
+    concurrency: int = 8,
+    chunk_bytes: int = CHUNK_BYTES,
+    on_progress: ProgressFn | None = None,
+) -> int:
+    """Fetch every file with parallel ranged GETs into ``dest``, verify sizes and sha256, return bytes.
+
+    Files land under ``dest/.partial`` and move into place only when all of them verify, so an
+    interrupted download never looks like a complete copy.
+    """
+    staging = dest / ".partial"
+    staging.mkdir(parents=True, exist_ok=True)
+    total = sum(f.size for f in files)
+    done = 0
+    jobs: list[tuple[ManifestFile, Path, int, int]] = []
+    for f in files:
+        target = staging / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as fh:
+            fh.truncate(f.size)
+        jobs.extend(
+            (f, target, s, min(s + chunk_bytes, f.size) - 1) for s in range(0, f.size, chunk_bytes)
+        )
+
+    def fetch(job: tuple[ManifestFile, Path, int, int]) -> int:
+        f, target, start, end = job
+        data = get_range(f.url, start, end)
+        if len(data) != end - start + 1:
+            raise WorkerError(CHECKSUM_MISMATCH, f"cache file {f.path}: short read", retryable=True)
+        fd = os.open(target, os.O_WRONLY)
+        try:
+            os.pwrite(fd, data, start)
+        finally:
+            os.close(fd)
+        return len(data)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for n in pool.map(fetch, jobs):
+            done += n
+            if on_progress:
+                on_progress(done, total)
+    bad = missing_files(staging, files)
+    if bad:
+        raise WorkerError(
+            CHECKSUM_MISMATCH,
+            f"cache files failed verification: {', '.join(bad[:5])}",
+            retryable=True,
+        )
+    for f in files:
+        target = dest / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / f.path, target)
+    return total
+
+
+@dataclass(frozen=True)
+class Resolved:
+    path: Path
+    source: str
+    bytes_fetched: int
+    fetch_s: float
+
+
+class Fetchers(Protocol):
+    """The I/O ``resolve`` needs; tests pass fakes, main.py the real ones (``default_fetchers``)."""
+
+    def get_json(self, url: str) -> Any: ...
+
+    def get_range(self, url: str, start: int, end: int) -> bytes: ...
+
+    def hf_snapshot(
+        self, repo: str, revision: str, dest: Path, token: str | None, on_progress: ProgressFn
+    ) -> Path: ...
+
+
+def resolve(
+    cands: list[Candidate],
+    fetchers: Fetchers,
+    *,
+    dest_root: Path,
+    hf_token: str | None,
+    concurrency: int = 8,
+    expected_bytes: int = 0,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Resolved:
+    """Try each candidate in order; the first complete copy wins. Failures fall through to the next."""
+    problems: list[str] = []
+    for c in cands:
+        started = clock()
+
+        def progress(done: int, total: int, label: str = c.type) -> None:
+            if on_progress:  # the Hub reports no total: use the control plane's model size
+                on_progress(label, done, total or expected_bytes)
+
+        try:
+            if c.type in ("local", "runpod_cache"):
+                path = Path(c.path or "")
+                if is_diffusers_dir(path):
+                    return Resolved(path, c.type, 0, clock() - started)
+                problems.append(f"{c.type}: no model_index.json")
+                continue
+            if c.type == "s3":
+                files = parse_manifest(fetchers.get_json(c.manifest_url or ""))
+                dest = dest_root / "s3-cache"
+                if not missing_files(dest, files):
+                    return Resolved(dest, c.type, 0, clock() - started)
+                n = download_manifest_files(
+                    files, dest, fetchers.get_range, concurrency=concurrency, on_progress=progress
+                )
+                if not is_diffusers_dir(dest):
+                    raise WorkerError(SOURCE_UNAVAILABLE, "the cache copy has no model_index.json")
+                return Resolved(dest, c.type, n, clock() - started)
+            if c.type == "huggingface":
+                dest = dest_root / "hf"
+                path = fetchers.hf_snapshot(
+                    c.repo or "", c.revision or "main", dest, hf_token, progress
+                )
+                if not is_diffusers_dir(path):
+                    raise WorkerError(
+                        SOURCE_UNAVAILABLE, "the Hub snapshot has no model_index.json"
+                    )
+                size = dir_bytes(path)
+                progress(size, size)
+                return Resolved(path, c.type, size, clock() - started)
+        except WorkerError as err:
+            problems.append(f"{c.type}: {err.message}")
+            log.warning("model source %s failed: %s", c.label, err.message)
+        except Exception as exc:  # a source failing must only move us to the next one
+            problems.append(f"{c.type}: {type(exc).__name__}")
+            log.warning("model source %s failed with %s", c.label, type(exc).__name__)
+    raise WorkerError(SOURCE_UNAVAILABLE, "no model source worked: " + "; ".join(problems))
+
+
+class UrllibFetchers:
+    """Real fetchers: presigned URLs over urllib, the Hub through huggingface_hub (imported lazily)."""
+
+    def __init__(
+        self, timeout_s: float = 60.0, retries: int = 3, prefer_variant: str | None = None
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.prefer_variant = prefer_variant
+
+    def _open(self, req: urllib.request.Request) -> bytes:
+        for attempt in range(self.retries + 1):
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                    return resp.read()
+            except OSError as exc:  # URLError and timeouts; the URL is signed, never log it
+                if attempt == self.retries:
+                    raise WorkerError(
+                        SOURCE_UNAVAILABLE,
+                        f"cache GET failed ({type(exc).__name__})",
+                        retryable=True,
+                    ) from None
+                time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def get_json(self, url: str) -> Any:
+        return json.loads(self._open(urllib.request.Request(url)))
+
+    def get_range(self, url: str, start: int, end: int) -> bytes:
+        return self._open(urllib.request.Request(url, headers={"Range": f"bytes={start}-{end}"}))
+
+    def hf_snapshot(
+        self, repo: str, revision: str, dest: Path, token: str | None, on_progress: ProgressFn
+    ) -> Path:
+        import threading
+
+        from huggingface_hub import list_repo_files, snapshot_download
+
+        files = list_repo_files(repo, revision=revision, token=token or False)
+        allow, ignore = hub_patterns(choose_variant(files, self.prefer_variant))
+
+        stop = threading.Event()
+
+        def watch() -> None:  # the Hub client has no byte callback: report what is on disk
+            while not stop.wait(2.0):
+                on_progress(dir_bytes(dest), 0)
+
+        on_progress(0, 0)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            path = snapshot_download(
+                repo_id=repo,
+                revision=revision,
+                token=token or False,
+                local_dir=str(dest),
+                allow_patterns=allow,
+                ignore_patterns=ignore,
+            )
+        finally:
+            stop.set()
+            watcher.join()
+        return Path(path)
+
+
+def dir_bytes(root: Path) -> int:
+    """Bytes of the files under ``root`` (partial downloads included), 0 when it does not exist."""
+    total = 0
+    for p in root.rglob("*"):
+        try:
+            if p.is_file():
+                total += p.stat().st_size
+        except OSError:  # a temp file renamed under us
+            pass
+    return total

@@ -1,0 +1,142 @@
+"""The only module that imports diffusers and torch (lazily): load a pipeline with a memory plan, run it."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import MODEL_LOAD_FAILED, WorkerError
+from .job_input import JobRequest
+from .memory_plan import MemoryPlan
+from .model_source import choose_variant, variant_for_dtype
+
+log = logging.getLogger(__name__)
+
+
+def read_model_index(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads((path / "model_index.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        raise WorkerError(MODEL_LOAD_FAILED, "model_index.json is missing or not JSON") from None
+
+
+def cuda_free_bytes() -> int | None:
+    """Free VRAM on the current device, or None without CUDA."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    free, _total = torch.cuda.mem_get_info()
+    return int(free)
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def peak_vram_bytes() -> int | None:
+    import torch
+
+    return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
+
+
+@dataclass
+class LoadedPipeline:
+    pipe: Any
+    class_name: str
+    device: str
+    accepts: frozenset[str]
+
+    def generate(self, req: JobRequest) -> list[Any]:
+        """Run one job; returns PIL images, one per seed of ``req.image_seeds()``."""
+        import torch
+
+        gen_device = "cpu" if self.device != "cuda" else "cuda"
+        generators = [torch.Generator(gen_device).manual_seed(s) for s in req.image_seeds()]
+        kwargs: dict[str, Any] = {
+            "prompt": req.prompt,
+            "num_inference_steps": req.num_inference_steps,
+            "guidance_scale": req.guidance_scale,
+            "width": req.width,
+            "height": req.height,
+            "num_images_per_prompt": req.num_images,
+            "generator": generators,
+            "output_type": "pil",
+        }
+        if req.negative_prompt and "negative_prompt" in self.accepts:
+            kwargs["negative_prompt"] = req.negative_prompt
+        # PixArt would snap the size to its aspect-ratio bins and resize back; the job's size is
+        # already checked against the family's alignment, so generate exactly what was asked for.
+        kwargs["use_resolution_binning"] = False
+        kwargs["clean_caption"] = (
+            False  # PixArt's caption cleaning needs bs4 and ftfy; not worth it
+        )
+        kwargs = {k: v for k, v in kwargs.items() if k in self.accepts}
+        with torch.inference_mode():
+            out = self.pipe(**kwargs)
+        return list(out.images)
+
+
+def load_pipeline(path: Path, plan: MemoryPlan) -> LoadedPipeline:
+    """The text-to-image pipeline named by model_index.json, placed per ``plan``.
+
+    AutoPipelineForText2Image maps the saved class to its text-to-image pipeline (SD 1.x/2.x, SDXL and
+    turbo, SD3, FLUX, PixArt, Kandinsky, …); a class it does not know loads as DiffusionPipeline.
+    """
+    import torch
+    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+
+    index = read_model_index(path)
+    dtype = getattr(torch, plan.dtype)
+    files = [p.relative_to(path).as_posix() for p in path.glob("*/*.safetensors")]
+    variant = choose_variant(files, variant_for_dtype(plan.dtype))
+    opts: dict[str, Any] = {"dtype": dtype, "local_files_only": True, "use_safetensors": True}
+    if variant:
+        opts["variant"] = variant
+    started = time.monotonic()
+    try:
+        try:
+            pipe = AutoPipelineForText2Image.from_pretrained(str(path), **opts)
+        except ValueError as exc:  # "AutoPipeline can't find a pipeline linked to ..."
+            log.info(
+                "AutoPipeline does not map %s (%s); using DiffusionPipeline",
+                index.get("_class_name"),
+                exc,
+            )
+            pipe = DiffusionPipeline.from_pretrained(str(path), **opts)
+    except WorkerError:
+        raise
+    except Exception as exc:
+        log.exception("loading the pipeline failed")
+        raise WorkerError(
+            MODEL_LOAD_FAILED, f"loading the pipeline failed ({type(exc).__name__})"
+        ) from exc
+    if hasattr(pipe, "set_progress_bar_config"):
+        pipe.set_progress_bar_config(disable=True)
+    if plan.offload == "model":
+        pipe.enable_model_cpu_offload()
+    elif plan.offload == "sequential":
+        pipe.enable_sequential_cpu_offload()
+    else:
+        pipe.to(plan.device)
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and plan.vae_tiling and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling()
+    if vae is not None and plan.vae_slicing and hasattr(vae, "enable_slicing"):
+        vae.enable_slicing()
+    accepts = frozenset(inspect.signature(pipe.__call__).parameters)
+    log.info(
+        "loaded %s in %.1fs (%s, offload=%s)",
+        type(pipe).__name__,
+        time.monotonic() - started,
+        plan.dtype,
+        plan.offload,
+    )
+    return LoadedPipeline(pipe, type(pipe).__name__, plan.device, accepts)

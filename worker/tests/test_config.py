@@ -1,0 +1,59 @@
+import pytest
+
+from visgate_worker.config import Settings
+from visgate_worker.errors import WorkerError
+
+ENV = {
+    "VISGATE_DEPLOYMENT_ID": "dep_1",
+    "VISGATE_MODEL_ID": "stabilityai/sd-turbo",
+    "VISGATE_MODEL_REVISION": "abc123",
+    "VISGATE_PIPELINE": "StableDiffusionPipeline",
+    "VISGATE_TASK": "text-to-image",
+    "VISGATE_VRAM_ESTIMATE_BYTES": "5000000000",
+    "VISGATE_MODEL_BYTES": "2600000000",
+    "VISGATE_EVENTS_URL": "https://ctl/workerEvents",
+    "VISGATE_EVENTS_TOKEN": "evt-secret",
+    "VISGATE_MODEL_SOURCES": '[{"type":"huggingface","repo":"stabilityai/sd-turbo","revision":"abc123"}]',
+    "HF_TOKEN": "hf_secret",
+}
+
+
+def test_reads_the_template_environment_the_control_plane_sets():
+    s = Settings.from_env(ENV)
+    assert (s.model_id, s.revision, s.vram_estimate_bytes, s.model_bytes) == (
+        "stabilityai/sd-turbo",
+        "abc123",
+        5_000_000_000,
+        2_600_000_000,
+    )
+    assert s.sources == (
+        {"type": "huggingface", "repo": "stabilityai/sd-turbo", "revision": "abc123"},
+    )
+    assert (s.events_token, s.hf_token) == ("evt-secret", "hf_secret")
+
+
+def test_keeps_secrets_out_of_its_repr():
+    text = repr(Settings.from_env(ENV))
+    assert "evt-secret" not in text and "hf_secret" not in text
+
+
+def test_defaults_to_the_hub_at_the_revision_without_sources():
+    env = {k: v for k, v in ENV.items() if k != "VISGATE_MODEL_SOURCES"}
+    assert Settings.from_env(env).sources[0]["revision"] == "abc123"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VISGATE_MODEL_ID", "", "VISGATE_MODEL_ID is not set"),
+        ("VISGATE_VRAM_ESTIMATE_BYTES", "lots", "VISGATE_VRAM_ESTIMATE_BYTES is not an integer"),
+        ("VISGATE_MODEL_SOURCES", "{", "VISGATE_MODEL_SOURCES is not JSON"),
+        ("VISGATE_MODEL_SOURCES", '{"a":1}', "not a list of objects"),
+        ("VISGATE_TASK", "text-to-video", "VISGATE_TASK names a task this worker does not serve"),
+        ("VISGATE_EVENTS_URL", "ftp://x", "not an http\\(s\\) URL"),
+    ],
+)
+def test_names_the_bad_variable_without_its_value(name, value, message):
+    with pytest.raises(WorkerError, match=message) as caught:
+        Settings.from_env({**ENV, name: value})
+    assert value not in caught.value.message or not value

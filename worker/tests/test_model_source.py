@@ -1,0 +1,245 @@
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from visgate_worker.errors import WorkerError
+from visgate_worker.model_source import (
+    Candidate,
+    candidates,
+    choose_variant,
+    download_manifest_files,
+    hub_patterns,
+    parse_manifest,
+    resolve,
+    runpod_cache_path,
+)
+
+CACHE = Path("/cache/hub")
+
+
+def test_orders_local_then_s3_then_runpod_cache_then_the_hub():
+    found = candidates(
+        [
+            {"type": "huggingface", "repo": "org/m", "revision": "sha1"},
+            {"type": "s3", "manifest_url": "https://r2/manifest?sig=x"},
+            {"type": "local", "path": "/runpod-volume/m"},
+            {"type": "gcs", "bucket": "future"},
+        ],
+        runpod_cache_root=CACHE,
+    )
+    assert [c.type for c in found] == ["local", "s3", "runpod_cache", "huggingface"]
+    assert found[2].path == "/cache/hub/models--org--m/snapshots/sha1"
+    assert (found[3].repo, found[3].revision) == ("org/m", "sha1")
+
+
+def test_keeps_signed_urls_out_of_a_candidates_repr():
+    [c] = candidates(
+        [{"type": "s3", "manifest_url": "https://r2/m?sig=secret"}], runpod_cache_root=CACHE
+    )
+    assert "secret" not in repr(c)
+
+
+def files_for(blobs):
+    return {
+        "files": [
+            {
+                "path": p,
+                "size": len(b),
+                "sha256": hashlib.sha256(b).hexdigest(),
+                "url": f"https://r2/{p}?sig=1",
+            }
+            for p, b in blobs.items()
+        ]
+    }
+
+
+class FakeFetchers:
+    def __init__(self, blobs, manifest=None, corrupt=None):
+        self.blobs = blobs
+        self.manifest = manifest or files_for(blobs)
+        self.corrupt = corrupt
+        self.ranges = []
+        self.hub_calls = []
+
+    def get_json(self, url):
+        return self.manifest
+
+    def get_range(self, url, start, end):
+        path = url.split("https://r2/", 1)[1].split("?", 1)[0]
+        self.ranges.append((path, start, end))
+        data = self.blobs[path][start : end + 1]
+        return b"X" * len(data) if path == self.corrupt else data
+
+    def hf_snapshot(self, repo, revision, dest, token, on_progress):
+        self.hub_calls.append((repo, revision, token))
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / "model_index.json").write_text("{}")
+        return dest
+
+
+BLOBS = {
+    "model_index.json": b"{}",
+    "unet/diffusion_pytorch_model.safetensors": bytes(range(256)) * 40,
+}
+
+
+def test_downloads_in_parallel_ranges_and_verifies_before_use(tmp_path):
+    f = FakeFetchers(BLOBS)
+    files = parse_manifest(f.manifest)
+    seen = []
+    n = download_manifest_files(
+        files,
+        tmp_path,
+        f.get_range,
+        chunk_bytes=1000,
+        concurrency=4,
+        on_progress=lambda d, t: seen.append((d, t)),
+    )
+    assert n == 10242
+    assert (tmp_path / "unet/diffusion_pytorch_model.safetensors").read_bytes() == BLOBS[
+        "unet/diffusion_pytorch_model.safetensors"
+    ]
+    assert len(f.ranges) == 12 and seen[-1] == (10242, 10242)
+
+
+def test_treats_a_partial_cache_copy_as_a_miss_and_completes_it(tmp_path):
+    (tmp_path / "s3-cache").mkdir()
+    (tmp_path / "s3-cache" / "model_index.json").write_bytes(b"{}")
+    f = FakeFetchers(BLOBS)
+    got = resolve(
+        candidates([{"type": "s3", "manifest_url": "https://r2/m"}], runpod_cache_root=CACHE),
+        f,
+        dest_root=tmp_path,
+        hf_token=None,
+    )
+    assert got.source == "s3" and got.bytes_fetched == 10242 and f.ranges
+
+
+def test_uses_a_complete_cache_copy_without_downloading(tmp_path):
+    f = FakeFetchers(BLOBS)
+    for p, b in BLOBS.items():
+        (tmp_path / "s3-cache" / p).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "s3-cache" / p).write_bytes(b)
+    got = resolve(
+        candidates([{"type": "s3", "manifest_url": "https://r2/m"}], runpod_cache_root=CACHE),
+        f,
+        dest_root=tmp_path,
+        hf_token=None,
+    )
+    assert (got.source, got.bytes_fetched, f.ranges) == ("s3", 0, [])
+
+
+def test_falls_through_to_the_hub_when_the_cache_copy_is_corrupt(tmp_path):
+    f = FakeFetchers(BLOBS, corrupt="unet/diffusion_pytorch_model.safetensors")
+    sources = [
+        {"type": "s3", "manifest_url": "https://r2/m"},
+        {"type": "huggingface", "repo": "o/m", "revision": "s"},
+    ]
+    got = resolve(
+        candidates(sources, runpod_cache_root=tmp_path / "none"),
+        f,
+        dest_root=tmp_path,
+        hf_token="hf_x",
+    )
+    assert got.source == "huggingface" and f.hub_calls == [("o/m", "s", "hf_x")]
+    assert not (tmp_path / "s3-cache" / "unet").exists()  # nothing unverified moved into place
+
+
+def test_prefers_runpods_model_cache_over_the_hub(tmp_path):
+    snap = runpod_cache_path(tmp_path, "o/m", "s")
+    snap.mkdir(parents=True)
+    (snap / "model_index.json").write_text("{}")
+    f = FakeFetchers(BLOBS)
+    got = resolve(
+        candidates(
+            [{"type": "huggingface", "repo": "o/m", "revision": "s"}], runpod_cache_root=tmp_path
+        ),
+        f,
+        dest_root=tmp_path / "models",
+        hf_token=None,
+    )
+    assert (got.source, got.path, f.hub_calls) == ("runpod_cache", snap, [])
+
+
+def test_fails_with_every_reason_when_no_source_works(tmp_path):
+    with pytest.raises(WorkerError, match=r"local: no model_index\.json") as caught:
+        resolve(
+            [Candidate("local", "local", path=str(tmp_path))],
+            FakeFetchers(BLOBS),
+            dest_root=tmp_path,
+            hf_token=None,
+        )
+    assert caught.value.code == "source_unavailable"
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../x", "a/../../x", ""])
+def test_rejects_a_manifest_path_that_escapes_the_model_dir(path):
+    with pytest.raises(WorkerError, match="unsafe path"):
+        parse_manifest(
+            {"files": [{"path": path, "size": 1, "sha256": "0" * 64, "url": "https://x"}]}
+        )
+
+
+def test_reports_hub_progress_against_the_control_planes_model_size(tmp_path):
+    class Hub(FakeFetchers):
+        def hf_snapshot(self, repo, revision, dest, token, on_progress):
+            on_progress(5, 0)
+            return super().hf_snapshot(repo, revision, dest, token, on_progress)
+
+    seen = []
+    resolve(
+        candidates(
+            [{"type": "huggingface", "repo": "o/m", "revision": "s"}],
+            runpod_cache_root=tmp_path / "x",
+        ),
+        Hub(BLOBS),
+        dest_root=tmp_path,
+        hf_token=None,
+        expected_bytes=100,
+        on_progress=lambda *a: seen.append(a),
+    )
+    assert seen == [("huggingface", 5, 100), ("huggingface", 2, 2)]
+
+
+SDXL_FILES = [
+    "model_index.json",
+    "sd_xl_base_1.0.safetensors",
+    "unet/diffusion_pytorch_model.safetensors",
+    "unet/diffusion_pytorch_model.fp16.safetensors",
+    "vae/diffusion_pytorch_model.safetensors",
+    "vae/diffusion_pytorch_model.fp16.safetensors",
+    "text_encoder/model.safetensors",
+    "text_encoder/model.fp16.safetensors",
+]
+
+
+def test_takes_the_fp16_variant_when_every_component_has_one():
+    assert choose_variant(SDXL_FILES, "fp16") == "fp16"
+    allow, _ignore = hub_patterns("fp16")
+    assert "*/*.fp16*.safetensors" in allow and "*/*.safetensors" not in allow
+
+
+def test_loads_plain_weights_when_a_component_lacks_the_variant():
+    files = [*SDXL_FILES, "text_encoder_2/model.safetensors"]
+    assert choose_variant(files, "fp16") is None
+    _allow, ignore = hub_patterns(None)
+    assert "*/*.fp16*.safetensors" in ignore
+
+
+def test_recognises_sharded_variant_weights():
+    files = [
+        "transformer/diffusion_pytorch_model.bf16-00001-of-00003.safetensors",
+        "vae/diffusion_pytorch_model.bf16.safetensors",
+    ]
+    assert choose_variant(files, "bf16") == "bf16"
+    assert choose_variant(SDXL_FILES, None) is None
+
+
+def test_loads_the_only_variant_a_repo_has_even_when_another_is_preferred():
+    files = [
+        "unet/diffusion_pytorch_model.fp16.safetensors",
+        "vae/diffusion_pytorch_model.fp16.safetensors",
+    ]
+    assert choose_variant(files, "bf16") == "fp16"
+    assert choose_variant(files, None) == "fp16"

@@ -1,0 +1,273 @@
+"""Tiny random-weight diffusers pipelines, built offline as diffusers' get_dummy_components() does.
+
+The tokenizers are built in memory (byte-level vocabulary, no merges) instead of being downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _clip_tokenizer():
+    from transformers import CLIPTokenizer
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    chars = list(bytes_to_unicode().values())
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for ch in chars:
+        vocab.setdefault(ch, len(vocab))
+        vocab.setdefault(ch + "</w>", len(vocab))
+    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
+
+
+def _clip_config(**extra):
+    from transformers import CLIPTextConfig
+
+    return CLIPTextConfig(
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=1,
+        hidden_size=32,
+        intermediate_size=37,
+        layer_norm_eps=1e-05,
+        num_attention_heads=4,
+        num_hidden_layers=2,
+        vocab_size=600,
+        **extra,
+    )
+
+
+def _vae(**extra):
+    from diffusers import AutoencoderKL
+
+    config = {
+        "block_out_channels": [8, 16],
+        "in_channels": 3,
+        "out_channels": 3,
+        "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        "latent_channels": 4,
+        "norm_num_groups": 8,
+        "layers_per_block": 1,
+    }
+    return AutoencoderKL(**{**config, **extra})
+
+
+def build_sd1(dest: Path, variant: str | None = None) -> Path:
+    import torch
+    from diffusers import DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=8,
+        attention_head_dim=2,
+    )
+    pipe = StableDiffusionPipeline(
+        unet=unet,
+        scheduler=DDIMScheduler(),
+        vae=_vae(),
+        text_encoder=CLIPTextModel(_clip_config()),
+        tokenizer=_clip_tokenizer(),
+        safety_checker=None,
+        feature_extractor=None,
+        image_encoder=None,
+        requires_safety_checker=False,
+    )
+    pipe.save_pretrained(dest, safe_serialization=True, variant=variant)
+    return dest
+
+
+def build_sdxl(dest: Path) -> Path:
+    import torch
+    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        projection_class_embeddings_input_dim=80,  # 6 * 8 + 32
+        cross_attention_dim=64,
+        norm_num_groups=8,
+    )
+    config = _clip_config(projection_dim=32)
+    pipe = StableDiffusionXLPipeline(
+        unet=unet,
+        scheduler=EulerDiscreteScheduler(),
+        vae=_vae(),
+        text_encoder=CLIPTextModel(config),
+        tokenizer=_clip_tokenizer(),
+        text_encoder_2=CLIPTextModelWithProjection(config),
+        tokenizer_2=_clip_tokenizer(),
+        image_encoder=None,
+        feature_extractor=None,
+    )
+    pipe.save_pretrained(dest, safe_serialization=True)
+    return dest
+
+
+def _t5():
+    from transformers import T5Config, T5EncoderModel, T5Tokenizer
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
+    pieces += [(c, -3.0) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]
+    pieces += [("▁" + c, -2.5) for c in "abcdefghijklmnopqrstuvwxyz"]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0, model_max_length=512)
+    config = T5Config(
+        vocab_size=len(pieces),
+        d_model=32,
+        d_ff=37,
+        d_kv=8,
+        num_heads=4,
+        num_layers=2,
+        relative_attention_num_buckets=8,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    return T5EncoderModel(config), tokenizer
+
+
+def build_sd3(dest: Path) -> Path:
+    import torch
+    from diffusers import (
+        FlowMatchEulerDiscreteScheduler,
+        SD3Transformer2DModel,
+        StableDiffusion3Pipeline,
+    )
+    from transformers import CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    transformer = SD3Transformer2DModel(
+        sample_size=32,
+        patch_size=1,
+        in_channels=4,
+        num_layers=1,
+        attention_head_dim=8,
+        num_attention_heads=4,
+        caption_projection_dim=32,
+        joint_attention_dim=32,
+        pooled_projection_dim=64,
+        out_channels=4,
+    )
+    config = _clip_config(projection_dim=32)
+    t5, t5_tokenizer = _t5()
+    pipe = StableDiffusion3Pipeline(
+        transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=_vae(
+            use_quant_conv=False,
+            use_post_quant_conv=False,
+            shift_factor=0.0609,
+            scaling_factor=1.5035,
+        ),
+        text_encoder=CLIPTextModelWithProjection(config),
+        tokenizer=_clip_tokenizer(),
+        text_encoder_2=CLIPTextModelWithProjection(config),
+        tokenizer_2=_clip_tokenizer(),
+        text_encoder_3=t5,
+        tokenizer_3=t5_tokenizer,
+    )
+    pipe.save_pretrained(dest, safe_serialization=True)
+    return dest
+
+
+def build_flux(dest: Path) -> Path:
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    transformer = FluxTransformer2DModel(
+        patch_size=1,
+        in_channels=4,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=32,
+        pooled_projection_dim=32,
+        axes_dims_rope=[4, 4, 8],
+    )
+    t5, t5_tokenizer = _t5()
+    pipe = FluxPipeline(
+        transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=_vae(
+            latent_channels=1,
+            use_quant_conv=False,
+            use_post_quant_conv=False,
+            shift_factor=0.0609,
+            scaling_factor=1.5035,
+        ),
+        text_encoder=CLIPTextModel(_clip_config(projection_dim=32)),
+        tokenizer=_clip_tokenizer(),
+        text_encoder_2=t5,
+        tokenizer_2=t5_tokenizer,
+        image_encoder=None,
+        feature_extractor=None,
+    )
+    pipe.save_pretrained(dest, safe_serialization=True)
+    return dest
+
+
+def build_pixart(dest: Path) -> Path:
+    import torch
+    from diffusers import DDIMScheduler, PixArtSigmaPipeline, PixArtTransformer2DModel
+
+    torch.manual_seed(0)
+    transformer = PixArtTransformer2DModel(
+        sample_size=8,
+        num_layers=2,
+        patch_size=2,
+        attention_head_dim=8,
+        num_attention_heads=3,
+        caption_channels=32,
+        in_channels=4,
+        cross_attention_dim=24,
+        out_channels=8,
+        attention_bias=True,
+        activation_fn="gelu-approximate",
+        num_embeds_ada_norm=1000,
+        norm_type="ada_norm_single",
+        norm_elementwise_affine=False,
+        norm_eps=1e-6,
+    )
+    t5, t5_tokenizer = _t5()
+    pipe = PixArtSigmaPipeline(
+        transformer=transformer,
+        scheduler=DDIMScheduler(),
+        vae=_vae(),
+        text_encoder=t5,
+        tokenizer=t5_tokenizer,
+    )
+    pipe.save_pretrained(dest, safe_serialization=True)
+    return dest
+
+
+BUILDERS = {
+    "sd1": build_sd1,
+    "sdxl": build_sdxl,
+    "sd3": build_sd3,
+    "flux": build_flux,
+    "pixart": build_pixart,
+}
