@@ -3,6 +3,7 @@ import type { JobRecord } from './sim-types';
 import type { EndpointState, SimWorld, WorkerState } from './sim-world';
 import { randomId } from './sim-world';
 import { jobOutput } from './job-output';
+import { notifyJobWebhook } from './job-webhook';
 import { startWorker } from './worker-lifecycle';
 
 /**
@@ -156,7 +157,10 @@ export function finishJob(
   endpoint.queue = endpoint.queue.filter((id) => id !== job.id);
   job.finishedAtMs = Date.now();
   if (status === 'COMPLETED') {
-    const result = jobOutput(job.input, world.options.jobMs);
+    const result =
+      world.options.jobError === null
+        ? jobOutput(job.input, world.options.jobMs)
+        : { error: world.options.jobError };
     if ('error' in result) {
       job.status = 'FAILED';
       job.error = result.error;
@@ -178,6 +182,7 @@ export function finishJob(
     worker.rec.idleSince = Date.now();
   }
   world.changed();
+  notifyJobWebhook(world, job);
   reconcile(world, endpoint);
 }
 

@@ -27,6 +27,8 @@ export interface RunPodSimOptions {
   restartMs: number;
   /** How long one job RUNS on a worker. */
   jobMs: number;
+  /** When set, every job that runs to the end FAILS with this error string instead of completing. */
+  jobError: string | null;
   /**
    * Milliseconds of simulated idle per second of the endpoint's `workers.idleTimeout`: 1000 is real
    * time (the default), 1 turns 10 s into 10 ms for tests, 0 never scales idle workers down.
@@ -54,6 +56,7 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   loadMs: 30,
   restartMs: 30,
   jobMs: 20,
+  jobError: null,
   idleTimeoutScale: 1000,
   callbackRetries: 3,
   callbackBackoffMs: 10,

@@ -52,6 +52,8 @@ export function describeProgress(d: PublicDeployment): string {
       ].filter(Boolean);
       return `${status} ${gpu}  model in VRAM${parts.length ? ` (${parts.join(', ')})` : ''}; ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
     }
+    case 'paused':
+      return `${status} endpoint ${d.endpoint_id ?? ''} kept at 0 workers; not billing (resume to use it)`;
     case 'failed':
       return `${status} ${d.error?.code ?? ''}: ${d.error?.message ?? ''}`;
     case 'deleting':

@@ -31,9 +31,34 @@ describe('transition', () => {
     for (const s of ['queued', 'validating', 'selecting_gpu', 'provisioning', 'loading'] as const) {
       expect(canTransition(s, 'failed')).toBe(true);
     }
-    for (const s of ['ready', 'failed', 'deleting', 'deleted'] as const) {
+    for (const s of ['ready', 'paused', 'failed', 'deleting', 'deleted'] as const) {
       expect(canTransition(s, 'failed')).toBe(false);
     }
+  });
+
+  it('pauses only a ready deployment and resumes a paused one through loading', () => {
+    for (const s of DEPLOYMENT_STATUSES) {
+      expect(canTransition(s, 'paused')).toBe(s === 'ready');
+    }
+    expect(NEXT.paused).toEqual(['loading', 'deleting']);
+    expect(DEPLOYMENT_STATUSES.filter((s) => canTransition(s, 'loading')).sort()).toEqual([
+      'paused',
+      'provisioning',
+    ]);
+  });
+
+  it('records a pause and a resume cycle in history, ending ready again', () => {
+    let doc = aDeployment({ status: 'ready' });
+    for (const to of ['paused', 'loading', 'ready', 'paused', 'deleting'] as const) {
+      doc = transition(doc, to, at, to);
+    }
+    expect(doc.history.slice(-5).map((h) => [h.from, h.to])).toEqual([
+      ['ready', 'paused'],
+      ['paused', 'loading'],
+      ['loading', 'ready'],
+      ['ready', 'paused'],
+      ['paused', 'deleting'],
+    ]);
   });
 
   it('never reaches a status outside the table and keeps one history entry per change', () => {

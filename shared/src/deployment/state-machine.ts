@@ -1,13 +1,18 @@
 import type { Deployment, DeploymentStatus } from '../schemas/deployment';
 
-/** The only legal status changes (DESIGN §3). Anything else is a bug in the caller. */
+/**
+ * The only legal status changes (DESIGN §3, plus pause/resume: ready → paused → loading → ready).
+ * Anything else is a bug in the caller.
+ */
 export const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
   queued: ['validating', 'failed', 'deleting'],
   validating: ['selecting_gpu', 'failed', 'deleting'],
   selecting_gpu: ['provisioning', 'failed', 'deleting'],
   provisioning: ['loading', 'failed', 'deleting'],
   loading: ['ready', 'failed', 'deleting'],
-  ready: ['deleting'],
+  // Pause scales the endpoint to zero workers and keeps it; resume loads the model again.
+  ready: ['paused', 'deleting'],
+  paused: ['loading', 'deleting'],
   failed: ['deleting'],
   deleting: ['deleted'],
   deleted: [],

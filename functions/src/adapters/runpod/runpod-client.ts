@@ -142,8 +142,9 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
       return read(HealthWire, await request(apiKey, 'GET', data(endpointId, '/health')));
     },
 
-    async runJob(apiKey, endpointId, input, policy) {
+    async runJob(apiKey, endpointId, input, policy, webhookUrl) {
       const body: Record<string, unknown> = { input };
+      if (webhookUrl !== undefined) body.webhook = webhookUrl;
       const p: Record<string, unknown> = {};
       if (policy?.lowPriority !== undefined) p.lowPriority = policy.lowPriority;
       if (policy?.executionTimeoutMs !== undefined) p.executionTimeout = policy.executionTimeoutMs;
@@ -162,6 +163,10 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
       if (s.delayTime !== undefined) out.delayTime = s.delayTime;
       if (s.executionTime !== undefined) out.executionTime = s.executionTime;
       return out;
+    },
+
+    async cancelJob(apiKey, endpointId, jobId) {
+      await request(apiKey, 'POST', data(endpointId, `/cancel/${id(jobId)}`));
     },
   };
 }

@@ -1,0 +1,104 @@
+import { DEPLOYMENT_ID_PATTERN, type PublicDeployment } from '@visgate/shared';
+import { printJson, type Ctx } from '../context';
+import { CliError } from '../errors';
+import { formatTable } from '../render';
+import { createRunPodAccount } from '../runpod-account';
+
+interface Stale {
+  kind: 'endpoint' | 'template';
+  id: string;
+  name: string;
+  deploymentId: string;
+  reason: string;
+}
+
+/** Why a deployment's RunPod resources are stale, or null when the deployment still owns them. */
+async function staleReason(ctx: Ctx, deploymentId: string): Promise<string | null> {
+  try {
+    const d = await ctx.client.request<PublicDeployment>(
+      'GET',
+      `/v1/deployments/${encodeURIComponent(deploymentId)}`,
+    );
+    return d.status === 'deleted' || d.status === 'failed' ? `deployment ${d.status}` : null;
+  } catch (e) {
+    if (e instanceof CliError && e.httpStatus === 404) return 'no such deployment';
+    throw e;
+  }
+}
+
+/**
+ * `visgate cleanup [--yes] [--json]`: finds endpoints and templates named `visgate-dpl_…` on the
+ * user's RunPod account whose deployment is missing, failed or deleted, lists them, and deletes
+ * them after confirmation (or at once with --yes). Anything else on the account is never touched.
+ */
+export async function cleanup(ctx: Ctx): Promise<void> {
+  if (!ctx.config.apiKey)
+    throw new CliError('no RunPod API key: pass --key or set RUNPOD_API_KEY', 2);
+  const account = createRunPodAccount(ctx.config.runpodApiUrl, ctx.config.apiKey);
+  const [endpoints, templates] = await Promise.all([
+    account.listEndpoints(),
+    account.listTemplates(),
+  ]);
+  const ours = [
+    ...endpoints.map((e) => ({ kind: 'endpoint' as const, id: e.id, name: e.name })),
+    ...templates.map((t) => ({ kind: 'template' as const, id: t.id, name: t.name })),
+  ].flatMap((r) => {
+    const deploymentId = r.name.replace(/^visgate-/, '').replace(/-fb$/, '');
+    return r.name.startsWith('visgate-') && DEPLOYMENT_ID_PATTERN.test(deploymentId)
+      ? [{ ...r, deploymentId }]
+      : [];
+  });
+  const reasons = new Map<string, string | null>();
+  for (const id of new Set(ours.map((r) => r.deploymentId))) {
+    reasons.set(id, await staleReason(ctx, id));
+  }
+  const stale: Stale[] = ours.flatMap((r) => {
+    const reason = reasons.get(r.deploymentId);
+    return reason ? [{ ...r, reason }] : [];
+  });
+  // A template still used by an endpoint we keep cannot go (RunPod refuses, and it is in use).
+  const doomed = new Set(stale.filter((s) => s.kind === 'endpoint').map((s) => s.id));
+  const inUse = new Set(
+    endpoints.filter((e) => !doomed.has(e.id)).flatMap((e) => (e.templateId ? [e.templateId] : [])),
+  );
+  for (let i = stale.length - 1; i >= 0; i--) {
+    const s = stale[i];
+    if (s?.kind === 'template' && inUse.has(s.id)) stale.splice(i, 1);
+  }
+  // Endpoints first: a template cannot be deleted while an endpoint uses it.
+  stale.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'endpoint' ? -1 : 1));
+
+  if (stale.length === 0) {
+    if (ctx.flags.json) printJson(ctx, { stale: [], deleted: [] });
+    else ctx.stderr.write('nothing to clean up\n');
+    return;
+  }
+  if (!ctx.flags.json) {
+    const rows = stale.map((s) => [s.kind, s.id, s.name, s.reason]);
+    ctx.stdout.write(`${formatTable([['KIND', 'ID', 'NAME', 'WHY'], ...rows])}\n`);
+  }
+  let confirmed = ctx.flags.yes === true;
+  if (!confirmed && ctx.ask) {
+    const answer = await ctx.ask(`Delete these ${stale.length} resources? [y/N] `);
+    confirmed = /^y(es)?$/i.test(answer.trim());
+  }
+  if (!confirmed) {
+    if (ctx.flags.json) printJson(ctx, { stale, deleted: [] });
+    else ctx.stderr.write('nothing deleted; run again with --yes to delete them\n');
+    return;
+  }
+  const deleted: Stale[] = [];
+  const failures: string[] = [];
+  for (const s of stale) {
+    try {
+      if (s.kind === 'endpoint') await account.deleteEndpoint(s.id);
+      else await account.deleteTemplate(s.id);
+      deleted.push(s);
+      if (!ctx.flags.json) ctx.stderr.write(`deleted ${s.kind} ${s.id} (${s.name})\n`);
+    } catch (e) {
+      failures.push(`${s.kind} ${s.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (ctx.flags.json) printJson(ctx, { stale, deleted });
+  if (failures.length > 0) throw new CliError(`could not delete ${failures.join('; ')}`);
+}

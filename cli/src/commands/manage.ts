@@ -1,0 +1,97 @@
+import { describeProgress, type DeploymentStatus, type PublicDeployment } from '@visgate/shared';
+import { positional } from '../args';
+import { printJson, type Ctx } from '../context';
+import { CliError } from '../errors';
+import { followDeployment } from '../follow';
+import { createProgress, formatTable } from '../render';
+
+const path = (id: string): string => `/v1/deployments/${encodeURIComponent(id)}`;
+
+/** `visgate ls [--status S] [--json]`: the caller's deployments, newest first (all pages). */
+export async function list(ctx: Ctx): Promise<void> {
+  const docs: PublicDeployment[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams({ limit: '100' });
+    if (typeof ctx.flags.status === 'string') q.set('status', ctx.flags.status);
+    if (cursor) q.set('cursor', cursor);
+    const page: { data: PublicDeployment[]; next_cursor: string | null } = await ctx.client.request(
+      'GET',
+      `/v1/deployments?${q.toString()}`,
+    );
+    docs.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  if (ctx.flags.json) {
+    printJson(ctx, docs);
+    return;
+  }
+  if (docs.length === 0) {
+    ctx.stderr.write('no deployments\n');
+    return;
+  }
+  const rows = docs.map((d) => [
+    d.deployment_id,
+    d.status,
+    d.hf_model_id,
+    d.gpu?.pool ?? '-',
+    d.gpu ? `$${d.gpu.price_per_hour_usd.toFixed(3)}/h` : '-',
+    d.created_at.replace('T', ' ').slice(0, 19),
+  ]);
+  ctx.stdout.write(
+    `${formatTable([['ID', 'STATUS', 'MODEL', 'GPU', 'PRICE', 'CREATED'], ...rows])}\n`,
+  );
+}
+
+/** `visgate status <id> [--json]`: where one deployment stands. */
+export async function status(ctx: Ctx): Promise<void> {
+  const d = await ctx.client.request<PublicDeployment>(
+    'GET',
+    path(positional(ctx.positionals, 0, 'id')),
+  );
+  if (ctx.flags.json) {
+    printJson(ctx, d);
+    return;
+  }
+  const lines = [
+    `${d.deployment_id}  ${d.hf_model_id}`,
+    describeProgress(d),
+    d.endpoint_url ? `endpoint  ${d.endpoint_url}` : null,
+    `spent     $${d.cost.spent_usd.toFixed(4)}`,
+  ].filter((l): l is string => l !== null);
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Runs one state change (POST/DELETE), then optionally follows it until one of `until`. */
+async function change(
+  ctx: Ctx,
+  method: 'POST' | 'DELETE',
+  suffix: string,
+  until: readonly DeploymentStatus[],
+  goal: DeploymentStatus,
+): Promise<void> {
+  const id = positional(ctx.positionals, 0, 'id');
+  let d = await ctx.client.request<PublicDeployment>(method, `${path(id)}${suffix}`);
+  if (ctx.flags.wait && !until.includes(d.status)) {
+    const progress = createProgress(ctx.stderr);
+    d = await followDeployment(ctx.client, id, until, progress, ctx.config);
+    progress.done();
+  }
+  if (ctx.flags.json) printJson(ctx, d);
+  else ctx.stdout.write(`${describeProgress(d)}\n`);
+  if (ctx.flags.wait && d.status !== goal) {
+    throw new CliError(`deployment ${id} is ${d.status}, not ${goal}`);
+  }
+}
+
+/** `visgate pause <id>`: zero workers, endpoint kept, billing stopped. */
+export const pause = (ctx: Ctx): Promise<void> =>
+  change(ctx, 'POST', '/pause', ['paused'], 'paused');
+
+/** `visgate resume <id> [--wait]`: workers back, loading → ready. */
+export const resume = (ctx: Ctx): Promise<void> =>
+  change(ctx, 'POST', '/resume', ['ready', 'failed', 'deleting', 'deleted'], 'ready');
+
+/** `visgate delete <id> [--wait]`: endpoint and template deleted on RunPod. */
+export const remove = (ctx: Ctx): Promise<void> =>
+  change(ctx, 'DELETE', '', ['deleted'], 'deleted');

@@ -1,0 +1,167 @@
+import {
+  jobWebhookEvent,
+  jobWebhookMessageId,
+  publicJob,
+  signWebhook,
+  type Job,
+  type JobDelivery,
+} from '@visgate/shared';
+import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
+import type { Deps } from './deps';
+
+export type DeliverJobWebhookDeps = Pick<
+  Deps,
+  'config' | 'jobs' | 'secrets' | 'webhooks' | 'tasks' | 'clock' | 'log' | 'resolveHost'
+>;
+
+/**
+ * Appends the terminal event's delivery to a job that has a webhook. Pure and idempotent: the
+ * message id is derived from (job, event), so a refresh that runs twice records one delivery.
+ */
+export function withJobDelivery(job: Job, at: Date): Job {
+  const event = jobWebhookEvent(job.status);
+  if (!job.webhook || event === null) return job;
+  const id = jobWebhookMessageId(job.job_id, event);
+  if (job.webhook.deliveries.some((d) => d.id === id)) return job;
+  const delivery: JobDelivery = {
+    event,
+    id,
+    occurred_at: at.toISOString(),
+    attempts: 0,
+    status: 'pending',
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+    next_attempt_at: at.toISOString(),
+    sending_until: null,
+  };
+  return { ...job, webhook: { ...job.webhook, deliveries: [...job.webhook.deliveries, delivery] } };
+}
+
+/** Enqueues the first attempt of every job delivery not yet attempted (named tasks dedupe). */
+export async function enqueueJobDeliveries(deps: Pick<Deps, 'tasks'>, job: Job): Promise<void> {
+  for (const d of job.webhook?.deliveries ?? []) {
+    if (d.status !== 'pending' || d.attempts > 0) continue;
+    await deps.tasks.enqueue({
+      queue: 'webhook-delivery',
+      name: `${d.id}-1`,
+      payload: { job_id: job.job_id, message_id: d.id, attempt: 1 },
+    });
+  }
+}
+
+/** The Standard Webhooks body of a job event: the job without images (fetch them with GET). */
+export function jobWebhookBody(job: Job, delivery: JobDelivery): string {
+  return JSON.stringify({
+    type: delivery.event,
+    timestamp: delivery.occurred_at,
+    data: { ...publicJob(job), links: { self: `/v1/jobs/${job.job_id}` } },
+  });
+}
+
+/**
+ * The job side of the `webhook-delivery` queue: the same signing (the deployment's `whsec_`
+ * secret), URL guard, sender, timeout and retry schedule as deployment events. One named task per
+ * attempt; a 2xx delivers, 410 disables, anything else retries until the schedule ends.
+ */
+export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
+  const schedule = deps.config.WEBHOOK_RETRY_SCHEDULE_S;
+  return async function deliverJobWebhook(payload: Record<string, unknown>): Promise<void> {
+    const id = String(payload.job_id);
+    const messageId = String(payload.message_id);
+    const attempt = Number(payload.attempt ?? 1);
+    const now = deps.clock.now();
+    const sendingUntil = new Date(now.getTime() + deps.config.WEBHOOK_TIMEOUT_MS + 30_000);
+    // Claim the attempt first so a duplicate task finds it taken; an abandoned claim expires.
+    const job = await deps.jobs.mutate(id, (j) => {
+      const x = j.webhook?.deliveries.find((y) => y.id === messageId);
+      if (!j.webhook || x?.status !== 'pending') return null;
+      const abandoned =
+        attempt === x.attempts &&
+        x.sending_until !== null &&
+        Date.parse(x.sending_until) < now.getTime();
+      if (attempt <= x.attempts && !abandoned) return null;
+      const deliveries = j.webhook.deliveries.map((y) =>
+        y.id === messageId
+          ? { ...y, attempts: attempt, sending_until: sendingUntil.toISOString() }
+          : y,
+      );
+      return { ...j, webhook: { ...j.webhook, deliveries } };
+    });
+    const delivery = job?.webhook?.deliveries.find((d) => d.id === messageId);
+    if (!job || !delivery) return;
+
+    const url = (await deps.secrets.get(id))?.webhookUrl ?? null;
+    const secret = (await deps.secrets.get(job.deployment_id))?.webhookSecret ?? null;
+    const rejected = url
+      ? await rejectWebhookTarget(url, deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS, deps.resolveHost)
+      : null;
+    let status: number | null = null;
+    let error: string | null = null;
+    if (!url || !secret || rejected !== null) {
+      error = `not sent: ${rejected ?? (url ? 'no signing secret' : 'webhook URL no longer stored')}`;
+    } else {
+      const body = jobWebhookBody(job, delivery);
+      const ts = Math.floor(now.getTime() / 1000);
+      const result = await deps.webhooks.send({
+        url,
+        body,
+        timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'visgate-webhooks/1',
+          'webhook-id': messageId,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': await signWebhook(secret, messageId, ts, body),
+        },
+      });
+      status = result.status;
+      error =
+        result.error ??
+        (status !== null && (status < 200 || status > 299) ? `receiver answered ${status}` : null);
+    }
+
+    const nextDelayMs = schedule[attempt];
+    const outcome: JobDelivery['status'] =
+      status !== null && status >= 200 && status <= 299
+        ? 'delivered'
+        : status === 410
+          ? 'disabled'
+          : error?.startsWith('not sent') || nextDelayMs === undefined
+            ? 'failed'
+            : 'pending';
+    await deps.jobs.mutate(id, (j) => {
+      if (!j.webhook) return null;
+      const deliveries = j.webhook.deliveries.map((x) =>
+        x.id !== messageId
+          ? x
+          : {
+              ...x,
+              attempts: attempt,
+              status: outcome,
+              last_attempt_at: now.toISOString(),
+              last_status_code: status,
+              last_error: error,
+              next_attempt_at:
+                outcome === 'pending' && nextDelayMs !== undefined
+                  ? new Date(now.getTime() + nextDelayMs).toISOString()
+                  : null,
+            },
+      );
+      return { ...j, updated_at: now.toISOString(), webhook: { ...j.webhook, deliveries } };
+    });
+    deps.log.info('job webhook attempt', { job_id: id, message_id: messageId, attempt, outcome });
+
+    if (outcome === 'pending' && nextDelayMs !== undefined) {
+      await deps.tasks.enqueue({
+        queue: 'webhook-delivery',
+        name: `${messageId}-${attempt + 1}`,
+        payload: { job_id: id, message_id: messageId, attempt: attempt + 1 },
+        delayMs: nextDelayMs,
+      });
+    } else {
+      // The terminal event is the only one a job sends: its URL is no longer needed.
+      await deps.secrets.delete(id);
+    }
+  };
+}
