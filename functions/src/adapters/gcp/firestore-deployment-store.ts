@@ -1,0 +1,82 @@
+import type { Firestore, Query } from '@google-cloud/firestore';
+import { AppError, type Deployment } from '@visgate/shared';
+import type { DeploymentScanner, DeploymentStore, Logger } from '../../ports';
+import { pageNewestFirst } from './firestore-pages';
+import { GRPC, hasGrpcCode } from './grpc-errors';
+
+export const DEPLOYMENTS = 'deployments';
+
+/**
+ * `deployments/{id}` in Firestore. `mutate` is a transaction (the SDK retries on contention, so `fn`
+ * may run more than once); `watch` is a document listener; `list` needs the composite indexes in
+ * firestore.indexes.json (owner_hash [, status], created_at desc, deployment_id desc; and
+ * status, updated_at for the reaper's `scan`).
+ */
+export function createFirestoreDeploymentStore(
+  db: Firestore,
+  log?: Logger,
+): DeploymentStore & DeploymentScanner {
+  const col = db.collection(DEPLOYMENTS);
+  const ref = (id: string) => col.doc(id);
+
+  return {
+    async create(doc) {
+      try {
+        await ref(doc.deployment_id).create(doc);
+      } catch (e) {
+        if (hasGrpcCode(e, GRPC.ALREADY_EXISTS))
+          throw new AppError('CONFLICT', `deployment ${doc.deployment_id} exists`, { cause: e });
+        throw e;
+      }
+    },
+
+    async get(id) {
+      const snap = await ref(id).get();
+      return snap.exists ? (snap.data() as Deployment) : null;
+    },
+
+    mutate(id, fn) {
+      return db.runTransaction(
+        async (tx) => {
+          const snap = await tx.get(ref(id));
+          if (!snap.exists) return null;
+          const current = snap.data() as Deployment;
+          const next = fn(structuredClone(current));
+          if (next === null) return null;
+          const stored: Deployment = { ...next, version: current.version + 1 };
+          tx.set(ref(id), stored);
+          return stored;
+        },
+        { maxAttempts: 10 },
+      );
+    },
+
+    list(q) {
+      let query: Query = col.where('owner_hash', '==', q.ownerHash);
+      if (q.status !== undefined) query = query.where('status', '==', q.status);
+      return pageNewestFirst<Deployment>(query, 'deployment_id', q.limit, q.cursor);
+    },
+
+    async scan(q) {
+      if (q.statuses.length === 0) return [];
+      // 'in' takes at most 30 values; there are 9 statuses.
+      const snap = await col
+        .where('status', 'in', [...q.statuses])
+        .orderBy('updated_at', 'asc')
+        .limit(q.limit)
+        .get();
+      return snap.docs.map((d) => d.data() as Deployment);
+    },
+
+    watch(id, onChange) {
+      return ref(id).onSnapshot(
+        (snap) => {
+          if (snap.exists) onChange(snap.data() as Deployment);
+        },
+        (e) => {
+          log?.error('deployment listener failed', { deployment_id: id, error: e.message });
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import { CloudTasksClient } from '@google-cloud/tasks';
+import { credentials } from '@grpc/grpc-js';
+import type { Config } from './config';
+import { createSecretBox } from './adapters/crypto/secret-box';
+import { createCloudTasksQueue, type TaskTarget } from './adapters/gcp/cloud-tasks-queue';
+import { createFirestoreDeploymentStore } from './adapters/gcp/firestore-deployment-store';
+import { createFirestoreJobStore } from './adapters/gcp/firestore-job-store';
+import { createFirestoreIdempotencyStore } from './adapters/gcp/firestore-idempotency-store';
+import { createFirestoreSecretStore } from './adapters/gcp/firestore-secret-store';
+import { createPubSubBus } from './adapters/gcp/pubsub-bus';
+import { createHubClient } from './adapters/hf/hub-client';
+import { createJsonLogger } from './adapters/log/json-logger';
+import { createRunPodClient } from './adapters/runpod/runpod-client';
+import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
+import type { Deps } from './handlers/deps';
+import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
+import { QUEUES, type Clock, type Logger, type QueueName } from './ports';
+
+const systemClock: Clock = { now: () => new Date() };
+
+/** The function each queue's tasks are POSTed to (see entry/manifest.ts). */
+export const QUEUE_TARGET_FUNCTION: Record<QueueName, string> = {
+  'deployment-poll': 'poll',
+  'webhook-delivery': 'deliverWebhook',
+  'deployment-settle': 'settle',
+  'job-poll': 'pollJob',
+};
+
+function splitHost(hostPort: string): { servicePath: string; port: number } {
+  const i = hostPort.lastIndexOf(':');
+  return { servicePath: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) };
+}
+
+/** The Google clients, pointed at the emulators when their hosts are configured. */
+export function createGcpClients(config: Config) {
+  const projectId = requireProject(config);
+  const firestore = new Firestore({
+    projectId,
+    databaseId: config.FIRESTORE_DATABASE,
+    ignoreUndefinedProperties: true,
+    ...(config.FIRESTORE_EMULATOR_HOST ? { host: config.FIRESTORE_EMULATOR_HOST, ssl: false } : {}),
+  });
+  const pubsub = new PubSub({
+    projectId,
+    ...(config.PUBSUB_EMULATOR_HOST
+      ? { apiEndpoint: config.PUBSUB_EMULATOR_HOST, emulatorMode: true }
+      : {}),
+  });
+  const tasks = config.CLOUD_TASKS_EMULATOR_HOST
+    ? new CloudTasksClient({
+        ...splitHost(config.CLOUD_TASKS_EMULATOR_HOST),
+        sslCreds: credentials.createInsecure(),
+      })
+    : new CloudTasksClient();
+  return {
+    projectId,
+    firestore,
+    pubsub,
+    tasks,
+    async close(): Promise<void> {
+      await Promise.all([firestore.terminate(), pubsub.close(), tasks.close()]);
+    },
+  };
+}
+
+export type GcpClients = ReturnType<typeof createGcpClients>;
+
+function requireProject(config: Config): string {
+  if (!config.GCP_PROJECT_ID) throw new Error('GCP_PROJECT_ID is not configured');
+  return config.GCP_PROJECT_ID;
+}
+
+/** Where each queue's tasks go: explicit URL, else FUNCTIONS_BASE_URL (or the default) + name. */
+export function taskTargets(config: Config): Record<QueueName, TaskTarget> {
+  const base =
+    config.FUNCTIONS_BASE_URL ??
+    `https://${config.GCP_REGION}-${requireProject(config)}.cloudfunctions.net`;
+  const explicit: Record<QueueName, string | undefined> = {
+    'deployment-poll': config.TASKS_POLL_URL,
+    'webhook-delivery': config.TASKS_WEBHOOK_DELIVERY_URL,
+    'deployment-settle': config.TASKS_SETTLE_URL,
+    'job-poll': config.TASKS_JOB_POLL_URL,
+  };
+  return Object.fromEntries(
+    QUEUES.map((q) => {
+      const url = explicit[q] ?? `${base.replace(/\/$/, '')}/${QUEUE_TARGET_FUNCTION[q]}`;
+      return [q, { url, audience: config.TASKS_OIDC_AUDIENCE ?? url }];
+    }),
+  ) as Record<QueueName, TaskTarget>;
+}
+
+export interface GcpOptions {
+  log?: Logger;
+  clock?: Clock;
+  clients?: GcpClients;
+  overrides?: Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;
+}
+
+/**
+ * The production composition root: Firestore store/secrets/idempotency, Pub/Sub bus, Cloud Tasks
+ * queue, real HTTP clients. The entry points build this once per cold start.
+ */
+export function buildGcpDeps(config: Config, options: GcpOptions = {}) {
+  const log = options.log ?? createJsonLogger(config.LOG_LEVEL);
+  const clock = options.clock ?? systemClock;
+  const clients = options.clients ?? createGcpClients(config);
+  const runpod =
+    options.overrides?.runpod ??
+    createRunPodClient({
+      apiBaseUrl: config.RUNPOD_API_URL,
+      endpointBaseUrl: config.RUNPOD_ENDPOINT_URL,
+      timeoutMs: config.HTTP_TIMEOUT_MS,
+    });
+  const store = createFirestoreDeploymentStore(clients.firestore, log);
+  const deps: Deps = {
+    config,
+    store,
+    jobs: createFirestoreJobStore(clients.firestore),
+    secrets: createFirestoreSecretStore(
+      clients.firestore,
+      createSecretBox(config.secrets.secretsKey),
+    ),
+    idempotency: createFirestoreIdempotencyStore(clients.firestore, clock),
+    bus: createPubSubBus(clients.pubsub, clock),
+    tasks: createCloudTasksQueue(clients.tasks, {
+      projectId: clients.projectId,
+      location: config.GCP_REGION,
+      targets: taskTargets(config),
+      invokerServiceAccount: config.TASKS_INVOKER_SA ?? null,
+      clock,
+    }),
+    clock,
+    log,
+    random: (n) => new Uint8Array(randomBytes(n)),
+    runpod,
+    hub:
+      options.overrides?.hub ??
+      createHubClient({ hubUrl: config.HF_HUB_URL, timeoutMs: config.HTTP_TIMEOUT_MS }),
+    webhooks:
+      options.overrides?.webhooks ??
+      createHttpWebhookSender({ allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS }),
+    catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
+    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+  };
+  return { deps, scanner: store, clients, close: () => clients.close() };
+}
+
+export type GcpSystem = ReturnType<typeof buildGcpDeps>;

@@ -1,0 +1,120 @@
+import type { QueueName, Topic } from '../ports';
+
+/** Who invokes a function: Pub/Sub through Eventarc, Cloud Tasks, Cloud Scheduler or the internet. */
+export type Trigger =
+  | { kind: 'http'; public: true }
+  | { kind: 'pubsub'; topic: Topic }
+  | { kind: 'task'; queue: QueueName }
+  | { kind: 'scheduler'; schedule: string };
+
+/** One deployed Cloud Function (gen2). infra/ is generated from this list; a test keeps them equal. */
+export interface FunctionSpec {
+  name: string;
+  trigger: Trigger;
+  memory: '256Mi' | '512Mi' | '1Gi';
+  timeoutS: number;
+  /** Requests one instance serves at once (gen2); event functions stay at 1 for clean retries. */
+  concurrency: number;
+  maxInstances: number;
+  /** Event functions only redeliver a failed event when deployed with --retry. */
+  retry: boolean;
+  /** Runtime service account (short name; `@PROJECT.iam.gserviceaccount.com` is appended). */
+  serviceAccount: string;
+  /** Secret Manager secrets mounted as env variables of the same name. */
+  secrets: readonly ('OWNER_PEPPER' | 'SECRETS_KEY')[];
+  /** Project roles the runtime service account needs, and why (README lists them). */
+  roles: readonly { role: string; why: string }[];
+}
+
+const FIRESTORE = { role: 'roles/datastore.user', why: 'reads and writes its documents' };
+const PUBLISH = { role: 'roles/pubsub.publisher', why: 'hands the deployment to the next step' };
+const ENQUEUE = { role: 'roles/cloudtasks.enqueuer', why: 'schedules polls and webhooks' };
+const ACT_AS = {
+  role: 'roles/iam.serviceAccountUser',
+  why: 'lets Cloud Tasks mint OIDC tokens as visgate-invoker (granted on that account only)',
+};
+// loadConfig requires both in gcp mode; only api derives owner hashes, but all open secrets.
+const BOTH = ['OWNER_PEPPER', 'SECRETS_KEY'] as const;
+
+const step = (
+  name: string,
+  topic: Topic,
+  roles: FunctionSpec['roles'],
+  timeoutS = 120,
+): FunctionSpec => ({
+  name,
+  trigger: { kind: 'pubsub', topic },
+  memory: '512Mi',
+  timeoutS,
+  concurrency: 1,
+  maxInstances: 20,
+  retry: true,
+  serviceAccount: `visgate-${name.toLowerCase()}`,
+  secrets: BOTH,
+  roles,
+});
+
+const task = (name: string, queue: QueueName, roles: FunctionSpec['roles']): FunctionSpec => ({
+  name,
+  trigger: { kind: 'task', queue },
+  memory: '256Mi',
+  timeoutS: 60,
+  concurrency: 20,
+  maxInstances: 20,
+  retry: false,
+  serviceAccount: `visgate-${name.toLowerCase()}`,
+  secrets: BOTH,
+  roles,
+});
+
+/** Every function this system deploys. */
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    name: 'api',
+    trigger: { kind: 'http', public: true },
+    memory: '512Mi',
+    timeoutS: 60,
+    concurrency: 40,
+    maxInstances: 50,
+    retry: false,
+    serviceAccount: 'visgate-api',
+    secrets: BOTH,
+    roles: [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS],
+  },
+  step('validate', 'deployment-validate', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
+  step('selectGpu', 'deployment-select-gpu', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
+  step('provision', 'deployment-provision', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300),
+  step('teardown', 'deployment-teardown', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300),
+  task('poll', 'deployment-poll', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
+  task('deliverWebhook', 'webhook-delivery', [FIRESTORE, ENQUEUE, ACT_AS]),
+  task('settle', 'deployment-settle', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
+  task('pollJob', 'job-poll', [FIRESTORE, ENQUEUE, ACT_AS]),
+  {
+    name: 'reaper',
+    trigger: { kind: 'scheduler', schedule: '*/5 * * * *' },
+    memory: '512Mi',
+    timeoutS: 540,
+    concurrency: 1,
+    maxInstances: 1,
+    retry: false,
+    serviceAccount: 'visgate-reaper',
+    secrets: BOTH,
+    roles: [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS],
+  },
+];
+
+/** The service account Cloud Tasks and Cloud Scheduler sign their OIDC tokens as. */
+export const INVOKER_SERVICE_ACCOUNT = 'visgate-invoker';
+
+/** Retry configuration of each queue (gcloud tasks queues create flags). */
+export const QUEUE_RETRY: Record<
+  QueueName,
+  { maxAttempts: number; minBackoffS: number; maxBackoffS: number; maxDoublings: number }
+> = {
+  // The poller re-enqueues itself; retries only cover a failed poll (RunPod 5xx, timeouts).
+  'deployment-poll': { maxAttempts: 20, minBackoffS: 2, maxBackoffS: 60, maxDoublings: 5 },
+  // The handler schedules its own attempts (WEBHOOK_RETRY_SCHEDULE_S); these cover crashes.
+  'webhook-delivery': { maxAttempts: 10, minBackoffS: 5, maxBackoffS: 600, maxDoublings: 6 },
+  'deployment-settle': { maxAttempts: 20, minBackoffS: 5, maxBackoffS: 300, maxDoublings: 5 },
+  'job-poll': { maxAttempts: 20, minBackoffS: 2, maxBackoffS: 60, maxDoublings: 5 },
+};

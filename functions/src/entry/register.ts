@@ -1,0 +1,86 @@
+import * as ff from '@google-cloud/functions-framework';
+import type { Config } from '../config';
+import { createStepHandlers } from '../compose';
+import { taskTargets } from '../compose-gcp';
+import { createApp } from '../edge/app';
+import type { Deps } from '../handlers/deps';
+import { createReaper } from '../handlers/reaper';
+import type { DeploymentScanner } from '../ports';
+import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT, type FunctionSpec } from './manifest';
+import { onPubSub, type PubSubEventData } from './on-pub-sub';
+import { onTask } from './on-task';
+import { acceptAll, createOidcAuthenticator, type RequestAuthenticator } from './task-auth';
+
+export interface EntryContext {
+  deps: Deps;
+  scanner: DeploymentScanner;
+  steps: ReturnType<typeof createStepHandlers>;
+  /** The token check for a task or scheduler target. */
+  authenticate: RequestAuthenticator;
+}
+
+export type Registration =
+  | { kind: 'http'; handler: ff.HttpFunction }
+  | { kind: 'cloudevent'; handler: ff.CloudEventFunction<PubSubEventData> };
+
+/**
+ * One function's wiring. Pub/Sub and task functions run the step handler of their topic or queue
+ * (createStepHandlers: the same table local mode subscribes), so the manifest's trigger alone
+ * decides what a function does. workerEvents is a route of `api` (same public ingress, its own
+ * per-deployment bearer token), not a function of its own.
+ */
+export function wireFunction(spec: FunctionSpec, ctx: EntryContext): Registration {
+  const { deps, authenticate } = ctx;
+  const t = spec.trigger;
+  switch (t.kind) {
+    case 'http':
+      return { kind: 'http', handler: createApp(deps) };
+    case 'pubsub':
+      return { kind: 'cloudevent', handler: onPubSub(ctx.steps.topics[t.topic], deps.log) };
+    case 'task':
+      return { kind: 'http', handler: onTask(ctx.steps.queues[t.queue], authenticate, deps.log) };
+    case 'scheduler': {
+      const reap = createReaper({ ...deps, scanner: ctx.scanner });
+      const cycle = async (): Promise<void> => {
+        deps.log.info('reaper cycle', { ...(await reap()) });
+      };
+      return { kind: 'http', handler: onTask(cycle, authenticate, deps.log) };
+    }
+  }
+}
+
+/** The audience a task or scheduler target expects in its OIDC token: its own URL by default. */
+export function audienceOf(config: Config, spec: FunctionSpec): string | null {
+  const t = spec.trigger;
+  if (t.kind === 'task') return taskTargets(config)[t.queue].audience;
+  if (t.kind !== 'scheduler') return null;
+  const base =
+    config.FUNCTIONS_BASE_URL ??
+    `https://${config.GCP_REGION}-${config.GCP_PROJECT_ID ?? ''}.cloudfunctions.net`;
+  return config.TASKS_OIDC_AUDIENCE ?? `${base.replace(/\/$/, '')}/${spec.name}`;
+}
+
+function authenticatorFor(config: Config, spec: FunctionSpec): RequestAuthenticator {
+  if (config.EMULATOR_SKIP_OIDC) return acceptAll;
+  const audience = audienceOf(config, spec);
+  if (audience === null) return acceptAll; // http/pubsub: api does its own auth, Eventarc is IAM
+  const serviceAccount =
+    config.TASKS_INVOKER_SA ??
+    `${INVOKER_SERVICE_ACCOUNT}@${config.GCP_PROJECT_ID ?? ''}.iam.gserviceaccount.com`;
+  return createOidcAuthenticator({ audience, serviceAccount });
+}
+
+/** Registers every manifest function with functions-framework (`--target` picks one to serve). */
+export function registerFunctions(deps: Deps, scanner: DeploymentScanner): void {
+  const steps = createStepHandlers(deps);
+  for (const spec of FUNCTIONS) {
+    const reg = wireFunction(spec, {
+      deps,
+      scanner,
+      steps,
+      authenticate: authenticatorFor(deps.config, spec),
+    });
+    if (reg.kind === 'http') ff.http(spec.name, reg.handler);
+    else ff.cloudEvent(spec.name, reg.handler);
+  }
+}

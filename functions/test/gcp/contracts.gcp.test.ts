@@ -1,0 +1,134 @@
+import * as ff from '@google-cloud/functions-framework';
+import { createCloudTasksQueue, type TaskTarget } from '../../src/adapters/gcp/cloud-tasks-queue';
+import { createFirestoreDeploymentStore } from '../../src/adapters/gcp/firestore-deployment-store';
+import { createFirestoreIdempotencyStore } from '../../src/adapters/gcp/firestore-idempotency-store';
+import {
+  createFirestoreSecretStore,
+  DEPLOYMENT_SECRETS,
+} from '../../src/adapters/gcp/firestore-secret-store';
+import { createPubSubBus } from '../../src/adapters/gcp/pubsub-bus';
+import { createSecretBox } from '../../src/adapters/crypto/secret-box';
+import { createMemoryLogger } from '../../src/adapters/log/json-logger';
+import { createGcpClients, type GcpClients } from '../../src/compose-gcp';
+import { onPubSub } from '../../src/entry/on-pub-sub';
+import { onTask } from '../../src/entry/on-task';
+import { acceptAll } from '../../src/entry/task-auth';
+import type { QueueName } from '../../src/ports';
+import { busContract } from '../../test-support/contracts/bus.contract';
+import { deploymentStoreContract } from '../../test-support/contracts/deployment-store.contract';
+import { idempotencyStoreContract } from '../../test-support/contracts/idempotency-store.contract';
+import { secretStoreContract } from '../../test-support/contracts/secret-store.contract';
+import { taskQueueContract } from '../../test-support/contracts/task-queue.contract';
+import { serveFunction, type FunctionServer } from '../../test-support/emulators/function-server';
+import { emulatorConfig } from '../../test-support/emulators/gcp-test-config';
+import { provisionEmulatorResources } from '../../test-support/emulators/provision-resources';
+import { startPushBridge, type PushBridge } from '../../test-support/emulators/push-bridge';
+
+// The port contracts against the GCP adapters, on the Firestore emulator (@firestore-emulator/
+// server), pstest (tools/pstest) and our Cloud Tasks facade, all started by jest's globalSetup.
+
+jest.setTimeout(30_000);
+
+const clock = { now: () => new Date() };
+const opened: GcpClients[] = [];
+const fresh = (): { clients: GcpClients; location: string } => {
+  const config = emulatorConfig();
+  const clients = createGcpClients(config);
+  opened.push(clients);
+  return { clients, location: config.GCP_REGION };
+};
+afterAll(async () => {
+  await Promise.all(opened.map((c) => c.close()));
+  // Cancelled gRPC streams report their status a moment after close; let that happen while the
+  // test environment still exists (gax lazily requires its error decoder then).
+  await new Promise((resolve) => setTimeout(resolve, 200));
+});
+
+// The bare emulator has no transaction isolation (StoreDeviations.noTransactionIsolation);
+// test-support/emulators/firestore-transactions.ts adds optimistic concurrency to it, so the
+// concurrent case runs here with real Firestore's semantics.
+deploymentStoreContract('Firestore (emulator + optimistic concurrency)', () =>
+  createFirestoreDeploymentStore(fresh().clients.firestore),
+);
+
+secretStoreContract('Firestore (emulator)', () => {
+  const { firestore } = fresh().clients;
+  const store = createFirestoreSecretStore(firestore, createSecretBox(Buffer.alloc(32, 7)));
+  return Promise.resolve({
+    store,
+    sealed: async (id) => {
+      const snap = await firestore.collection(DEPLOYMENT_SECRETS).doc(id).get();
+      const data = snap.data() as { sealed: string } | undefined;
+      // The whole document must be the sealed blob and nothing else.
+      if (data) expect(Object.keys(data)).toEqual(['sealed']);
+      return data?.sealed ?? null;
+    },
+  });
+});
+
+idempotencyStoreContract('Firestore (emulator)', (c) =>
+  createFirestoreIdempotencyStore(fresh().clients.firestore, c),
+);
+
+let functionSeq = 0;
+const log = createMemoryLogger();
+
+busContract('Pub/Sub (pstest + push bridge + functions-framework)', async () => {
+  const { clients } = fresh();
+  await provisionEmulatorResources(clients, 'us-central1');
+  const servers: FunctionServer[] = [];
+  const bridges: PushBridge[] = [];
+  return {
+    bus: createPubSubBus(clients.pubsub, clock),
+    async subscribe(topic, handler) {
+      const name = `busContract${(functionSeq += 1)}`;
+      ff.cloudEvent(name, onPubSub(handler, log));
+      const server = await serveFunction(name);
+      servers.push(server);
+      bridges.push(
+        await startPushBridge({
+          pubsub: clients.pubsub,
+          projectId: clients.projectId,
+          topic,
+          url: server.url,
+        }),
+      );
+    },
+    async close() {
+      await Promise.all(bridges.map((b) => b.close()));
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+});
+
+taskQueueContract('Cloud Tasks (emulator facade + functions-framework target)', async () => {
+  const { clients, location } = fresh();
+  await provisionEmulatorResources(clients, location);
+  const unrouted: TaskTarget = { url: 'http://127.0.0.1:9/', audience: 'unrouted' };
+  const targets: Record<QueueName, TaskTarget> = {
+    'deployment-poll': unrouted,
+    'webhook-delivery': unrouted,
+    'deployment-settle': unrouted,
+    'job-poll': unrouted,
+  };
+  const servers: FunctionServer[] = [];
+  return {
+    queue: createCloudTasksQueue(clients.tasks, {
+      projectId: clients.projectId,
+      location,
+      targets,
+      invokerServiceAccount: 'visgate-invoker@demo.iam.gserviceaccount.com',
+      clock,
+    }),
+    async register(queue, handler) {
+      const name = `taskContract${(functionSeq += 1)}`;
+      ff.http(name, onTask(handler, acceptAll, log));
+      const server = await serveFunction(name);
+      servers.push(server);
+      targets[queue] = { url: server.url, audience: server.url };
+    },
+    async close() {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+});

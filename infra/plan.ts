@@ -1,0 +1,324 @@
+import {
+  FIRESTORE_INDEXES,
+  FIRESTORE_TTL_FIELDS,
+} from '../functions/src/adapters/gcp/firestore-indexes';
+import {
+  FUNCTIONS,
+  INVOKER_SERVICE_ACCOUNT,
+  QUEUE_RETRY,
+  type FunctionSpec,
+} from '../functions/src/entry/manifest';
+import { QUEUES, TOPICS } from '../functions/src/ports';
+
+/** The APIs the system uses; enabling is idempotent. */
+export const APIS = [
+  'cloudfunctions.googleapis.com',
+  'run.googleapis.com',
+  'cloudbuild.googleapis.com',
+  'artifactregistry.googleapis.com',
+  'eventarc.googleapis.com',
+  'pubsub.googleapis.com',
+  'cloudtasks.googleapis.com',
+  'cloudscheduler.googleapis.com',
+  'firestore.googleapis.com',
+  'firebaserules.googleapis.com',
+  'secretmanager.googleapis.com',
+  'iam.googleapis.com',
+  'logging.googleapis.com',
+] as const;
+
+export const SECRETS = ['OWNER_PEPPER', 'SECRETS_KEY'] as const;
+
+export interface PlanOptions {
+  project: string;
+  region: string;
+  /** Folder the function bundle is built into (infra/build-functions.ts). */
+  sourceDir: string;
+  workerImage?: string;
+}
+
+/** POSIX shell single-quoting, only where needed. */
+export function q(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+const cmd = (...args: string[]): string => args.map(q).join(' ');
+/** Runs `create` unless `describe` finds the resource (re-running the deploy is safe). */
+const ensure = (describe: string[], create: string[]): string =>
+  `${cmd(...describe)} >/dev/null 2>&1 || ${cmd(...create)}`;
+
+/**
+ * The whole deployment as shell lines, generated from the function manifest, the topics and
+ * queues in ports.ts and the index list beside the Firestore adapters: nothing is listed twice.
+ * `infra/deploy.sh` runs it (or prints it with --dry-run).
+ */
+export function deployPlan(o: PlanOptions): string[] {
+  const P = ['--project', o.project];
+  const R = ['--region', o.region];
+  const L = ['--location', o.region];
+  const sa = (name: string) => `${name}@${o.project}.iam.gserviceaccount.com`;
+  const invoker = sa(INVOKER_SERVICE_ACCOUNT);
+  const base = `https://${o.region}-${o.project}.cloudfunctions.net`;
+  const urlOf = (f: FunctionSpec) => `${base}/${f.name}`;
+  const lines: string[] = [];
+  const section = (title: string) => lines.push(`echo ${q(`== ${title}`)}`);
+
+  section('APIs');
+  lines.push(cmd('gcloud', 'services', 'enable', ...APIS, ...P));
+
+  section('Firestore (native mode), indexes, TTL');
+  lines.push(
+    ensure(
+      ['gcloud', 'firestore', 'databases', 'describe', '--database=(default)', ...P],
+      [
+        'gcloud',
+        'firestore',
+        'databases',
+        'create',
+        `--location=${o.region}`,
+        '--type=firestore-native',
+        ...P,
+      ],
+    ),
+  );
+  for (const ix of FIRESTORE_INDEXES) {
+    // Existing identical indexes make this fail with ALREADY_EXISTS: fine on a re-run.
+    lines.push(
+      `${cmd(
+        'gcloud',
+        'firestore',
+        'indexes',
+        'composite',
+        'create',
+        `--collection-group=${ix.collectionGroup}`,
+        '--query-scope=collection',
+        ...ix.fields.map(
+          (f) => `--field-config=field-path=${f.fieldPath},order=${f.order.toLowerCase()}`,
+        ),
+        '--async',
+        ...P,
+      )} || true`,
+    );
+  }
+  for (const t of FIRESTORE_TTL_FIELDS)
+    lines.push(
+      cmd(
+        'gcloud',
+        'firestore',
+        'fields',
+        'ttls',
+        'update',
+        t.field,
+        `--collection-group=${t.collectionGroup}`,
+        '--enable-ttl',
+        '--async',
+        ...P,
+      ),
+    );
+  // gcloud has no command for security rules: release firestore.rules through the Rules API.
+  lines.push(`infra/release-rules.sh ${q(o.project)} firestore.rules`);
+
+  section('Secrets (created empty; the operator adds the values)');
+  for (const s of SECRETS) {
+    lines.push(
+      ensure(
+        ['gcloud', 'secrets', 'describe', s, ...P],
+        ['gcloud', 'secrets', 'create', s, '--replication-policy=automatic', ...P],
+      ),
+    );
+    lines.push(
+      `test -n "$(${cmd('gcloud', 'secrets', 'versions', 'list', s, '--filter=state:enabled', '--limit=1', '--format=value(name)', ...P)})" || { echo ${q(`secret ${s} has no value: see README "Deploy to Google Cloud"`)} >&2; exit 1; }`,
+    );
+  }
+
+  section('Topics and dead-letter topics');
+  for (const t of TOPICS) {
+    lines.push(
+      ensure(
+        ['gcloud', 'pubsub', 'topics', 'describe', t, ...P],
+        ['gcloud', 'pubsub', 'topics', 'create', t, ...P],
+      ),
+    );
+    lines.push(
+      ensure(
+        ['gcloud', 'pubsub', 'topics', 'describe', `${t}-dead-letter`, ...P],
+        ['gcloud', 'pubsub', 'topics', 'create', `${t}-dead-letter`, ...P],
+      ),
+    );
+  }
+
+  section('Task queues');
+  for (const name of QUEUES) {
+    const r = QUEUE_RETRY[name];
+    const flags = [
+      `--max-attempts=${r.maxAttempts}`,
+      `--min-backoff=${r.minBackoffS}s`,
+      `--max-backoff=${r.maxBackoffS}s`,
+      `--max-doublings=${r.maxDoublings}`,
+      ...L,
+      ...P,
+    ];
+    lines.push(
+      `${ensure(['gcloud', 'tasks', 'queues', 'describe', name, ...L, ...P], ['gcloud', 'tasks', 'queues', 'create', name, ...flags])} && ${cmd('gcloud', 'tasks', 'queues', 'update', name, ...flags)}`,
+    );
+  }
+
+  section('Service accounts and roles (one per function, least privilege)');
+  const accounts = [INVOKER_SERVICE_ACCOUNT, ...new Set(FUNCTIONS.map((f) => f.serviceAccount))];
+  for (const a of accounts)
+    lines.push(
+      ensure(
+        ['gcloud', 'iam', 'service-accounts', 'describe', sa(a), ...P],
+        ['gcloud', 'iam', 'service-accounts', 'create', a, `--display-name=Visgate ${a}`, ...P],
+      ),
+    );
+  for (const f of FUNCTIONS) {
+    const member = `serviceAccount:${sa(f.serviceAccount)}`;
+    for (const role of f.roles) {
+      if (role.role === 'roles/iam.serviceAccountUser')
+        lines.push(
+          cmd(
+            'gcloud',
+            'iam',
+            'service-accounts',
+            'add-iam-policy-binding',
+            invoker,
+            `--member=${member}`,
+            `--role=${role.role}`,
+            ...P,
+            '--quiet',
+          ),
+        );
+      else
+        lines.push(
+          cmd(
+            'gcloud',
+            'projects',
+            'add-iam-policy-binding',
+            o.project,
+            `--member=${member}`,
+            `--role=${role.role}`,
+            '--condition=None',
+            '--quiet',
+          ),
+        );
+    }
+    for (const s of f.secrets)
+      lines.push(
+        cmd(
+          'gcloud',
+          'secrets',
+          'add-iam-policy-binding',
+          s,
+          `--member=${member}`,
+          '--role=roles/secretmanager.secretAccessor',
+          ...P,
+          '--quiet',
+        ),
+      );
+  }
+
+  section('Functions (gen2, nodejs24)');
+  lines.push(cmd('npx', 'tsx', 'infra/build-functions.ts', o.sourceDir));
+  const env = [
+    'MODE=gcp',
+    `GCP_PROJECT_ID=${o.project}`,
+    `GCP_REGION=${o.region}`,
+    `PUBLIC_BASE_URL=${base}/api`,
+    `TASKS_INVOKER_SA=${invoker}`,
+    ...(o.workerImage ? [`WORKER_IMAGE=${o.workerImage}`] : []),
+  ];
+  for (const f of FUNCTIONS) {
+    const t = f.trigger;
+    const trigger =
+      t.kind === 'pubsub'
+        ? [
+            `--trigger-topic=${t.topic}`,
+            `--trigger-service-account=${invoker}`,
+            ...(f.retry ? ['--retry'] : []),
+          ]
+        : [
+            '--trigger-http',
+            t.kind === 'http' ? '--allow-unauthenticated' : '--no-allow-unauthenticated',
+          ];
+    lines.push(
+      cmd(
+        'gcloud',
+        'functions',
+        'deploy',
+        f.name,
+        '--gen2',
+        '--runtime=nodejs24',
+        ...R,
+        `--source=${o.sourceDir}`,
+        `--entry-point=${f.name}`,
+        ...trigger,
+        `--memory=${f.memory}`,
+        `--timeout=${f.timeoutS}s`,
+        `--concurrency=${f.concurrency}`,
+        '--cpu=1',
+        `--max-instances=${f.maxInstances}`,
+        '--min-instances=0',
+        `--service-account=${sa(f.serviceAccount)}`,
+        `--set-env-vars=${env.join(',')}`,
+        `--set-secrets=${f.secrets.map((s) => `${s}=${s}:latest`).join(',')}`,
+        ...P,
+        '--quiet',
+      ),
+    );
+    if (t.kind !== 'http')
+      lines.push(
+        cmd(
+          'gcloud',
+          'functions',
+          'add-invoker-policy-binding',
+          f.name,
+          ...R,
+          `--member=serviceAccount:${invoker}`,
+          ...P,
+        ),
+      );
+    if (t.kind === 'pubsub') {
+      // Eventarc made the push subscription; give it the dead-letter topic and a retry backoff.
+      // Pub/Sub's service agent forwards dead letters: it publishes to the DLQ, acks the source.
+      const agent =
+        'serviceAccount:service-$(gcloud projects describe ' +
+        o.project +
+        " --format='value(projectNumber)')@gcp-sa-pubsub.iam.gserviceaccount.com";
+      lines.push(
+        `${cmd('gcloud', 'pubsub', 'topics', 'add-iam-policy-binding', `${t.topic}-dead-letter`)} "--member=${agent}" ${cmd('--role=roles/pubsub.publisher', ...P, '--quiet')}`,
+      );
+      lines.push(
+        `for sub in $(${cmd('gcloud', 'pubsub', 'topics', 'list-subscriptions', t.topic, '--format=value(.)', ...P)}); do ${cmd('gcloud', 'pubsub', 'subscriptions', 'add-iam-policy-binding')} "$sub" "--member=${agent}" ${cmd('--role=roles/pubsub.subscriber', ...P, '--quiet')} && ${cmd('gcloud', 'pubsub', 'subscriptions', 'update')} "$sub" ${cmd(`--dead-letter-topic=${t.topic}-dead-letter`, '--max-delivery-attempts=10', '--min-retry-delay=10s', '--max-retry-delay=600s', ...P)}; done`,
+      );
+    }
+    if (t.kind === 'scheduler') {
+      const flags = [
+        `--schedule=${t.schedule}`,
+        `--uri=${urlOf(f)}`,
+        '--http-method=POST',
+        '--headers=Content-Type=application/json',
+        '--message-body={}',
+        `--oidc-service-account-email=${invoker}`,
+        `--oidc-token-audience=${urlOf(f)}`,
+        ...L,
+        ...P,
+      ];
+      lines.push(
+        `${ensure(['gcloud', 'scheduler', 'jobs', 'describe', `visgate-${f.name}`, ...L, ...P], ['gcloud', 'scheduler', 'jobs', 'create', 'http', `visgate-${f.name}`, ...flags])} && ${cmd('gcloud', 'scheduler', 'jobs', 'update', 'http', `visgate-${f.name}`, ...flags)}`,
+      );
+    }
+  }
+  section(`API: ${base}/api`);
+  return lines;
+}
+
+if (require.main === module) {
+  const [project, region, ...rest] = process.argv.slice(2);
+  if (!project || !region) {
+    process.stderr.write('usage: plan.ts PROJECT REGION [--worker-image=IMAGE]\n');
+    process.exit(2);
+  }
+  const workerImage = rest.find((a) => a.startsWith('--worker-image='))?.split('=')[1];
+  const lines = deployPlan({ project, region, sourceDir: '.build/functions', workerImage });
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
