@@ -8,9 +8,13 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'coverage/**',
+      '.build/**',
+      '.tools/**',
       'worker/**',
       '*.config.js',
       '*.config.mjs',
+      // A three-line CommonJS launcher that hands over to cli/src/main.ts (type-checked and linted).
+      'cli/bin/**',
     ],
   },
   js.configs.recommended,
@@ -100,7 +104,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['functions/src/config.ts', 'bench/**/*.ts'],
+    files: ['functions/src/config.ts', 'cli/src/config.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

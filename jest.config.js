@@ -19,6 +19,15 @@ module.exports = {
     { ...base, displayName: 'cli', roots: ['<rootDir>/cli'], testMatch: ['**/*.test.ts'] },
     {
       ...base,
+      displayName: 'gcp',
+      roots: ['<rootDir>/functions/test/gcp'],
+      testMatch: ['**/*.test.ts'],
+      // Starts the Firestore emulator, pstest and the Cloud Tasks facade on loopback (never skipped).
+      globalSetup: '<rootDir>/functions/test-support/emulators/global-setup.ts',
+      globalTeardown: '<rootDir>/functions/test-support/emulators/global-teardown.ts',
+    },
+    {
+      ...base,
       displayName: 'e2e',
       roots: ['<rootDir>/functions/test'],
       testMatch: ['**/*.e2e.test.ts'],

@@ -4,15 +4,18 @@ import type { Config } from './config';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createEmbeddedBus } from './adapters/embedded/bus';
 import { createEmbeddedDocumentStore } from './adapters/embedded/document-store';
+import { createEmbeddedJobStore } from './adapters/embedded/job-store';
 import { createEmbeddedIdempotencyStore } from './adapters/embedded/idempotency-store';
 import { createEmbeddedSecretStore } from './adapters/embedded/secret-store';
-import { createEmbeddedTaskQueue } from './adapters/embedded/task-queue';
+import { createEmbeddedTaskQueue, type TaskHandler } from './adapters/embedded/task-queue';
 import { TimerGroup, realTimers, type Timers } from './adapters/embedded/timers';
 import { createHubClient } from './adapters/hf/hub-client';
 import { createJsonLogger } from './adapters/log/json-logger';
 import { createRunPodClient } from './adapters/runpod/runpod-client';
 import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
 import { createDeliverWebhook } from './handlers/deliver-webhook';
+import { createDeliverJobWebhook } from './handlers/jobs-webhook';
+import { createPollJob } from './handlers/jobs-refresh';
 import type { Deps } from './handlers/deps';
 import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
 import { createPoll } from './handlers/poll';
@@ -22,7 +25,15 @@ import { createSelectGpu } from './handlers/select-gpu';
 import { createSettle } from './handlers/settle';
 import { createTeardown } from './handlers/teardown';
 import { createValidate } from './handlers/validate';
-import type { Clock, Logger } from './ports';
+import {
+  QUEUES,
+  TOPICS,
+  type Clock,
+  type DeploymentMessage,
+  type Logger,
+  type QueueName,
+  type Topic,
+} from './ports';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -30,6 +41,10 @@ export interface EmbeddedOptions {
   log?: Logger;
   clock?: Clock;
   timers?: Timers;
+  /** Random extra delay on every bus and queue delivery (chaos: out-of-order delivery). */
+  jitterMs?: number;
+  /** Random source for backoff and jitter (seeded in chaos runs). */
+  random?: () => number;
   /** Overrides for tests: e.g. a webhook sender that records. */
   overrides?: Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;
 }
@@ -43,8 +58,15 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   const log = options.log ?? createJsonLogger(config.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const duplicateDelivery = config.BUS_DUPLICATE_DELIVERY;
-  const bus = createEmbeddedBus({ log, timers: options.timers, duplicateDelivery });
-  const tasks = createEmbeddedTaskQueue({ log, timers: options.timers, duplicateDelivery });
+  const queueOpts = {
+    log,
+    timers: options.timers,
+    duplicateDelivery,
+    jitterMs: options.jitterMs,
+    random: options.random,
+  };
+  const bus = createEmbeddedBus(queueOpts);
+  const tasks = createEmbeddedTaskQueue(queueOpts);
   const runpod =
     options.overrides?.runpod ??
     createRunPodClient({
@@ -57,6 +79,7 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   const deps: Deps = {
     config,
     store,
+    jobs: createEmbeddedJobStore(),
     secrets,
     idempotency: createEmbeddedIdempotencyStore(clock),
     bus,
@@ -75,13 +98,10 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
   };
 
-  bus.subscribe('deployment-validate', createValidate(deps));
-  bus.subscribe('deployment-select-gpu', createSelectGpu(deps));
-  bus.subscribe('deployment-provision', createProvision(deps));
-  bus.subscribe('deployment-teardown', createTeardown(deps));
-  tasks.register('deployment-poll', createPoll(deps));
-  tasks.register('webhook-delivery', createDeliverWebhook(deps));
-  tasks.register('deployment-settle', createSettle(deps));
+  // The same table the Cloud Functions entry points register, so local mode runs exactly their wiring.
+  const steps = createStepHandlers(deps);
+  for (const topic of TOPICS) bus.subscribe(topic, steps.topics[topic]);
+  for (const queue of QUEUES) tasks.register(queue, steps.queues[queue]);
 
   const reap = createReaper({ ...deps, scanner: store });
   const reaperTimers = new TimerGroup(options.timers ?? realTimers);
@@ -114,5 +134,35 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
 }
 
 export type EmbeddedSystem = ReturnType<typeof buildEmbeddedSystem>;
+
+/**
+ * Every step's handler by the topic or queue that triggers it: the table the Cloud Functions entry
+ * points (functions/src/entry/register.ts) and the embedded system wire, keyed by the closed sets in
+ * ports.ts so a new topic or queue does not compile until it has a handler.
+ */
+export function createStepHandlers(deps: Deps): {
+  topics: Record<Topic, (msg: DeploymentMessage) => Promise<void>>;
+  queues: Record<QueueName, TaskHandler>;
+} {
+  const deliverDeploymentWebhook = createDeliverWebhook(deps);
+  const deliverJobWebhook = createDeliverJobWebhook(deps);
+  return {
+    topics: {
+      'deployment-validate': createValidate(deps),
+      'deployment-select-gpu': createSelectGpu(deps),
+      'deployment-provision': createProvision(deps),
+      'deployment-teardown': createTeardown(deps),
+    },
+    queues: {
+      'deployment-poll': createPoll(deps),
+      'webhook-delivery': (payload) =>
+        typeof payload.job_id === 'string'
+          ? deliverJobWebhook(payload)
+          : deliverDeploymentWebhook(payload),
+      'deployment-settle': createSettle(deps),
+      'job-poll': createPollJob(deps),
+    },
+  };
+}
 
 export { buildGcpDeps, createGcpClients, type GcpSystem } from './compose-gcp';

@@ -17,6 +17,7 @@ const GcpConfigShape = {
   TASKS_POLL_URL: z.url().optional(),
   TASKS_WEBHOOK_DELIVERY_URL: z.url().optional(),
   TASKS_SETTLE_URL: z.url().optional(),
+  TASKS_JOB_POLL_URL: z.url().optional(),
   /** Service account Cloud Tasks signs its OIDC tokens as; the targets accept only this one. */
   TASKS_INVOKER_SA: z.email().optional(),
   /** OIDC audience of task tokens; default the target URL. */
@@ -55,6 +56,7 @@ export const ConfigSchema = z.object({
   CATALOG_TTL_S: z.coerce.number().nonnegative().default(300),
   REAPER_INTERVAL_S: z.coerce.number().positive().default(60),
   STEP_DEADLINE_S: z.coerce.number().positive().default(900),
+  PROVISION_LEASE_S: z.coerce.number().positive().default(150),
   SECRET_RETENTION_S: z.coerce.number().nonnegative().default(3600),
   WEBHOOK_RETRY_SCHEDULE_S: secondsList.prefault('0,5,300,1800,7200,18000,36000,36000'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

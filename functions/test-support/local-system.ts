@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { SETTLED_STATUSES, type Deployment, type DeploymentStatus } from '@visgate/shared';
-import { buildEmbeddedSystem, type EmbeddedSystem } from '../src/compose';
-import { loadConfig } from '../src/config';
+import { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from '../src/compose';
+import { loadConfig, type Config } from '../src/config';
 import { listen } from '../src/local/server';
 import { createMemoryLogger } from '../src/adapters/log/json-logger';
 import type { Clock, Logger } from '../src/ports';
@@ -60,6 +60,8 @@ export async function startLocalSystem(
     hub?: HfSimOptions;
     log?: Logger & { lines: string[] };
     clock?: Clock;
+    /** Extra options for the embedded system (timers, jitter, seeded random, wrapped adapters). */
+    system?: (ctx: { config: Config }) => Omit<EmbeddedOptions, 'log' | 'clock'>;
   } = {},
 ): Promise<LocalSystem> {
   const runpod = await startRunPodSim(opts.runpod);
@@ -76,7 +78,11 @@ export async function startLocalSystem(
     PORT: '0',
     ...opts.env,
   });
-  const system = buildEmbeddedSystem(config, { log, clock: opts.clock });
+  const system = buildEmbeddedSystem(config, {
+    ...opts.system?.({ config }),
+    log,
+    clock: opts.clock,
+  });
   const { server, url } = await listen(system, '127.0.0.1', 0);
   system.deps.config.PUBLIC_BASE_URL = url;
 

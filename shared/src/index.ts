@@ -13,5 +13,6 @@ export * from './memory/estimate-vram';
 export * from './models/model-specs';
 export * from './webhook/sign-webhook';
 export * from './job/job-input';
+export * from './schemas/job';
 export * from './testing/a-deployment';
 export * from './deployment/describe-progress';

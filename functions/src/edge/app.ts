@@ -5,6 +5,8 @@ import { createWorkerEvents } from '../handlers/worker-events';
 import { problem } from './problem';
 import { deploymentRoutes } from './routes-deployments';
 import { metaRoutes } from './routes-meta';
+import { jobRoutes } from './routes-jobs';
+import { pauseResumeRoutes } from './routes-pause-resume';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -37,6 +39,8 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(metaRoutes(deps));
   app.use('/v1/deployments', deploymentRoutes(deps));
+  app.use(pauseResumeRoutes(deps));
+  app.use(jobRoutes(deps));
 
   const workerEvent = createWorkerEvents(deps);
   app.post('/internal/worker-events/:id', async (req, res) => {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   CreateDeploymentBodySchema,
+  CreateJobBodySchema,
   ERROR_CODES,
+  PublicJobSchema,
   PublicDeploymentSchema,
   WorkerEventSchema,
 } from '@visgate/shared';
@@ -35,6 +37,15 @@ const idParam = [
   },
 ];
 
+const jobIdParam = [
+  {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: '^job_[a-z2-7]{26}$' },
+  },
+];
+
 /** OpenAPI 3.1 document generated from the zod schemas that validate the same requests. */
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
   return {
@@ -58,6 +69,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         CreateDeployment: schema(CreateDeploymentBodySchema, 'input'),
         Deployment: schema(PublicDeploymentSchema),
         WorkerEvent: schema(WorkerEventSchema, 'input'),
+        CreateJob: schema(CreateJobBodySchema, 'input'),
+        Job: schema(PublicJobSchema),
         Problem: schema(ProblemSchema),
       },
     },
@@ -116,10 +129,80 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       '/v1/deployments/{id}/events': {
         get: {
           summary:
-            'Server-Sent Events: one `status` event per change; closes at ready, failed or deleted',
+            'Server-Sent Events: one `status` event per change; closes at ready, paused, failed or deleted',
           security: auth,
           parameters: idParam,
           responses: { '200': { description: 'text/event-stream' }, default: problemResponse },
+        },
+      },
+      '/v1/deployments/{id}/pause': {
+        post: {
+          summary: 'Scale the endpoint to zero workers (kept, not billing): ready → paused',
+          security: auth,
+          parameters: idParam,
+          responses: { '200': { description: 'Paused' }, default: problemResponse },
+        },
+      },
+      '/v1/deployments/{id}/resume': {
+        post: {
+          summary: 'Restore the configured workers: paused → loading → ready',
+          security: auth,
+          parameters: idParam,
+          responses: { '202': { description: 'Loading' }, default: problemResponse },
+        },
+      },
+      '/v1/deployments/{id}/jobs': {
+        post: {
+          summary: 'Run an inference job on a ready deployment',
+          security: auth,
+          parameters: idParam,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/CreateJob' } },
+            },
+          },
+          responses: {
+            '202': {
+              description: 'Queued (`webhook_secret` when one was created for this deployment)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+            },
+            default: problemResponse,
+          },
+        },
+        get: {
+          summary: "The deployment's jobs, newest first",
+          security: auth,
+          parameters: [
+            ...idParam,
+            { name: 'status', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '`{data, next_cursor}`' }, default: problemResponse },
+        },
+      },
+      '/v1/jobs/{id}': {
+        get: {
+          summary:
+            'A job, re-read from RunPod while it runs; output with base64 while RunPod keeps it',
+          security: auth,
+          parameters: jobIdParam,
+          responses: {
+            '200': {
+              description: 'The job',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+            },
+            default: problemResponse,
+          },
+        },
+      },
+      '/v1/jobs/{id}/cancel': {
+        post: {
+          summary: 'Cancel a queued or running job',
+          security: auth,
+          parameters: jobIdParam,
+          responses: { '200': { description: 'The job' }, default: problemResponse },
         },
       },
       '/v1/estimates': {

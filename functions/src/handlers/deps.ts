@@ -4,6 +4,7 @@ import type {
   Clock,
   DeploymentStore,
   IdempotencyStore,
+  JobStore,
   Logger,
   ModelHub,
   RandomBytes,
@@ -19,6 +20,8 @@ import type { GpuCatalogSource } from './gpu-catalog-source';
 export interface Deps {
   config: Config;
   store: DeploymentStore;
+  /** Inference jobs (`jobs/{id}`). */
+  jobs: JobStore;
   secrets: SecretStore;
   idempotency: IdempotencyStore;
   bus: Bus;

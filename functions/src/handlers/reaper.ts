@@ -73,7 +73,10 @@ export function createReaper(deps: ReaperDeps) {
     });
     for (const doc of inFlight) await unstick(doc);
 
-    const live = await deps.scanner.scan({ statuses: ['loading', 'ready'], limit: BATCH });
+    const live = await deps.scanner.scan({
+      statuses: ['loading', 'ready', 'paused'],
+      limit: BATCH,
+    });
     for (const doc of live) await guardCost(doc);
 
     const closed = await deps.scanner.scan({ statuses: ['failed', 'deleted'], limit: BATCH });
@@ -261,6 +264,10 @@ export function createReaper(deps: ReaperDeps) {
         }
         case 'deleting':
           return 'keep'; // teardown is on it
+        case 'paused': {
+          const recorded = kind === 'endpoint' ? doc.endpoint_id : doc.template_id;
+          return recorded === resourceId ? 'keep' : 'delete';
+        }
         case 'failed':
         case 'deleted':
           return 'delete';

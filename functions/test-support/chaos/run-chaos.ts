@@ -148,9 +148,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     }),
   });
   // The reaper runs through the chaos as it would in production (every 120 simulated s).
+  let reaping: Promise<unknown> = Promise.resolve();
   const reaperTimer = setInterval(
     () => {
-      void sys.system.reap().catch(() => undefined);
+      reaping = reaping.then(() => sys.system.reap()).catch(() => undefined);
     },
     (120 * 1000) / o.timeScale,
   );
@@ -258,6 +259,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     await new Promise((r) => setTimeout(r, 100));
   await sys.quiesce(30_000).catch(() => undefined);
   clearInterval(reaperTimer);
+  await reaping; // a cycle still running must not sweep the orphans planted below before we count them
 
   // Orphans as crashed processes elsewhere would leave them: resources under our naming scheme with
   // no deployment behind them, on accounts the reaper holds a key for.
