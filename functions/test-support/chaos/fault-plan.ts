@@ -1,16 +1,5 @@
+import { seededRandom } from '../seeded-random';
 import type { RunPodApi, WebhookSender } from '../../src/ports';
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same run of faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type FaultKind =
   '5xx' | '429' | 'timeout' | 'lost-response' | 'crash-after-side-effect' | 'crash-after-webhook';
@@ -132,3 +121,5 @@ export function crashAfterWebhook(sender: WebhookSender, plan: FaultPlan): Webho
     },
   };
 }
+
+export { seededRandom };

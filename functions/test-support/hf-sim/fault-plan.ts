@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random';
 /** Switches that make the simulated Hub slow or unreliable. */
 export interface HfSimSwitches {
   /** Delay before every answer, in milliseconds. */
@@ -20,18 +21,6 @@ export const DEFAULT_SWITCHES: HfSimSwitches = {
   maxResponseBytes: 64 * 1024 * 1024,
 };
 
-/** mulberry32: a small seeded PRNG so fault injection is reproducible. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The injected failure status for the next request, or null to answer normally. */
 export function pickFault(switches: HfSimSwitches, random: () => number): number | null {
   if (switches.down) return 503;
@@ -41,3 +30,6 @@ export function pickFault(switches: HfSimSwitches, random: () => number): number
   }
   return null;
 }
+
+/** The simulator's seeded PRNG (one implementation for every simulator and the chaos run). */
+export const createPrng = seededRandom;

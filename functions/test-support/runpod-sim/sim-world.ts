@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   EndpointRecord,
@@ -76,14 +77,5 @@ export function workerEnv(endpoint: EndpointState): Record<string, string> {
   return { ...(template?.env ?? {}), ...endpoint.rec.env };
 }
 
-/** Mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (one implementation for every simulator and the chaos run). */
+export const createPrng = seededRandom;
