@@ -28,6 +28,7 @@ export const QUEUE_TARGET_FUNCTION: Record<QueueName, string> = {
   'webhook-delivery': 'deliverWebhook',
   'deployment-settle': 'settle',
   'job-poll': 'pollJob',
+  'cache-fill': 'cacheFill',
 };
 
 function splitHost(hostPort: string): { servicePath: string; port: number } {
@@ -84,6 +85,7 @@ export function taskTargets(config: Config): Record<QueueName, TaskTarget> {
     'webhook-delivery': config.TASKS_WEBHOOK_DELIVERY_URL,
     'deployment-settle': config.TASKS_SETTLE_URL,
     'job-poll': config.TASKS_JOB_POLL_URL,
+    'cache-fill': config.TASKS_CACHE_FILL_URL,
   };
   return Object.fromEntries(
     QUEUES.map((q) => {

@@ -1,3 +1,4 @@
+import { createCacheFill } from './handlers/cache-source';
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import type { Config } from './config';
@@ -161,6 +162,7 @@ export function createStepHandlers(deps: Deps): {
           : deliverDeploymentWebhook(payload),
       'deployment-settle': createSettle(deps),
       'job-poll': createPollJob(deps),
+      'cache-fill': createCacheFill(deps),
     },
   };
 }

@@ -18,6 +18,7 @@ const GcpConfigShape = {
   TASKS_WEBHOOK_DELIVERY_URL: z.url().optional(),
   TASKS_SETTLE_URL: z.url().optional(),
   TASKS_JOB_POLL_URL: z.url().optional(),
+  TASKS_CACHE_FILL_URL: z.url().optional(),
   /** Service account Cloud Tasks signs its OIDC tokens as; the targets accept only this one. */
   TASKS_INVOKER_SA: z.email().optional(),
   /** OIDC audience of task tokens; default the target URL. */
@@ -65,16 +66,55 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
   BUS_DUPLICATE_DELIVERY: bool.prefault('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Platform ("shared") model cache: `s3://bucket[/prefix]`; unset disables the shared scope. */
+  SHARED_CACHE_S3_URL: z
+    .string()
+    .regex(
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/,
+      'must look like s3://bucket[/prefix]',
+    )
+    .optional(),
+  /** S3-compatible endpoint of the shared cache (R2, MinIO); unset for AWS S3. */
+  SHARED_CACHE_ENDPOINT_URL: z.url().optional(),
+  /** Shared cache key pair (Secret Manager in gcp mode); never logged, never sent to workers. */
+  SHARED_CACHE_ACCESS_KEY_ID: z.string().min(1).optional(),
+  SHARED_CACHE_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Comma-separated model ids (or `org/*`) the shared cache serves. */
+  SHARED_CACHE_ALLOWED_MODELS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    ),
+  /** true: `cache.scope=shared` for an unlisted model fails validation; false: it uses the Hub. */
+  SHARED_CACHE_REJECT_UNLISTED: bool.prefault('false'),
+  /** Lifetime of the presigned GET URLs a worker gets for cached files (covers the load window). */
+  /** Verify filled LFS files against the Hub's sha256 oid (false only for the HF simulator). */
+  CACHE_VERIFY_LFS_OID: bool.prefault('true'),
+  CACHE_PRESIGN_TTL_S: z.coerce.number().int().min(60).max(604_800).default(3600),
   ...GcpConfigShape,
 });
 
 export type Config = Omit<
   z.output<typeof ConfigSchema>,
-  'OWNER_PEPPER' | 'SECRETS_KEY' | 'WEBHOOK_ALLOW_PRIVATE_HOSTS' | 'PUBLIC_BASE_URL'
+  | 'OWNER_PEPPER'
+  | 'SECRETS_KEY'
+  | 'WEBHOOK_ALLOW_PRIVATE_HOSTS'
+  | 'PUBLIC_BASE_URL'
+  | 'SHARED_CACHE_ACCESS_KEY_ID'
+  | 'SHARED_CACHE_SECRET_ACCESS_KEY'
 > & {
   PUBLIC_BASE_URL: string;
   WEBHOOK_ALLOW_PRIVATE_HOSTS: boolean;
-  secrets: { ownerPepper: string; secretsKey: Buffer };
+  secrets: {
+    ownerPepper: string;
+    secretsKey: Buffer;
+    /** Key pair of the shared model cache, when configured. */
+    sharedCache?: { accessKeyId: string; secretAccessKey: string } | null;
+  };
 };
 
 export class ConfigError extends Error {
@@ -111,7 +151,23 @@ export function loadConfig(
       'invalid configuration: EMULATOR_SKIP_OIDC is only allowed with CLOUD_TASKS_EMULATOR_HOST',
     );
   }
-  const { OWNER_PEPPER, SECRETS_KEY, WEBHOOK_ALLOW_PRIVATE_HOSTS, PUBLIC_BASE_URL, ...rest } = c;
+  if (
+    c.SHARED_CACHE_S3_URL !== undefined &&
+    (c.SHARED_CACHE_ACCESS_KEY_ID === undefined || c.SHARED_CACHE_SECRET_ACCESS_KEY === undefined)
+  ) {
+    throw new ConfigError(
+      'invalid configuration: SHARED_CACHE_S3_URL needs SHARED_CACHE_ACCESS_KEY_ID and SHARED_CACHE_SECRET_ACCESS_KEY',
+    );
+  }
+  const {
+    OWNER_PEPPER,
+    SECRETS_KEY,
+    WEBHOOK_ALLOW_PRIVATE_HOSTS,
+    PUBLIC_BASE_URL,
+    SHARED_CACHE_ACCESS_KEY_ID,
+    SHARED_CACHE_SECRET_ACCESS_KEY,
+    ...rest
+  } = c;
   return {
     ...rest,
     PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
@@ -119,6 +175,13 @@ export function loadConfig(
     secrets: {
       ownerPepper: OWNER_PEPPER ?? randomBytes(32).toString('base64'),
       secretsKey: SECRETS_KEY ? Buffer.from(SECRETS_KEY, 'base64') : randomBytes(32),
+      sharedCache:
+        SHARED_CACHE_ACCESS_KEY_ID && SHARED_CACHE_SECRET_ACCESS_KEY
+          ? {
+              accessKeyId: SHARED_CACHE_ACCESS_KEY_ID,
+              secretAccessKey: SHARED_CACHE_SECRET_ACCESS_KEY,
+            }
+          : null,
     },
   };
 }
@@ -126,5 +189,12 @@ export function loadConfig(
 /** The configuration with secrets replaced by "<set>", safe to log. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const { secrets: _secrets, ...rest } = config;
-  return { ...rest, secrets: { ownerPepper: '<set>', secretsKey: '<set>' } };
+  return {
+    ...rest,
+    secrets: {
+      ownerPepper: '<set>',
+      secretsKey: '<set>',
+      ...(config.secrets.sharedCache ? { sharedCache: '<set>' } : {}),
+    },
+  };
 }

@@ -120,6 +120,7 @@ export const QUEUES = [
   'webhook-delivery',
   'deployment-settle',
   'job-poll',
+  'cache-fill',
 ] as const;
 export type QueueName = (typeof QUEUES)[number];
 

@@ -16,3 +16,4 @@ export * from './job/job-input';
 export * from './schemas/job';
 export * from './testing/a-deployment';
 export * from './deployment/describe-progress';
+export * from './cache/layout';

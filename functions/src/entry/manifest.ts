@@ -89,6 +89,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   task('deliverWebhook', 'webhook-delivery', [FIRESTORE, ENQUEUE, ACT_AS]),
   task('settle', 'deployment-settle', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
   task('pollJob', 'job-poll', [FIRESTORE, ENQUEUE, ACT_AS]),
+  // Streams a whole model revision into a bucket: a 34 GB model at ~100 MB/s needs ~6 min. 30 min
+  // is Cloud Tasks' longest dispatch deadline; a cut-off attempt is retried and resumes (files
+  // already copied with the right size and digest are skipped), so even slower fills converge.
+  {
+    ...task('cacheFill', 'cache-fill', [FIRESTORE]),
+    memory: '1Gi',
+    timeoutS: 1800,
+    concurrency: 1,
+  },
   {
     name: 'reaper',
     trigger: { kind: 'scheduler', schedule: '*/5 * * * *' },
@@ -117,4 +126,6 @@ export const QUEUE_RETRY: Record<
   'webhook-delivery': { maxAttempts: 10, minBackoffS: 5, maxBackoffS: 600, maxDoublings: 6 },
   'deployment-settle': { maxAttempts: 20, minBackoffS: 5, maxBackoffS: 300, maxDoublings: 5 },
   'job-poll': { maxAttempts: 20, minBackoffS: 2, maxBackoffS: 60, maxDoublings: 5 },
+  // A fill that fails (Hub or bucket outage) resumes on retry; a few spaced attempts suffice.
+  'cache-fill': { maxAttempts: 5, minBackoffS: 60, maxBackoffS: 1800, maxDoublings: 3 },
 };

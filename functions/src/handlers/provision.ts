@@ -1,3 +1,4 @@
+import { chooseCacheSource, type CacheChoice } from './cache-source';
 import {
   AppError,
   base32,
@@ -79,6 +80,27 @@ export function createProvision(deps: ProvisionDeps) {
       await deps.secrets.patch(id, { eventsToken });
     }
 
+    let cache: CacheChoice | null;
+    try {
+      cache = await chooseCacheSource(deps, doc, secrets);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'CACHE_ACCESS_DENIED') {
+        await failDeployment(deps, id, ['provisioning'], {
+          code: e.code,
+          message: e.message,
+          step: 'provision',
+        });
+        return;
+      }
+      throw e;
+    }
+    if (cache) {
+      const source = cache.source;
+      await deps.store.mutate(id, (d) =>
+        d.status === 'provisioning' ? { ...d, progress: { ...d.progress, source } } : null,
+      );
+    }
+
     let template: RunPodTemplate;
     let endpoint: RunPodEndpoint;
     const skipped: { pool: string; reason: string }[] = [];
@@ -93,6 +115,7 @@ export function createProvision(deps: ProvisionDeps) {
         eventsToken,
         secrets.hfToken,
         mayExist,
+        cache?.sources ?? [],
       );
       const name = runpodResourceName(id);
       const existing = mayExist
@@ -187,6 +210,7 @@ async function adoptOrCreateTemplate(
   eventsToken: string,
   hfToken: string | null,
   mayExist: boolean,
+  cacheSources: readonly Record<string, unknown>[],
 ): Promise<RunPodTemplate> {
   const name = runpodResourceName(doc.deployment_id);
   if (mayExist) {
@@ -201,6 +225,7 @@ async function adoptOrCreateTemplate(
       eventsUrl: eventsUrl(deps.config.PUBLIC_BASE_URL, doc.deployment_id),
       eventsToken,
       hfToken,
+      cacheSources,
     }),
   });
 }

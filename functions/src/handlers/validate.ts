@@ -2,11 +2,12 @@ import { AppError, estimateVram, isAppError, transition } from '@visgate/shared'
 import type { DeploymentMessage } from '../ports';
 import type { Deps } from './deps';
 import { failDeployment, isPast, stage } from './lifecycle';
+import { sharedCacheRejection } from './cache-source';
 import { isSupportedPipeline } from './supported-pipelines';
 
 export type ValidateDeps = Pick<
   Deps,
-  'store' | 'secrets' | 'hub' | 'bus' | 'tasks' | 'clock' | 'log'
+  'store' | 'secrets' | 'hub' | 'bus' | 'tasks' | 'clock' | 'log' | 'config'
 >;
 
 /**
@@ -61,6 +62,22 @@ export function createValidate(deps: ValidateDeps) {
         return;
       }
       throw e;
+    }
+
+    // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
+    const refused = sharedCacheRejection(
+      deps.config,
+      doc,
+      { gated: report.gated, private: report.private },
+      (secrets?.hfToken ?? null) !== null,
+    );
+    if (refused) {
+      await failDeployment(deps, id, ['validating'], {
+        code: refused.code,
+        message: refused.message,
+        step: 'validate',
+      });
+      return;
     }
 
     const estimate = estimateVram({

@@ -7,7 +7,13 @@ import type { Deployment } from '@visgate/shared';
  */
 export function workerEnv(
   doc: Deployment,
-  opts: { eventsUrl: string; eventsToken: string; hfToken: string | null },
+  opts: {
+    eventsUrl: string;
+    eventsToken: string;
+    hfToken: string | null;
+    /** Sources tried before the Hub, e.g. an `s3` cache manifest (presigned URLs only). */
+    cacheSources?: readonly Record<string, unknown>[];
+  },
 ): Record<string, string> {
   const weightsBytes = doc.estimate?.components.reduce((n, c) => n + c.bytes, 0) ?? 0;
   const needsToken = doc.model !== null && (doc.model.gated !== false || doc.model.private);
@@ -22,6 +28,7 @@ export function workerEnv(
     VISGATE_EVENTS_URL: opts.eventsUrl,
     VISGATE_EVENTS_TOKEN: opts.eventsToken,
     VISGATE_MODEL_SOURCES: JSON.stringify([
+      ...(opts.cacheSources ?? []),
       { type: 'huggingface', repo: doc.hf_model_id, revision: doc.revision_sha ?? doc.revision },
     ]),
   };

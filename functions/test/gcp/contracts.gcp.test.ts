@@ -110,6 +110,7 @@ taskQueueContract('Cloud Tasks (emulator facade + functions-framework target)', 
     'webhook-delivery': unrouted,
     'deployment-settle': unrouted,
     'job-poll': unrouted,
+    'cache-fill': unrouted,
   };
   const servers: FunctionServer[] = [];
   return {

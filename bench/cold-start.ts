@@ -1,0 +1,308 @@
+/**
+ * `npm run bench:cold-start`: what an S3 model cache buys at cold start, on one machine, one run.
+ *
+ * 1. A synthetic diffusers-shaped model (default 2 GB, BENCH_MODEL_BYTES) is filled into moto's S3
+ *    server on loopback by the fill job's code (multipart, sha256, manifest last).
+ * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
+ *    download_manifest_files with UrllibFetchers, i.e. parallel 32 MiB ranged GETs + sha256
+ *    verification) downloads it through presigned URLs, as a subprocess.
+ * 3. A plain parallel download of the same presigned URLs (one streamed GET per file, to disk, no
+ *    verification) is the baseline.
+ * 4. The control-plane cost of choosing the source on a hit (HEAD manifest + LIST + presign +
+ *    per-deployment manifest PUT) vs a miss (manifest GET 404 + enqueue).
+ * A third row repeats the worker's request pattern (32 MiB ranges, 8 in flight) in node: moto serves
+ * a ranged GET by reading the object, so against moto ranged patterns are server-bound; that row
+ * separates the fetcher's own cost from the server's.
+ * Prints a markdown table; asserts nothing. Loopback numbers: they show overheads, not WAN speed.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { aDeployment, parseS3Url } from '@visgate/shared';
+import type { ModelFileSource, SourceFile } from '../functions/src/adapters/s3/hub-files';
+import {
+  checkCache,
+  fillCache,
+  publishWorkerManifest,
+} from '../functions/src/adapters/s3/model-cache';
+import { S3Store } from '../functions/src/adapters/s3/s3-store';
+import { loadConfig } from '../functions/src/config';
+import { chooseCacheSource } from '../functions/src/handlers/cache-source';
+import type { TaskSpec } from '../functions/src/ports';
+import { startS3Server } from '../functions/test-support/s3-server';
+
+const TOTAL = Number(process.env.BENCH_MODEL_BYTES ?? 2 * 1024 ** 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const MODEL = 'bench/synthetic-2gb';
+const SHA = 'b'.repeat(40);
+
+/** Deterministic incompressible-ish bytes: a 1 MiB pseudo-random block, salted per file. */
+function block(seed: number): Buffer {
+  const b = Buffer.alloc(1024 * 1024);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < b.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b.writeUInt32LE(x >>> 0, i);
+  }
+  return b;
+}
+
+function syntheticSource(): { source: ModelFileSource; files: SourceFile[] } {
+  const weights = TOTAL - 4096;
+  const files: SourceFile[] = [
+    { path: 'model_index.json', size: 0, sha256: null },
+    {
+      path: 'unet/diffusion_pytorch_model.safetensors',
+      size: Math.floor(weights * 0.6),
+      sha256: null,
+    },
+    { path: 'text_encoder/model.safetensors', size: Math.floor(weights * 0.25), sha256: null },
+    { path: 'vae/diffusion_pytorch_model.safetensors', size: 0, sha256: null },
+  ];
+  const index = Buffer.from(JSON.stringify({ _class_name: 'StableDiffusionPipeline' }));
+  files[0] = { ...files[0]!, size: index.length };
+  files[3] = {
+    ...files[3]!,
+    size: weights - (files[1]?.size ?? 0) - (files[2]?.size ?? 0),
+  };
+  const body = (i: number, size: number): Readable => {
+    const blk = block(i + 1);
+    return Readable.from(
+      (function* () {
+        for (let off = 0; off < size; off += blk.length)
+          yield blk.subarray(0, Math.min(blk.length, size - off));
+      })(),
+    );
+  };
+  return {
+    files,
+    source: {
+      list: () => Promise.resolve(files),
+      open: (_m, _s, path) => {
+        const i = files.findIndex((f) => f.path === path);
+        const f = files[i];
+        if (!f) throw new Error(path);
+        return Promise.resolve(i === 0 ? Readable.from([index]) : body(i, f.size));
+      },
+    },
+  };
+}
+
+const ms = (t0: number): number => performance.now() - t0;
+const mbps = (bytes: number, millis: number): string => (bytes / 1e6 / (millis / 1000)).toFixed(0);
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function plainParallel(urls: { path: string; url: string }[], dest: string): Promise<void> {
+  await Promise.all(
+    urls.map(async (f) => {
+      const target = join(dest, f.path);
+      await mkdir(dirname(target), { recursive: true });
+      const res = await fetch(f.url);
+      if (!res.ok || !res.body) throw new Error(`GET ${f.path}: ${res.status}`);
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        createWriteStream(target),
+      );
+    }),
+  );
+}
+
+/** Same ranged-GET pattern as the worker (32 MiB ranges, 8 in flight), in node, no verification. */
+async function rangedParallel(
+  files: { path: string; url: string; size: number }[],
+  dest: string,
+): Promise<void> {
+  const CHUNK = 32 * 1024 * 1024;
+  const jobs: { f: (typeof files)[number]; start: number; end: number }[] = [];
+  const { open } = await import('node:fs/promises');
+  for (const f of files) {
+    const target = join(dest, f.path);
+    await mkdir(dirname(target), { recursive: true });
+    const fh = await open(target, 'w');
+    await fh.truncate(f.size);
+    await fh.close();
+    for (let s = 0; s < f.size; s += CHUNK)
+      jobs.push({ f, start: s, end: Math.min(s + CHUNK, f.size) - 1 });
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let j = jobs[next++]; j; j = jobs[next++]) {
+        const res = await fetch(j.f.url, { headers: { Range: `bytes=${j.start}-${j.end}` } });
+        const buf = Buffer.from(await res.arrayBuffer());
+        if (buf.length !== j.end - j.start + 1) throw new Error(`short range ${j.f.path}`);
+        const fh = await open(join(dest, j.f.path), 'r+');
+        await fh.write(buf, 0, buf.length, j.start);
+        await fh.close();
+      }
+    }),
+  );
+}
+
+const WORKER_FETCH = `
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, "worker/src")
+from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
+f = UrllibFetchers()
+files = parse_manifest(f.get_json(sys.argv[1]))
+t0 = time.perf_counter()
+n = download_manifest_files(files, Path(sys.argv[2]), f.get_range)
+print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
+`;
+
+async function main(): Promise<void> {
+  const s3 = await startS3Server();
+  const work = mkdtempSync(join(tmpdir(), 'visgate-bench-'));
+  try {
+    const c = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    await c.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
+    c.destroy();
+    const store = new S3Store('bench-models', {
+      endpointUrl: s3.url,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
+    const ref = {
+      store,
+      loc: parseS3Url('s3://bench-models/cache'),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    const { source } = syntheticSource();
+
+    let t0 = performance.now();
+    const fill = await fillCache(ref, source);
+    const fillMs = ms(t0);
+    const hit = await checkCache(ref);
+    if (!hit.hit) throw new Error('fill did not produce a hit');
+    const { manifestUrl } = await publishWorkerManifest(ref, hit.manifest, 'bench', 3600);
+    const manifest = (await (await fetch(manifestUrl)).json()) as {
+      files: { path: string; url: string }[];
+    };
+
+    // Worker fetcher (python subprocess) vs plain parallel download; same files, same server, same run.
+    const wDest = join(work, 'worker');
+    t0 = performance.now();
+    const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, wDest], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const workerWallMs = ms(t0);
+    if (r.status !== 0) throw new Error(`worker fetcher failed: ${r.stderr.slice(-2000)}`);
+    const w = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      bytes: number;
+      seconds: number;
+    };
+    rmSync(wDest, { recursive: true, force: true });
+
+    const pDest = join(work, 'plain');
+    t0 = performance.now();
+    await plainParallel(manifest.files, pDest);
+    const plainMs = ms(t0);
+    rmSync(pDest, { recursive: true, force: true });
+
+    const rDest = join(work, 'ranged');
+    t0 = performance.now();
+    await rangedParallel(manifest.files as { path: string; url: string; size: number }[], rDest);
+    const rangedMs = ms(t0);
+    rmSync(rDest, { recursive: true, force: true });
+
+    // Control plane: choosing the weight source on a hit vs a miss.
+    const config = loadConfig({ CACHE_PRESIGN_TTL_S: '3600' });
+    const enqueued: TaskSpec[] = [];
+    const deps = {
+      config,
+      tasks: { enqueue: (t: TaskSpec) => Promise.resolve(void enqueued.push(t)) },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      clock: { now: () => new Date() },
+    };
+    const secrets = {
+      runpodApiKey: null,
+      hfToken: null,
+      webhookUrl: null,
+      webhookSecret: null,
+      eventsToken: null,
+      cache: {
+        s3Url: 's3://bench-models/cache',
+        endpointUrl: s3.url,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+      },
+    };
+    const base = aDeployment();
+    const doc = (model: string) => ({
+      ...base,
+      hf_model_id: model,
+      revision_sha: SHA,
+      settings: { ...base.settings, cache_scope: 'private' as const },
+    });
+    const hitMs: number[] = [];
+    const missMs: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      t0 = performance.now();
+      const h = await chooseCacheSource(deps, doc(MODEL), secrets);
+      hitMs.push(ms(t0));
+      if (h?.source !== 'cache:private:hit') throw new Error(`expected a hit, got ${h?.source}`);
+      t0 = performance.now();
+      const m = await chooseCacheSource(deps, doc('bench/not-cached'), secrets);
+      missMs.push(ms(t0));
+      if (!m?.source.includes('miss')) throw new Error(`expected a miss, got ${m?.source}`);
+    }
+    store.destroy();
+
+    const gb = (TOTAL / 1e9).toFixed(2);
+    const workerMs = w.seconds * 1000;
+    console.log(
+      `\nCold-start benchmark — ${gb} GB synthetic model, ${hit.manifest.files.length} files, moto S3 on loopback\n`,
+    );
+    console.log('| measurement | time | throughput |');
+    console.log('| --- | ---: | ---: |');
+    console.log(
+      `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
+    );
+    console.log(
+      `| worker fetcher (python, 32 MiB ranged GETs ×8 + sha256 verify) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+    );
+    console.log(
+      `| worker fetcher incl. python start-up | ${(workerWallMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerWallMs)} MB/s |`,
+    );
+    console.log(
+      `| plain parallel download (node, 1 GET per file, no verify) | ${(plainMs / 1000).toFixed(1)} s | ${mbps(TOTAL, plainMs)} MB/s |`,
+    );
+    console.log(
+      `| plain ranged download (node, 32 MiB ranges ×8 like the worker, no verify) | ${(rangedMs / 1000).toFixed(1)} s | ${mbps(TOTAL, rangedMs)} MB/s |`,
+    );
+    console.log(`| ratio worker / plain (throughput) | ${(plainMs / workerMs).toFixed(2)}× | |`);
+    console.log(
+      `| ratio worker / plain ranged (same request pattern) | ${(rangedMs / workerMs).toFixed(2)}× | |`,
+    );
+    console.log(
+      `| control plane: source choice on a hit (median of ${ROUNDS}) | ${median(hitMs).toFixed(1)} ms | |`,
+    );
+    console.log(
+      `| control plane: source choice on a miss (median of ${ROUNDS}) | ${median(missMs).toFixed(1)} ms | |`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await s3.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import {
+  AppError,
+  isAppError,
+  parseS3Url,
+  sharedCacheVerdict,
+  type Deployment,
+  type S3Location,
+} from '@visgate/shared';
+import { hubFileSource } from '../adapters/s3/hub-files';
+import {
+  checkCache,
+  fillCache,
+  publishWorkerManifest,
+  type CacheRef,
+} from '../adapters/s3/model-cache';
+import { S3Store } from '../adapters/s3/s3-store';
+import type { DeploymentSecrets } from '../ports';
+import type { Deps } from './deps';
+
+export type CacheDeps = Pick<Deps, 'config' | 'tasks' | 'log' | 'clock'>;
+
+/** What provision puts in front of the Hub in VISGATE_MODEL_SOURCES, and what the document shows. */
+export interface CacheChoice {
+  sources: Record<string, unknown>[];
+  /** e.g. `cache:private:hit`, `huggingface (cache:shared miss, fill queued)`. */
+  source: string;
+}
+
+/** The bucket and credentials for a deployment's cache scope, or null when no cache applies. */
+export function cacheTarget(
+  config: Deps['config'],
+  doc: Deployment,
+  secrets: DeploymentSecrets | null,
+): { scope: 'private' | 'shared'; loc: S3Location; store: S3Store } | null {
+  const scope = doc.settings.cache_scope;
+  if (scope === 'private') {
+    const c = secrets?.cache;
+    if (!c)
+      throw new AppError(
+        'CACHE_ACCESS_DENIED',
+        'the private cache credentials are no longer available',
+      );
+    const loc = parseS3Url(c.s3Url);
+    return {
+      scope,
+      loc,
+      store: new S3Store(loc.bucket, {
+        endpointUrl: c.endpointUrl,
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+      }),
+    };
+  }
+  if (scope === 'shared') {
+    const creds = config.secrets.sharedCache;
+    if (!config.SHARED_CACHE_S3_URL || !creds) return null;
+    const loc = parseS3Url(config.SHARED_CACHE_S3_URL);
+    return {
+      scope,
+      loc,
+      store: new S3Store(loc.bucket, {
+        endpointUrl: config.SHARED_CACHE_ENDPOINT_URL ?? null,
+        ...creds,
+      }),
+    };
+  }
+  return null;
+}
+
+/**
+ * Shared-scope admission, decided at validation: unlisted models are rejected when
+ * SHARED_CACHE_REJECT_UNLISTED is set, and gated/private models only pass when the user's own HF
+ * token passed the Hub's access check (validation inspected the model with it). Returns an error
+ * to fail the deployment with, or null.
+ */
+export function sharedCacheRejection(
+  config: Deps['config'],
+  doc: Deployment,
+  model: { gated: false | 'auto' | 'manual'; private: boolean },
+  tokenPassedHubCheck: boolean,
+): AppError | null {
+  if (doc.settings.cache_scope !== 'shared') return null;
+  const v = sharedCacheVerdict(doc.hf_model_id, model, tokenPassedHubCheck, {
+    allowedModels: config.SHARED_CACHE_ALLOWED_MODELS,
+    rejectUnlisted: config.SHARED_CACHE_REJECT_UNLISTED,
+  });
+  if (v.use || !v.reject) return null;
+  return v.reason === 'unlisted'
+    ? new AppError(
+        'VALIDATION_FAILED',
+        `${doc.hf_model_id} is not on the shared cache allowlist; use cache.scope "none" or "private"`,
+      )
+    : new AppError(
+        'CACHE_ACCESS_DENIED',
+        `${doc.hf_model_id} is gated or private: the shared cache serves it only with an HF token that has access`,
+      );
+}
+
+export function fillTaskName(scope: string, loc: S3Location, modelId: string, sha: string): string {
+  const h = createHash('sha256')
+    .update(`${scope}\0${loc.bucket}\0${loc.prefix}\0${modelId}\0${sha}`)
+    .digest('hex');
+  return `cache-fill-${h.slice(0, 40)}`;
+}
+
+/**
+ * Chooses the weight source at provision: a hit gives the worker an `s3` source (presigned URLs
+ * only, expiring after CACHE_PRESIGN_TTL_S); a miss enqueues one named fill task per model@sha
+ * and lets this deployment use the Hub. CACHE_ACCESS_DENIED propagates (the user's bucket refused
+ * us); an unreachable bucket degrades to the Hub, since the cache is only an optimisation.
+ */
+export async function chooseCacheSource(
+  deps: CacheDeps,
+  doc: Deployment,
+  secrets: DeploymentSecrets | null,
+): Promise<CacheChoice | null> {
+  if (doc.settings.cache_scope === 'none' || !doc.revision_sha) return null;
+  if (doc.settings.cache_scope === 'shared') {
+    const model = doc.model ?? { gated: false as const, private: false };
+    const v = sharedCacheVerdict(doc.hf_model_id, model, secrets?.hfToken != null, {
+      allowedModels: deps.config.SHARED_CACHE_ALLOWED_MODELS,
+      rejectUnlisted: deps.config.SHARED_CACHE_REJECT_UNLISTED,
+    });
+    if (!v.use) return { sources: [], source: `huggingface (cache:shared not used: ${v.reason})` };
+  }
+  const target = cacheTarget(deps.config, doc, secrets);
+  if (!target) return { sources: [], source: 'huggingface (cache:shared not configured)' };
+  const ref: CacheRef = {
+    store: target.store,
+    loc: target.loc,
+    modelId: doc.hf_model_id,
+    revisionSha: doc.revision_sha,
+  };
+  try {
+    const hit = await checkCache(ref);
+    if (hit.hit) {
+      const { manifestUrl } = await publishWorkerManifest(
+        ref,
+        hit.manifest,
+        doc.deployment_id,
+        deps.config.CACHE_PRESIGN_TTL_S,
+      );
+      return {
+        sources: [{ type: 's3', manifest_url: manifestUrl }],
+        source: `cache:${target.scope}:hit`,
+      };
+    }
+    await deps.tasks.enqueue({
+      queue: 'cache-fill',
+      name: fillTaskName(target.scope, target.loc, doc.hf_model_id, doc.revision_sha),
+      payload: { deployment_id: doc.deployment_id },
+    });
+    return { sources: [], source: `huggingface (cache:${target.scope} miss, fill queued)` };
+  } catch (e) {
+    if (isAppError(e) && e.code === 'CACHE_ACCESS_DENIED') throw e;
+    deps.log.warn('model cache unavailable, using the Hub', {
+      deployment_id: doc.deployment_id,
+      scope: target.scope,
+      error: e instanceof Error ? e.message : String(e),
+    });
+    return { sources: [], source: `huggingface (cache:${target.scope} unavailable)` };
+  } finally {
+    target.store.destroy();
+  }
+}
+
+export type CacheFillDeps = Pick<Deps, 'config' | 'store' | 'secrets' | 'log' | 'clock'>;
+
+/**
+ * `cache-fill` task target: copies the deployment's pinned revision into its cache (resumable,
+ * manifest last). The task is named per bucket+model@sha, so concurrent misses enqueue one fill.
+ * Permanent problems (refused bucket, gone credentials or deployment) are logged and dropped;
+ * transient ones throw so Cloud Tasks retries, and the retry skips the files already copied.
+ */
+export function createCacheFill(deps: CacheFillDeps) {
+  return async function cacheFill(payload: Record<string, unknown>): Promise<void> {
+    const id = payload.deployment_id;
+    if (typeof id !== 'string') return;
+    const doc = await deps.store.get(id);
+    if (!doc?.revision_sha) return;
+    const secrets = await deps.secrets.get(id);
+    let target;
+    try {
+      target = cacheTarget(deps.config, doc, secrets);
+    } catch (e) {
+      deps.log.warn('cache fill dropped', { deployment_id: id, error: (e as Error).message });
+      return;
+    }
+    if (!target) return;
+    const source = hubFileSource({
+      hubUrl: deps.config.HF_HUB_URL,
+      token: secrets?.hfToken ?? null,
+    });
+    const t0 = deps.clock.now().getTime();
+    try {
+      const r = await fillCache(
+        {
+          store: target.store,
+          loc: target.loc,
+          modelId: doc.hf_model_id,
+          revisionSha: doc.revision_sha,
+        },
+        source,
+        { now: () => deps.clock.now(), verifyLfsOid: deps.config.CACHE_VERIFY_LFS_OID },
+      );
+      deps.log.info('cache filled', {
+        deployment_id: id,
+        scope: target.scope,
+        model: doc.hf_model_id,
+        uploaded: r.uploaded.length,
+        skipped: r.skipped.length,
+        bytes: r.bytesUploaded,
+        seconds: (deps.clock.now().getTime() - t0) / 1000,
+      });
+    } catch (e) {
+      if (isAppError(e) && !e.retryable) {
+        deps.log.warn('cache fill failed', { deployment_id: id, code: e.code, error: e.message });
+        return;
+      }
+      throw e;
+    } finally {
+      target.store.destroy();
+    }
+  };
+}

@@ -1,0 +1,166 @@
+import request from 'supertest';
+import { runpodResourceName } from '@visgate/shared';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startS3Server, type S3Server } from '../../test-support/s3-server';
+
+jest.setTimeout(60_000);
+
+const MODEL = 'visgate-test/tiny-sd';
+
+async function createBucket(server: S3Server, name: string): Promise<void> {
+  const c = new S3Client({
+    region: 'us-east-1',
+    endpoint: server.url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  await c.send(new CreateBucketCommand({ Bucket: name }));
+  c.destroy();
+}
+
+async function deploy(sys: LocalSystem, body: Record<string, unknown>): Promise<string> {
+  const res = await request(sys.url)
+    .post('/v1/deployments')
+    .set('Authorization', `Bearer ${sys.apiKey}`)
+    .send({ hf_model_id: MODEL, ...body });
+  expect(res.status).toBe(202);
+  return (res.body as { deployment_id: string }).deployment_id;
+}
+
+function modelSources(sys: LocalSystem, id: string): { type: string; manifest_url?: string }[] {
+  const name = runpodResourceName(id);
+  const env = sys.runpod.account(sys.apiKey).templates.find((x) => x.name === name)?.env ?? {};
+  return JSON.parse(env.VISGATE_MODEL_SOURCES ?? '[]') as { type: string; manifest_url?: string }[];
+}
+
+const CACHE_ENV = { CACHE_VERIFY_LFS_OID: 'false' }; // the HF simulator's LFS oids are stand-ins
+
+describe('deployments with a model cache (moto S3 on loopback)', () => {
+  let s3: S3Server;
+  let sys: LocalSystem | null = null;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+  });
+  afterAll(async () => {
+    await s3.stop();
+  });
+  afterEach(async () => {
+    await sys?.close();
+    sys = null;
+  });
+
+  it('private scope: the first deployment misses and fills, the next one gets presigned cache URLs', async () => {
+    await createBucket(s3, 'user-models');
+    sys = await startLocalSystem({ env: CACHE_ENV });
+    const cache = {
+      scope: 'private',
+      s3_url: 's3://user-models/cache',
+      endpoint_url: s3.url,
+      access_key_id: s3.accessKeyId,
+      secret_access_key: s3.secretAccessKey,
+    };
+    const first = await deploy(sys, { cache });
+    await sys.waitForDoc(first, (d) => d.progress.source !== null, 10_000, 'source chosen');
+    expect((await sys.system.store.get(first))?.progress.source).toBe(
+      'huggingface (cache:private miss, fill queued)',
+    );
+    await sys.waitForStatus(first, ['ready', 'failed']);
+    expect(modelSources(sys, first).map((s) => s.type)).toEqual(['huggingface']);
+    await sys.quiesce(20_000); // the fill task ran on the embedded queue
+
+    const second = await deploy(sys, { cache });
+    const ready = await sys.waitForStatus(second, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    const sources = modelSources(sys, second);
+    expect(sources.map((s) => s.type)).toEqual(['s3', 'huggingface']);
+    const env = JSON.stringify(sys.runpod.account(sys.apiKey).templates.map((t) => t.env));
+    expect(env).not.toContain(s3.secretAccessKey);
+
+    // The worker's manifest: every file of the revision, each with a working presigned GET URL.
+    const manifest = (await (await fetch(sources[0]?.manifest_url ?? '')).json()) as {
+      files: { path: string; size: number; sha256: string; url: string }[];
+    };
+    const paths = manifest.files.map((f) => f.path);
+    expect(paths).toContain('model_index.json');
+    expect(paths).toContain('unet/diffusion_pytorch_model.fp16.safetensors');
+    const index = manifest.files.find((f) => f.path === 'model_index.json');
+    const body = await (await fetch(index?.url ?? '')).text();
+    expect(JSON.parse(body)).toMatchObject({ _class_name: 'StableDiffusionPipeline' });
+  });
+
+  it('shared scope: unlisted models are rejected when SHARED_CACHE_REJECT_UNLISTED=true', async () => {
+    await createBucket(s3, 'platform-models');
+    sys = await startLocalSystem({
+      env: {
+        ...CACHE_ENV,
+        SHARED_CACHE_S3_URL: 's3://platform-models',
+        SHARED_CACHE_ENDPOINT_URL: s3.url,
+        SHARED_CACHE_ACCESS_KEY_ID: s3.accessKeyId,
+        SHARED_CACHE_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        SHARED_CACHE_ALLOWED_MODELS: 'stabilityai/sd-turbo',
+        SHARED_CACHE_REJECT_UNLISTED: 'true',
+      },
+    });
+    const id = await deploy(sys, { cache: { scope: 'shared' } });
+    const failed = await sys.waitForStatus(id, ['failed', 'ready']);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(failed.error?.message).toContain('allowlist');
+  });
+
+  it('shared scope: an allowlisted model misses, fills, then hits', async () => {
+    await createBucket(s3, 'platform-models-2');
+    sys = await startLocalSystem({
+      env: {
+        ...CACHE_ENV,
+        SHARED_CACHE_S3_URL: 's3://platform-models-2/v1',
+        SHARED_CACHE_ENDPOINT_URL: s3.url,
+        SHARED_CACHE_ACCESS_KEY_ID: s3.accessKeyId,
+        SHARED_CACHE_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        SHARED_CACHE_ALLOWED_MODELS: 'visgate-test/*',
+        SHARED_CACHE_REJECT_UNLISTED: 'true',
+      },
+    });
+    const first = await deploy(sys, { cache: { scope: 'shared' } });
+    await sys.waitForStatus(first, ['ready', 'failed']);
+    await sys.quiesce(20_000);
+    const second = await deploy(sys, { cache: { scope: 'shared' } });
+    await sys.waitForDoc(second, (d) => d.progress.source !== null, 10_000, 'source chosen');
+    expect((await sys.system.store.get(second))?.progress.source).toBe('cache:shared:hit');
+    await sys.waitForStatus(second, ['ready', 'failed']);
+    expect(modelSources(sys, second).map((s) => s.type)).toEqual(['s3', 'huggingface']);
+  });
+});
+
+describe('a private cache with wrong credentials', () => {
+  let authed: S3Server;
+  let sys: LocalSystem | null = null;
+  beforeAll(async () => {
+    authed = await startS3Server({ auth: true });
+    await createBucket(authed, 'locked-models');
+  });
+  afterAll(async () => {
+    await sys?.close();
+    await authed.stop();
+  });
+
+  it('fails the deployment with CACHE_ACCESS_DENIED, naming the bucket and never the secret', async () => {
+    sys = await startLocalSystem({ env: CACHE_ENV });
+    const id = await deploy(sys, {
+      cache: {
+        scope: 'private',
+        s3_url: 's3://locked-models/x',
+        endpoint_url: authed.url,
+        access_key_id: authed.accessKeyId,
+        secret_access_key: 'this-is-the-wrong-secret',
+      },
+    });
+    const failed = await sys.waitForStatus(id, ['failed', 'ready']);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'CACHE_ACCESS_DENIED' });
+    expect(failed.error?.message).toContain('locked-models');
+    expect(JSON.stringify(failed)).not.toContain('this-is-the-wrong-secret');
+    expect(sys.log.lines.join('\n')).not.toContain('this-is-the-wrong-secret');
+  });
+});

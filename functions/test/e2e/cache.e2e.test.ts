@@ -1,0 +1,271 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { AppError, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
+import { hubFileSource, type ModelFileSource } from '../../src/adapters/s3/hub-files';
+import { checkCache, fillCache, publishWorkerManifest } from '../../src/adapters/s3/model-cache';
+import { S3Store } from '../../src/adapters/s3/s3-store';
+import { startHfSim, type HfSim } from '../../test-support/hf-sim';
+import { startS3Server, type S3Server } from '../../test-support/s3-server';
+
+jest.setTimeout(60_000);
+
+const MODEL = 'visgate-test/cache-model';
+const SHA = 'c0ffee0000000000000000000000000000000001';
+const GATED = 'visgate-test/gated-model';
+const GATED_SHA = 'c0ffee0000000000000000000000000000000002';
+const BIG = 20 * 1024 * 1024 + 123; // more than one 16 MiB multipart part
+
+let s3: S3Server;
+let hub: HfSim;
+let bucketN = 0;
+
+async function freshBucket(server: S3Server): Promise<string> {
+  const name = `cache-${++bucketN}`;
+  const c = new S3Client({
+    region: 'us-east-1',
+    endpoint: server.url,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  await c.send(new CreateBucketCommand({ Bucket: name }));
+  c.destroy();
+  return name;
+}
+
+function storeFor(server: S3Server, bucket: string, secret = server.secretAccessKey): S3Store {
+  return new S3Store(bucket, {
+    endpointUrl: server.url,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: secret,
+  });
+}
+
+beforeAll(async () => {
+  [s3, hub] = await Promise.all([startS3Server(), startHfSim({ maxResponseBytes: Infinity })]);
+  const files = [
+    { path: 'model_index.json', json: { _class_name: 'StableDiffusionPipeline' } },
+    { path: 'scheduler/scheduler_config.json', json: { _class_name: 'EulerDiscreteScheduler' } },
+    { path: 'unet/diffusion_pytorch_model.safetensors', blobBytes: BIG },
+    { path: 'vae/diffusion_pytorch_model.safetensors', blobBytes: 1_000_000 },
+    // Never cached: the worker does not load them.
+    { path: '.gitattributes', text: '*.safetensors filter=lfs\n' },
+    { path: 'unet/diffusion_pytorch_model.bin', blobBytes: 3_000_000 },
+    { path: 'model.ckpt', blobBytes: 2_000_000 },
+  ];
+  hub.addRepo({
+    id: MODEL,
+    sha: SHA,
+    libraryName: 'diffusers',
+    pipelineTag: 'text-to-image',
+    files,
+  });
+  hub.addRepo({
+    id: GATED,
+    sha: GATED_SHA,
+    gated: 'manual',
+    libraryName: 'diffusers',
+    pipelineTag: 'text-to-image',
+    files,
+  });
+});
+
+afterAll(async () => {
+  await Promise.all([s3.stop(), hub.close()]);
+});
+
+/** The worker's S3 path: parse the manifest, ranged GETs, size + sha256 verification. */
+const WORKER_FETCH = `
+import sys
+from pathlib import Path
+sys.path.insert(0, "worker/src")
+from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
+f = UrllibFetchers()
+print(download_manifest_files(parse_manifest(f.get_json(sys.argv[1])), Path(sys.argv[2]), f.get_range))
+`;
+
+const source = (): ModelFileSource => hubFileSource({ hubUrl: hub.url, token: null });
+const opts = { verifyLfsOid: false }; // the simulator's LFS oids are stand-ins
+
+describe('model cache on a real S3 server (moto)', () => {
+  test('miss → fill (multipart, manifest last) → hit, and the worker manifest is fetchable', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}/models`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
+
+    const report = await fillCache(ref, source(), opts);
+    expect(report.uploaded).toHaveLength(4);
+    expect(report.uploaded).not.toContain('unet/diffusion_pytorch_model.bin');
+    expect(report.bytesUploaded).toBeGreaterThan(BIG);
+    expect(report.wroteManifest).toBe(true);
+
+    const hit = await checkCache(ref);
+    expect(hit.hit).toBe(true);
+    if (!hit.hit) return;
+    const big = hit.manifest.files.find(
+      (f) => f.path === 'unet/diffusion_pytorch_model.safetensors',
+    )!;
+    expect(big.size).toBe(BIG);
+    expect(big.sha256).toBe(createHash('sha256').update(Buffer.alloc(BIG)).digest('hex'));
+
+    // The worker's view: presigned URLs only, no credentials anywhere.
+    const { manifestUrl } = await publishWorkerManifest(ref, hit.manifest, 'dep_1', 600);
+    expect(manifestUrl).toContain('X-Amz-Expires=600');
+    const doc = (await (await fetch(manifestUrl)).json()) as {
+      files: { path: string; url: string; size: number }[];
+    };
+    expect(JSON.stringify(doc)).not.toContain(s3.secretAccessKey);
+    const vae = doc.files.find((f) => f.path === 'vae/diffusion_pytorch_model.safetensors')!;
+    const body = Buffer.from(await (await fetch(vae.url)).arrayBuffer());
+    expect(body.length).toBe(vae.size);
+
+    // The worker's own fetcher (python) downloads and verifies every file through those URLs.
+    const dest = mkdtempSync(join(tmpdir(), 'visgate-cache-'));
+    try {
+      const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(Number(r.stdout.trim())).toBe(hit.manifest.files.reduce((n, f) => n + f.size, 0));
+      expect(statSync(join(dest, 'unet/diffusion_pytorch_model.safetensors')).size).toBe(BIG);
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
+
+    // A second fill of a hit is a no-op.
+    const again = await fillCache(ref, source(), opts);
+    expect(again.uploaded).toEqual([]);
+  });
+
+  test('an interrupted fill is not a hit, and the resumed fill skips the files already done', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    let n = 0;
+    await expect(
+      fillCache(ref, source(), {
+        ...opts,
+        onFile: () => {
+          if (++n === 2) throw new Error('worker killed');
+        },
+      }),
+    ).rejects.toThrow('worker killed');
+    expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
+
+    const resumed = await fillCache(ref, source(), opts);
+    expect(resumed.skipped).toHaveLength(2);
+    expect(resumed.uploaded).toHaveLength(2);
+    expect((await checkCache(ref)).hit).toBe(true);
+  });
+
+  test('a corrupted (short) object or a missing one is not a hit', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}/p`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    await fillCache(ref, source(), opts);
+    const base = revisionKeyBase(ref.loc, MODEL, SHA);
+    await ref.store.put(
+      `${base}/vae/diffusion_pytorch_model.safetensors`,
+      'short',
+      'application/octet-stream',
+    );
+    expect(await checkCache(ref)).toEqual({
+      hit: false,
+      reason: 'wrong-size',
+      path: 'vae/diffusion_pytorch_model.safetensors',
+    });
+    await ref.store.delete(`${base}/vae/diffusion_pytorch_model.safetensors`);
+    expect(await checkCache(ref)).toMatchObject({ hit: false, reason: 'missing-object' });
+
+    // The refill repairs it: the damaged file is uploaded again, the others are skipped.
+    await ref.store.delete(manifestKey(base));
+    const repaired = await fillCache(ref, source(), opts);
+    expect(repaired.uploaded).toEqual(['vae/diffusion_pytorch_model.safetensors']);
+    expect((await checkCache(ref)).hit).toBe(true);
+  });
+
+  test('concurrent fills do not corrupt each other: one manifest wins, the result is a hit', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    const [a, b] = await Promise.all([
+      fillCache(ref, source(), opts),
+      fillCache(ref, source(), opts),
+    ]);
+    expect([a.wroteManifest, b.wroteManifest].filter(Boolean)).toHaveLength(1);
+    expect((await checkCache(ref)).hit).toBe(true);
+  });
+
+  test('the manifest write is conditional (If-None-Match): a second writer is refused', async () => {
+    const bucket = await freshBucket(s3);
+    const store = storeFor(s3, bucket);
+    expect(await store.putIfAbsent('m.json', '{"a":1}')).toBe(true);
+    expect(await store.putIfAbsent('m.json', '{"a":2}')).toBe(false);
+    expect(await store.getText('m.json')).toBe('{"a":1}');
+  });
+
+  test('presigned URLs carry the load-window expiry and are signed for GET only', async () => {
+    const bucket = await freshBucket(s3);
+    const store = storeFor(s3, bucket);
+    await store.put('x/file', 'hello', 'text/plain');
+    const url = new URL(await store.presignGet('x/file', 900));
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Credential')).toContain(s3.accessKeyId);
+    expect(url.toString()).not.toContain(s3.secretAccessKey);
+    expect(await (await fetch(url)).text()).toBe('hello');
+    // A PUT through a GET URL is refused by signature (it signs the method).
+    // moto does not enforce X-Amz-Expires itself; AWS/R2/MinIO do, and the TTL is asserted above.
+  });
+
+  test('a gated model cannot be read from the Hub without a token that has access', async () => {
+    await expect(
+      hubFileSource({ hubUrl: hub.url, token: null }).open(GATED, GATED_SHA, 'model_index.json'),
+    ).rejects.toMatchObject({
+      code: 'MODEL_GATED',
+    });
+  });
+});
+
+describe('wrong credentials (moto with IAM auth on)', () => {
+  let authed: S3Server;
+  beforeAll(async () => {
+    authed = await startS3Server({ auth: true });
+  });
+  afterAll(async () => {
+    await authed.stop();
+  });
+
+  test('a wrong secret is CACHE_ACCESS_DENIED with a clear message and no secret in it', async () => {
+    const bucket = await freshBucket(authed);
+    const good = storeFor(authed, bucket);
+    await good.put('ok', 'x', 'text/plain');
+    expect(await good.head('ok')).toMatchObject({ size: 1 });
+
+    const bad = storeFor(authed, bucket, 'definitely-wrong-secret');
+    const err = await bad.head('ok').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'CACHE_ACCESS_DENIED' });
+    expect((err as Error).message).toContain(bucket);
+    expect((err as Error).message).not.toContain('definitely-wrong-secret');
+    const ref = { store: bad, loc: parseS3Url(`s3://${bucket}`), modelId: MODEL, revisionSha: SHA };
+    await expect(checkCache(ref)).rejects.toMatchObject({ code: 'CACHE_ACCESS_DENIED' });
+  });
+});

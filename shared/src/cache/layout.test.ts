@@ -1,0 +1,120 @@
+import {
+  decideCacheHit,
+  isAllowlisted,
+  isWorkerFile,
+  manifestKey,
+  objectKey,
+  parseS3Url,
+  revisionKeyBase,
+  sharedCacheVerdict,
+} from './layout';
+
+const SHA = 'a'.repeat(40);
+const manifest = (files: { path: string; size: number }[]): string =>
+  JSON.stringify({
+    version: 1,
+    model_id: 'org/model',
+    revision_sha: SHA,
+    created_at: '2026-01-01T00:00:00.000Z',
+    files: files.map((f) => ({ ...f, sha256: 'b'.repeat(64) })),
+  });
+
+describe('cache layout', () => {
+  test('keys are <prefix>/<org>/<model>/<sha>/<path>, manifest beside them', () => {
+    const loc = parseS3Url('s3://my-bucket/some//prefix/');
+    expect(loc).toEqual({ bucket: 'my-bucket', prefix: 'some/prefix' });
+    const base = revisionKeyBase(loc, 'org/model', SHA);
+    expect(base).toBe(`some/prefix/org/model/${SHA}`);
+    expect(objectKey(base, 'unet/x.safetensors')).toBe(`${base}/unet/x.safetensors`);
+    expect(manifestKey(base)).toBe(`${base}/.visgate-manifest.json`);
+    expect(revisionKeyBase(parseS3Url('s3://my-bucket'), 'org/model', SHA)).toBe(
+      `org/model/${SHA}`,
+    );
+  });
+
+  test('rejects unsafe URLs, revisions and paths', () => {
+    expect(() => parseS3Url('https://x/y')).toThrow();
+    expect(() => parseS3Url('s3://bucket/../etc')).toThrow();
+    expect(() => revisionKeyBase(parseS3Url('s3://bucket'), 'org/model', 'main')).toThrow();
+    expect(() => objectKey('b', '../x')).toThrow();
+    expect(() => objectKey('b', '/abs')).toThrow();
+  });
+});
+
+test('only the files a worker loads are cached', () => {
+  expect(isWorkerFile('model_index.json')).toBe(true);
+  expect(isWorkerFile('unet/diffusion_pytorch_model.fp16.safetensors')).toBe(true);
+  expect(isWorkerFile('tokenizer/vocab.json')).toBe(true);
+  expect(isWorkerFile('tokenizer_2/spiece.model')).toBe(true);
+  expect(isWorkerFile('tokenizer/merges.txt')).toBe(true);
+  expect(isWorkerFile('sd_xl_base_1.0.safetensors')).toBe(false);
+  expect(isWorkerFile('README.md')).toBe(false);
+  expect(isWorkerFile('.gitattributes')).toBe(false);
+  expect(isWorkerFile('unet/diffusion_pytorch_model.bin')).toBe(false);
+  expect(isWorkerFile('text_encoder/model.onnx_data')).toBe(false);
+});
+
+describe('hit decision', () => {
+  const objects = new Map([
+    ['a.json', 10],
+    ['unet/w.bin', 1000],
+  ]);
+  test('hit only when the manifest is present and every object has its size', () => {
+    const m = manifest([
+      { path: 'a.json', size: 10 },
+      { path: 'unet/w.bin', size: 1000 },
+    ]);
+    expect(decideCacheHit(m, objects).hit).toBe(true);
+    expect(decideCacheHit(null, objects)).toEqual({ hit: false, reason: 'no-manifest' });
+    expect(decideCacheHit('{not json', objects)).toEqual({ hit: false, reason: 'bad-manifest' });
+    expect(decideCacheHit(manifest([{ path: 'unet/w.bin', size: 999 }]), objects)).toMatchObject({
+      reason: 'wrong-size',
+    });
+    expect(decideCacheHit(manifest([{ path: 'vae/w.bin', size: 1 }]), objects)).toMatchObject({
+      reason: 'missing-object',
+    });
+    expect(decideCacheHit(manifest([{ path: '../w.bin', size: 1 }]), objects)).toMatchObject({
+      reason: 'bad-manifest',
+    });
+  });
+});
+
+describe('shared cache policy', () => {
+  const policy = {
+    allowedModels: ['stabilityai/sd-turbo', 'black-forest-labs/*'],
+    rejectUnlisted: true,
+  };
+  const open = { gated: false as const, private: false };
+  test('allowlist: exact ids (case-insensitive) and org wildcards', () => {
+    expect(isAllowlisted('StabilityAI/SD-Turbo', policy.allowedModels)).toBe(true);
+    expect(isAllowlisted('black-forest-labs/FLUX.1-dev', policy.allowedModels)).toBe(true);
+    expect(isAllowlisted('stabilityai/sdxl-turbo', policy.allowedModels)).toBe(false);
+    expect(isAllowlisted('black-forest-labsx/a', policy.allowedModels)).toBe(false);
+  });
+  test('unlisted: rejected or falls back to the Hub, per the setting', () => {
+    expect(sharedCacheVerdict('org/other', open, false, policy)).toEqual({
+      use: false,
+      reject: true,
+      reason: 'unlisted',
+    });
+    expect(
+      sharedCacheVerdict('org/other', open, false, { ...policy, rejectUnlisted: false }),
+    ).toEqual({
+      use: false,
+      reject: false,
+      reason: 'unlisted',
+    });
+  });
+  test('gated models only for a token that passed the Hub access check', () => {
+    const gated = { gated: 'manual' as const, private: false };
+    expect(sharedCacheVerdict('black-forest-labs/FLUX.1-dev', gated, false, policy)).toEqual({
+      use: false,
+      reject: true,
+      reason: 'gated-without-access',
+    });
+    expect(sharedCacheVerdict('black-forest-labs/FLUX.1-dev', gated, true, policy)).toEqual({
+      use: true,
+    });
+    expect(sharedCacheVerdict('stabilityai/sd-turbo', open, false, policy)).toEqual({ use: true });
+  });
+});
