@@ -4,11 +4,7 @@ describe('scrubSecrets', () => {
   it.each([
     ['a RunPod key', 'key rpa_ABCDEFGH12345678 here', 'rpa_ABCDEFGH12345678'],
     ['an HF token', 'token=hf_abcdefghijklmnop', 'hf_abcdefghijklmnop'],
-    [
-      'a webhook secret',
-      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-      'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    ],
+    ['a webhook secret', `whsec_${'TEST'.repeat(8)}`, 'TEST'.repeat(8)],
     ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE in a message', 'IOSFODNN7EXAMPLE'],
     ['a bearer header', 'Authorization: Bearer abc.def', 'abc.def'],
     ['a presigned URL signature', 'https://b.s3/x?X-Amz-Signature=deadbeef&a=1', 'deadbeef'],

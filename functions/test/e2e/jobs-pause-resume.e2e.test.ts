@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 
 jest.setTimeout(30_000);
 
@@ -113,7 +113,7 @@ describe('pause and resume', () => {
     for (const action of ['pause', 'resume']) {
       const res = await request(sys.url)
         .post(`/v1/deployments/${id}/${action}`)
-        .set({ Authorization: 'Bearer rpa_SOMEONEELSE0123456789' });
+        .set({ Authorization: `Bearer ${fakeRunPodKey()}` });
       expect(res.status).toBe(404);
     }
   });

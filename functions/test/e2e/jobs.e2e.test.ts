@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 import { waitUntil } from '../../test-support/wait-until';
 import { TINY_PNG_BASE64 } from '../../test-support/runpod-sim/job-output';
 
@@ -224,7 +224,7 @@ describe('jobs on a ready deployment', () => {
   it("answers 404 for another owner's deployment and jobs", async () => {
     const res = await submit({ input: { prompt: 'mine' } });
     const id = String(res.body.job_id);
-    const other = { Authorization: 'Bearer rpa_SOMEONEELSE0123456789' };
+    const other = { Authorization: `Bearer ${fakeRunPodKey()}` };
     const attempts = [
       request(sys.url).get(`/v1/jobs/${id}`).set(other),
       request(sys.url).post(`/v1/jobs/${id}/cancel`).set(other),
