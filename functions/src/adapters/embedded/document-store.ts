@@ -1,35 +1,6 @@
 import { AppError, type Deployment } from '@visgate/shared';
+import { newestFirstPage } from './newest-first-page';
 import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '../../ports';
-
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
-}
-
-function decodeCursor(s: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString()) as [
-      unknown,
-      unknown,
-    ];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the typed error
-  }
-  throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', {
-    details: { errors: [{ path: 'cursor', message: 'invalid cursor' }] },
-  });
-}
-
-/** Newest first; ties broken by id so the order is total and cursors are stable. */
-function newerFirst(a: Deployment, b: Deployment): number {
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
-  return a.deployment_id < b.deployment_id ? 1 : a.deployment_id > b.deployment_id ? -1 : 0;
-}
 
 /**
  * In-memory `deployments` collection with Firestore semantics: reads and writes copy (no shared
@@ -88,24 +59,14 @@ export function createEmbeddedDocumentStore(): DeploymentStore &
 
     // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad cursor rejects instead of throwing
     async list(q: ListDeploymentsQuery) {
-      const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-      const all = [...docs.values()]
-        .filter(
+      const { page, nextCursor } = newestFirstPage(
+        [...docs.values()].filter(
           (d) => d.owner_hash === q.ownerHash && (q.status === undefined || d.status === q.status),
-        )
-        .sort(newerFirst)
-        .filter(
-          (d) =>
-            after === null ||
-            d.created_at < after.createdAt ||
-            (d.created_at === after.createdAt && d.deployment_id < after.id),
-        );
-      const page = all.slice(0, q.limit);
-      const last = page.at(-1);
-      const nextCursor =
-        all.length > q.limit && last
-          ? encodeCursor({ createdAt: last.created_at, id: last.deployment_id })
-          : null;
+        ),
+        (d) => ({ createdAt: d.created_at, id: d.deployment_id }),
+        q.limit,
+        q.cursor,
+      );
       return { docs: page.map((d) => structuredClone(d)), nextCursor };
     },
 
