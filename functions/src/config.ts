@@ -58,6 +58,11 @@ export const ConfigSchema = z.object({
   REAPER_INTERVAL_S: z.coerce.number().positive().default(60),
   STEP_DEADLINE_S: z.coerce.number().positive().default(900),
   PROVISION_LEASE_S: z.coerce.number().positive().default(150),
+  /**
+   * Use RunPod's cached models (GraphQL `modelReferences`) for public models when no S3 cache hit
+   * applies: the download happens on RunPod's side before the worker starts, unbilled.
+   */
+  RUNPOD_MODEL_CACHE: bool.prefault('true'),
   SECRET_RETENTION_S: z.coerce.number().nonnegative().default(3600),
   WEBHOOK_RETRY_SCHEDULE_S: secondsList.prefault('0,5,300,1800,7200,18000,36000,36000'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

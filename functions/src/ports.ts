@@ -228,13 +228,23 @@ export interface RunPodApi {
   createEndpoint(apiKey: string, spec: RunPodEndpointSpec): Promise<RunPodEndpoint>;
   getEndpoint(apiKey: string, id: string): Promise<RunPodEndpoint>;
   listEndpoints(apiKey: string): Promise<RunPodEndpoint[]>;
+  /** PATCH: only the fields given change. */
   updateEndpoint(
     apiKey: string,
     id: string,
-    patch: Partial<
-      Pick<RunPodEndpointSpec, 'pools' | 'workersMin' | 'workersMax' | 'idleTimeoutS'>
-    >,
+    patch: Partial<Omit<RunPodEndpointSpec, 'name' | 'templateId'>>,
   ): Promise<RunPodEndpoint>;
+  /**
+   * Sets the endpoint's cached models (RunPod downloads them to its hosts, unbilled, before a worker
+   * starts). REST v2 has no such field, so this is GraphQL `saveEndpoint` with the endpoint's id;
+   * `endpoint` carries the whole configuration because an update may reset what it omits. Answers
+   * the references RunPod stored.
+   */
+  setModelReferences(
+    apiKey: string,
+    endpoint: RunPodEndpointSpec & { id: string },
+    references: string[],
+  ): Promise<string[]>;
   deleteEndpoint(apiKey: string, id: string): Promise<void>;
   listWorkers(apiKey: string, endpointId: string): Promise<RunPodWorker[]>;
   health(apiKey: string, endpointId: string): Promise<RunPodHealth>;

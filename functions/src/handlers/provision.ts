@@ -1,4 +1,5 @@
 import { chooseCacheSource, type CacheChoice } from './cache-source';
+import { planRunPodModelCache, plannedSource } from './runpod-model-cache';
 import {
   AppError,
   base32,
@@ -7,7 +8,12 @@ import {
   transition,
   type Deployment,
 } from '@visgate/shared';
-import type { DeploymentMessage, RunPodEndpoint, RunPodTemplate } from '../ports';
+import type {
+  DeploymentMessage,
+  RunPodEndpoint,
+  RunPodEndpointSpec,
+  RunPodTemplate,
+} from '../ports';
 import type { Deps } from './deps';
 import { failDeployment, isPast, stage } from './lifecycle';
 import { releaseRunPodResources } from './teardown';
@@ -100,6 +106,12 @@ export function createProvision(deps: ProvisionDeps) {
         d.status === 'provisioning' ? { ...d, progress: { ...d.progress, source } } : null,
       );
     }
+    const modelCache = planRunPodModelCache(deps.config, doc, cache?.sources ?? []);
+    let runpodCache: 'set' | { refused: string } | null = null;
+    // Start one worker so the model loads now ("ready" means weights in VRAM); the settle step
+    // restores the user's minimum afterwards. With a cached model the endpoint starts at 0 workers,
+    // so the first worker is placed only once RunPod knows the model to cache.
+    const workersMin = Math.max(1, doc.settings.workers_min);
 
     let template: RunPodTemplate;
     let endpoint: RunPodEndpoint;
@@ -127,17 +139,8 @@ export function createProvision(deps: ProvisionDeps) {
         for (;;) {
           try {
             endpoint = await deps.runpod.createEndpoint(apiKey, {
-              name,
-              templateId: template.id,
-              pools,
-              // Start one worker so the model loads now ("ready" means weights in VRAM); the
-              // settle step restores the user's minimum afterwards.
-              workersMin: Math.max(1, doc.settings.workers_min),
-              workersMax: Math.max(1, doc.settings.workers_max),
-              idleTimeoutS: doc.settings.idle_timeout_s,
-              flashboot: doc.settings.flashboot,
-              dataCenterIds: doc.settings.data_centers,
-              executionTimeoutMs: deps.config.EXECUTION_TIMEOUT_S * 1000,
+              ...endpointSpec(deps, doc, name, template.id, pools),
+              workersMin: modelCache.use ? 0 : workersMin,
             });
             break;
           } catch (e) {
@@ -151,6 +154,23 @@ export function createProvision(deps: ProvisionDeps) {
             if (pools.length === 0) throw e;
           }
         }
+      }
+      const spec = { ...endpointSpec(deps, doc, name, template.id, pools), workersMin };
+      if (modelCache.use) {
+        runpodCache = await setModelCache(
+          deps,
+          apiKey,
+          id,
+          endpoint.id,
+          spec,
+          modelCache.reference,
+        );
+      }
+      if (modelCache.use || endpoint.workersMin < workersMin) {
+        // GraphQL may reset what it was not sent: re-assert the configuration over REST, which also
+        // starts the worker.
+        const { name: _n, templateId: _t, ...patch } = spec;
+        endpoint = await deps.runpod.updateEndpoint(apiKey, endpoint.id, patch);
       }
     } catch (e) {
       if (isAppError(e) && !e.retryable) {
@@ -186,7 +206,10 @@ export function createProvision(deps: ProvisionDeps) {
           poll_attempt: 0,
           provision_lease_until: null,
         },
-        progress: stage(d, 'waiting_for_worker', at),
+        progress: {
+          ...stage(d, 'waiting_for_worker', at),
+          source: plannedSource(d.progress.source, runpodCache),
+        },
       };
     });
     if (!written) {
@@ -196,6 +219,59 @@ export function createProvision(deps: ProvisionDeps) {
     deps.log.info('endpoint created', { deployment_id: id, endpoint_id: endpoint.id, pools });
     await enqueuePoll(deps, id, 1);
   };
+}
+
+function endpointSpec(
+  deps: ProvisionDeps,
+  doc: Deployment,
+  name: string,
+  templateId: string,
+  pools: string[],
+): RunPodEndpointSpec {
+  return {
+    name,
+    templateId,
+    pools,
+    workersMin: Math.max(1, doc.settings.workers_min),
+    workersMax: Math.max(1, doc.settings.workers_max),
+    idleTimeoutS: doc.settings.idle_timeout_s,
+    flashboot: doc.settings.flashboot,
+    dataCenterIds: doc.settings.data_centers,
+    executionTimeoutMs: deps.config.EXECUTION_TIMEOUT_S * 1000,
+  };
+}
+
+/**
+ * Sets the cached model on the endpoint. A transient failure throws (the redelivered message
+ * adopts the endpoint and tries again); a refusal is recorded and the worker downloads from the
+ * Hub instead, since the cache only makes the start faster and cheaper.
+ */
+async function setModelCache(
+  deps: ProvisionDeps,
+  apiKey: string,
+  id: string,
+  endpointId: string,
+  spec: RunPodEndpointSpec,
+  reference: string,
+): Promise<'set' | { refused: string }> {
+  try {
+    const stored = await deps.runpod.setModelReferences(
+      apiKey,
+      { ...spec, id: endpointId, workersMin: 0 },
+      [reference],
+    );
+    if (stored.includes(reference)) return 'set';
+    return { refused: 'RunPod did not keep the model reference' };
+  } catch (e) {
+    if (!isAppError(e) || e.retryable) throw e;
+    deps.log.warn('RunPod cached model not set; the worker downloads from the Hub', {
+      deployment_id: id,
+      endpoint_id: endpointId,
+      code: e.code,
+      error: e.message,
+    });
+    return { refused: e.message.slice(0, 300) };
+  }
 }
 
 /** Candidates not yet refused, in order, at most three (RunPod's limit). */

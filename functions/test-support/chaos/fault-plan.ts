@@ -80,6 +80,7 @@ const SIDE_EFFECTS = [
   'createTemplate',
   'createEndpoint',
   'updateEndpoint',
+  'setModelReferences',
   'deleteEndpoint',
   'deleteTemplate',
 ] as const;

@@ -142,6 +142,7 @@ function createEndpoint(ctx: RouteContext): RouteResult {
     createdAt: new Date().toISOString(),
     version: 1,
     jobStats: { completed: 0, failed: 0, retried: 0 },
+    modelReferences: [],
   };
   const rejected = checkEndpoint(rec);
   if (rejected) return rejected;

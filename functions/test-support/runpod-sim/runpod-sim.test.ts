@@ -57,7 +57,8 @@ async function setUp(options: Partial<RunPodSimOptions> = {}, failFirst = 0): Pr
 afterEach(async () => {
   // Every body the simulator sent must be one RunPod could send.
   const spec = specValidator();
-  for (const r of sim.responses) {
+  // GraphQL answers are shaped by graphql-js against the simulator's schema, not the REST spec.
+  for (const r of sim.responses.filter((x) => x.route !== '/graphql')) {
     const problems =
       r.plane === 'management' && r.route !== null
         ? spec.validateResponse(r.method, r.route, r.status, r.body)
@@ -316,6 +317,54 @@ describe('RunPod simulator', () => {
       name: 'x',
     });
     expect(problems.length).toBeGreaterThan(0);
+  });
+
+  it('loads a cached model (GraphQL modelReferences) without downloading and says so', async () => {
+    await setUp();
+    const templateId = await deployTemplate({ VISGATE_MODEL_REVISION: 'a'.repeat(40) });
+    const endpoint = await deployEndpoint(templateId, ['AMPERE_16'], 0);
+    const stored = await client.setModelReferences(
+      KEY,
+      {
+        id: endpoint.id,
+        name: 'visgate-test',
+        templateId,
+        pools: ['AMPERE_16'],
+        workersMin: 1,
+        workersMax: 2,
+        idleTimeoutS: 10,
+        flashboot: true,
+        dataCenterIds: null,
+        executionTimeoutMs: 600_000,
+      },
+      [`https://huggingface.co/stabilityai/sd-turbo:${'a'.repeat(40)}`],
+    );
+    expect(stored).toHaveLength(1);
+    await sim.waitFor(() => receiver!.events.some((e) => e.body.type === 'ready'));
+    expect(receiver!.events.map((e) => e.body.type)).toEqual(['loading', 'ready']);
+    expect(receiver!.events[1]!.body).toMatchObject({
+      source: 'runpod_cache',
+      timings: { fetch_s: 0 },
+    });
+  });
+
+  it('parses and validates GraphQL like a GraphQL server: a misspelt field is a 400', async () => {
+    await setUp();
+    const post = (query: string) =>
+      fetch(`${sim.url}/graphql?api_key=${KEY}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+    const bad = await post('{ myself { endpoints { id modelReference } } }');
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { errors: { message: string }[] };
+    expect(body.errors[0]!.message).toMatch(/Cannot query field "modelReference"/);
+    const good = await post('{ myself { endpoints { id modelReferences } } }');
+    expect(good.status).toBe(200);
+    expect(await good.json()).toEqual({ data: { myself: { endpoints: [] } } });
+    const anonymous = await fetch(`${sim.url}/graphql`, { method: 'POST', body: '{}' });
+    expect(anonymous.status).toBe(401);
   });
 
   it('answers 400 for availability without a product, as the spec says', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DATA_PLANE_ROUTES } from './data-plane-routes';
 import { reconcileAll, teardownEndpoint } from './endpoint-scaler';
 import { MANAGEMENT_ROUTES } from './management-routes';
+import { GRAPHQL_ROUTES } from './graphql-routes';
 import {
   DEFAULT_OPTIONS,
   type AccountSnapshot,
@@ -43,7 +44,7 @@ export interface RunPodSim {
   close(): Promise<void>;
 }
 
-const ROUTES: SimRoute[] = [...MANAGEMENT_ROUTES, ...DATA_PLANE_ROUTES];
+const ROUTES: SimRoute[] = [...MANAGEMENT_ROUTES, ...GRAPHQL_ROUTES, ...DATA_PLANE_ROUTES];
 const RESERVED_IDS = new Set(['serverless', 'templates', 'catalog']);
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -82,7 +83,10 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
     const matched = matchRoute(path);
     const route = matched.find((m) => m.route.method === method);
     const plane: Plane = matched[0]?.route.plane ?? planeOf(path);
-    const key = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    // GraphQL takes the key as `?api_key=` (RunPod's docs, runpodctl); REST takes a bearer token.
+    const key =
+      /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ??
+      (path === '/graphql' ? (url.searchParams.get('api_key') ?? undefined) : undefined);
     const account = key === undefined ? undefined : world.accounts.get(key);
 
     let result: RouteResult;

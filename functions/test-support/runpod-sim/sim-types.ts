@@ -37,6 +37,8 @@ export interface RunPodSimOptions {
   /** Retries of a failed worker callback (after the first try), with doubling backoff. */
   callbackRetries: number;
   callbackBackoffMs: number;
+  /** GraphQL `saveEndpoint` with model references fails with this message (RunPod refusing them). */
+  modelReferenceError: string | null;
   /** Called with every response the simulator sends (in addition to `sim.responses`). */
   onResponse: ((response: RecordedResponse) => void) | null;
 }
@@ -60,6 +62,7 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   idleTimeoutScale: 1000,
   callbackRetries: 3,
   callbackBackoffMs: 10,
+  modelReferenceError: null,
   onResponse: null,
 };
 
@@ -144,6 +147,8 @@ export interface EndpointRecord {
   createdAt: string;
   version: number;
   jobStats: { completed: number; failed: number; retried: number };
+  /** Cached models (`https://huggingface.co/org/name:rev`), set through GraphQL only; REST omits them. */
+  modelReferences: string[];
 }
 
 export type TemplateRecord = Record<string, unknown> & {

@@ -1,5 +1,6 @@
 import type { SimWorld, EndpointState, WorkerState } from './sim-world';
 import { workerEnv } from './sim-world';
+import { MODEL_REFERENCE } from './graphql-routes';
 
 /**
  * Plays our worker on a placed (INITIALIZING) sim worker: init, download with progress events,
@@ -35,7 +36,13 @@ export function startWorker(
   }
 
   const totalBytes = Number(env.VISGATE_MODEL_BYTES ?? 2e9) || 2e9;
-  const base = { worker_id: w.id, source: 'huggingface' };
+  // A cached model (GraphQL modelReferences) is on the host before the worker starts, at RunPod's
+  // cache path: our worker finds it there, loads without downloading, and says so.
+  const cached = endpoint.rec.modelReferences.some((r) => {
+    const m = MODEL_REFERENCE.exec(r);
+    return m?.[1] === modelId && (m[2] === undefined || m[2] === env.VISGATE_MODEL_REVISION);
+  });
+  const base = { worker_id: w.id, source: cached ? 'runpod_cache' : 'huggingface' };
   const emit = (type: string, fields: Record<string, unknown>) => {
     postEvent(world, worker, env, { type, at: new Date().toISOString(), ...base, ...fields });
   };
@@ -48,6 +55,33 @@ export function startWorker(
     });
   };
 
+  const load = (fetchMs: number) => {
+    emit('loading', { bytes_done: totalBytes, bytes_total: totalBytes });
+    worker.scope.after(o.loadMs, () => {
+      const failure = world.options.failLoad;
+      if (failure) {
+        emit('failed', { error: { code: failure.code, message: failure.message } });
+        w.status = 'UNHEALTHY';
+        world.changed();
+        return;
+      }
+      emit('ready', {
+        timings: { fetch_s: fetchMs / 1000, load_s: o.loadMs / 1000, warmup_s: 0.01 },
+        peak_vram_bytes: Math.round(totalBytes * 1.25),
+      });
+      w.status = 'IDLE';
+      w.idleSince = Date.now();
+      world.changed();
+      onIdle();
+    });
+  };
+
+  if (cached) {
+    worker.scope.after(o.initMs, () => {
+      load(0);
+    });
+    return;
+  }
   worker.scope.after(o.initMs, () => {
     progress(0);
     const steps = Math.max(1, o.downloadSteps);
@@ -58,24 +92,7 @@ export function startWorker(
     }
     worker.scope.after(o.downloadMs, () => {
       progress(1);
-      emit('loading', { bytes_done: totalBytes, bytes_total: totalBytes });
-      worker.scope.after(o.loadMs, () => {
-        const failure = world.options.failLoad;
-        if (failure) {
-          emit('failed', { error: { code: failure.code, message: failure.message } });
-          w.status = 'UNHEALTHY';
-          world.changed();
-          return;
-        }
-        emit('ready', {
-          timings: { fetch_s: o.downloadMs / 1000, load_s: o.loadMs / 1000, warmup_s: 0.01 },
-          peak_vram_bytes: Math.round(totalBytes * 1.25),
-        });
-        w.status = 'IDLE';
-        w.idleSince = Date.now();
-        world.changed();
-        onIdle();
-      });
+      load(o.downloadMs);
     });
   });
 }

@@ -54,7 +54,7 @@ describe('deployment flow through the embedded system and the simulators', () =>
     expect(ready.estimate?.method).toBe('safetensors_headers');
     expect(ready.gpu?.pool).toBe('AMPERE_16');
     expect(ready.endpoint_url).toBe(`${sys.runpod.url}/v2/${ready.endpoint_id}/run`);
-    expect(ready.progress).toMatchObject({ stage: 'ready', source: 'huggingface' });
+    expect(ready.progress).toMatchObject({ stage: 'ready', source: 'runpod_cache' });
     expect(ready.progress.bytes_total).toBeGreaterThan(0);
     expect(ready.timings.load_s).not.toBeNull();
     expect(ready.history.map((h) => h.to)).toEqual([

@@ -163,6 +163,98 @@ describe('createRunPodClient', () => {
     expect(await client.getEndpoint(KEY, endpoint.id)).toEqual(updated);
   });
 
+  describe('cached models (GraphQL saveEndpoint)', () => {
+    const REF = `https://huggingface.co/stabilityai/sd-turbo:${'b'.repeat(40)}`;
+
+    async function anEndpoint(client: ReturnType<typeof clientFor>) {
+      const template = await client.createTemplate(KEY, {
+        name: 'visgate-mc',
+        image: 'visgate/worker:1',
+        diskGb: 20,
+        env: {},
+      });
+      const spec = {
+        name: 'visgate-mc',
+        templateId: template.id,
+        pools: ['AMPERE_16', 'ADA_24'],
+        workersMin: 0,
+        workersMax: 2,
+        idleTimeoutS: 60,
+        flashboot: true,
+        dataCenterIds: null,
+        executionTimeoutMs: 600_000,
+      };
+      const endpoint = await client.createEndpoint(KEY, spec);
+      return { spec, endpoint };
+    }
+
+    /** What RunPod holds for the endpoint, read the way runpodctl's `model-status` reads it. */
+    async function storedReferences(id: string): Promise<unknown> {
+      const res = await fetch(`${sim.url}/graphql?api_key=${KEY}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'query Refs($id: String!) { myself { endpoint(id: $id) { modelReferences } } }',
+          variables: { id },
+        }),
+      });
+      return ((await res.json()) as { data: { myself: { endpoint: unknown } } }).data.myself
+        .endpoint;
+    }
+
+    it('sets the model reference on the endpoint and answers what RunPod stored', async () => {
+      const client = clientFor();
+      const { spec, endpoint } = await anEndpoint(client);
+      const stored = await client.setModelReferences(KEY, { ...spec, id: endpoint.id }, [REF]);
+      expect(stored).toEqual([REF]);
+      expect(await storedReferences(endpoint.id)).toEqual({ modelReferences: [REF] });
+      // The key reached RunPod's GraphQL surface as the account's own.
+      const call = sim.responses.find((r) => r.path === '/graphql');
+      expect(call).toMatchObject({ status: 200, plane: 'management', account: KEY });
+      // The rest of the configuration survives the update.
+      expect(sim.account(KEY).endpoints[0]).toMatchObject({
+        gpu: { pools: ['AMPERE_16', 'ADA_24'] },
+        workers: { min: 0, max: 2, idleTimeout: 60 },
+        flashboot: 'FLASHBOOT',
+      });
+    });
+
+    it('maps a GraphQL error to a non-retryable VALIDATION_FAILED that quotes RunPod', async () => {
+      sim.set({ modelReferenceError: 'model references are not enabled for this account' });
+      const client = clientFor();
+      const { spec, endpoint } = await anEndpoint(client);
+      const err = await failureOf(
+        client.setModelReferences(KEY, { ...spec, id: endpoint.id }, [REF]),
+      );
+      expect(err).toMatchObject({ code: 'VALIDATION_FAILED', retryable: false });
+      expect(err.message).toContain('not enabled for this account');
+    });
+
+    it('maps an unknown endpoint and a malformed reference to GraphQL errors', async () => {
+      const client = clientFor();
+      const { spec, endpoint } = await anEndpoint(client);
+      const gone = await failureOf(
+        client.setModelReferences(KEY, { ...spec, id: 'doesnotexist00' }, [REF]),
+      );
+      expect(gone.message).toContain('Endpoint not found');
+      const bad = await failureOf(
+        client.setModelReferences(KEY, { ...spec, id: endpoint.id }, ['stabilityai/sd-turbo']),
+      );
+      expect(bad.message).toContain('Invalid model reference');
+    });
+
+    it('maps a rejected key to RUNPOD_AUTH without quoting it', async () => {
+      const client = clientFor();
+      const { spec, endpoint } = await anEndpoint(client);
+      const other = `rpa_TEST${randomBytes(8).toString('hex')}`;
+      const err = await failureOf(
+        client.setModelReferences(other, { ...spec, id: endpoint.id }, [REF]),
+      );
+      expect(err).toMatchObject({ code: 'RUNPOD_AUTH', retryable: false });
+      expect(err.message).not.toContain(other);
+    });
+  });
+
   it('reads a RUNNING job as IN_PROGRESS', async () => {
     const running = (() =>
       Promise.resolve(

@@ -17,8 +17,10 @@ import {
   ListTemplatesWire,
   ListWorkersWire,
   RunWire,
+  SaveEndpointWire,
   TemplateWire,
 } from './runpod-wire';
+import { scrubSecrets } from './scrub-secrets';
 
 export interface RunPodClientOptions {
   /** Management API base without `/v2`, e.g. `https://api.runpod.io`. */
@@ -119,8 +121,30 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
       if (patch.workersMax !== undefined) workers.max = patch.workersMax;
       if (patch.idleTimeoutS !== undefined) workers.idleTimeout = patch.idleTimeoutS;
       if (Object.keys(workers).length > 0) body.workers = workers;
+      if (patch.flashboot !== undefined) body.flashboot = patch.flashboot ? 'FLASHBOOT' : 'OFF';
+      if (patch.dataCenterIds !== undefined) body.dataCenterIds = patch.dataCenterIds ?? [];
+      if (patch.executionTimeoutMs !== undefined) body.timeout = patch.executionTimeoutMs;
       const url = api(`/serverless/${id(endpointId)}`);
       return toEndpoint(read(EndpointWire, await request(apiKey, 'PATCH', url, body)));
+    },
+
+    async setModelReferences(apiKey, endpoint, references) {
+      // GraphQL takes the key as `?api_key=` (RunPod's docs); errors quote only the path.
+      const url = `${trimSlash(opts.apiBaseUrl)}/graphql?api_key=${encodeURIComponent(apiKey)}`;
+      const body = {
+        query: SAVE_ENDPOINT_MODELS,
+        variables: { input: saveEndpointInput(endpoint, references) },
+      };
+      const res = read(SaveEndpointWire, await request(apiKey, 'POST', url, body));
+      const message = res.errors?.[0]?.message;
+      if (message !== undefined || !res.data?.saveEndpoint) {
+        const detail = scrubSecrets(message ?? 'no endpoint in the answer', [apiKey]);
+        throw new AppError(
+          /unauthori[sz]ed|forbidden|api key/i.test(detail) ? 'RUNPOD_AUTH' : 'VALIDATION_FAILED',
+          `RunPod rejected the cached-model setting (POST /graphql saveEndpoint: ${detail})`,
+        );
+      }
+      return res.data.saveEndpoint.modelReferences ?? [];
     },
 
     async deleteEndpoint(apiKey, endpointId) {
@@ -183,6 +207,36 @@ export function createEndpointBody(spec: RunPodEndpointSpec): Record<string, unk
     flashboot: spec.flashboot ? 'FLASHBOOT' : 'OFF',
     ...(spec.dataCenterIds ? { dataCenterIds: spec.dataCenterIds } : {}),
     timeout: spec.executionTimeoutMs,
+  };
+}
+
+const SAVE_ENDPOINT_MODELS = `mutation saveEndpoint($input: EndpointInput!) {
+  saveEndpoint(input: $input) { id modelReferences }
+}`;
+
+/**
+ * GraphQL `EndpointInput` for an update of an existing endpoint (RunPod's GraphQL docs and
+ * runpodctl's `CreateEndpointInput`): the whole configuration we created it with, plus the cached
+ * models. Data centers are not sent (GraphQL's `locations` is not documented to take data center
+ * ids); the caller re-asserts them over REST afterwards.
+ */
+export function saveEndpointInput(
+  e: RunPodEndpointSpec & { id: string },
+  references: string[],
+): Record<string, unknown> {
+  return {
+    id: e.id,
+    name: e.name,
+    templateId: e.templateId,
+    gpuIds: e.pools.join(','),
+    gpuCount: 1,
+    workersMin: e.workersMin,
+    workersMax: e.workersMax,
+    idleTimeout: e.idleTimeoutS,
+    scalerType: 'QUEUE_DELAY',
+    scalerValue: 4,
+    flashBootType: e.flashboot ? 'FLASHBOOT' : 'OFF',
+    modelReferences: references,
   };
 }
 

@@ -77,3 +77,15 @@ export const JobStatusWire = z.object({
   delayTime: z.number().optional(),
   executionTime: z.number().optional(),
 });
+
+/** GraphQL answer to `saveEndpoint { id modelReferences }`: data, errors, or both. */
+export const SaveEndpointWire = z.object({
+  data: z
+    .object({
+      saveEndpoint: z
+        .object({ id: z.string(), modelReferences: z.array(z.string()).nullish() })
+        .nullable(),
+    })
+    .nullish(),
+  errors: z.array(z.object({ message: z.string() })).nullish(),
+});

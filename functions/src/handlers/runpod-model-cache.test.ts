@@ -1,0 +1,67 @@
+import { planRunPodModelCache, plannedSource, runpodModelReference } from './runpod-model-cache';
+
+const SHA = 'c'.repeat(40);
+const publicModel = {
+  hf_model_id: 'stabilityai/sd-turbo',
+  revision_sha: SHA,
+  model: { gated: false as const, private: false },
+};
+const on = { RUNPOD_MODEL_CACHE: true };
+
+describe('planRunPodModelCache', () => {
+  it('references a public model at its pinned revision', () => {
+    expect(planRunPodModelCache(on, publicModel, [])).toEqual({
+      use: true,
+      reference: `https://huggingface.co/stabilityai/sd-turbo:${SHA}`,
+    });
+  });
+
+  it.each([
+    ['the operator turned it off', { RUNPOD_MODEL_CACHE: false }, publicModel, [], 'disabled'],
+    ['an S3 cache hit serves the weights', on, publicModel, [{ type: 's3' }], 's3-cache-hit'],
+    ['the revision is not pinned', on, { ...publicModel, revision_sha: null }, [], 'no-revision'],
+    [
+      'the model is gated',
+      on,
+      { ...publicModel, model: { gated: 'manual' as const, private: false } },
+      [],
+      'gated-or-private',
+    ],
+    [
+      'the model is private',
+      on,
+      { ...publicModel, model: { gated: false as const, private: true } },
+      [],
+      'gated-or-private',
+    ],
+  ])('is not used when %s', (_why, config, doc, sources, reason) => {
+    expect(planRunPodModelCache(config, doc, sources)).toEqual({ use: false, reason });
+  });
+});
+
+describe('plannedSource', () => {
+  it('names RunPod cache as the source once the reference is set, keeping the S3 reasons', () => {
+    expect(plannedSource(null, 'set')).toBe('runpod_cache');
+    expect(plannedSource('huggingface (cache:private miss, fill queued)', 'set')).toBe(
+      'runpod_cache (cache:private miss, fill queued)',
+    );
+  });
+
+  it('keeps the Hub and says why when RunPod refused the reference', () => {
+    expect(plannedSource(null, { refused: 'not enabled' })).toBe(
+      'huggingface (runpod_cache refused: not enabled)',
+    );
+    expect(plannedSource('huggingface (cache:shared unavailable)', { refused: 'x' })).toBe(
+      'huggingface (cache:shared unavailable; runpod_cache refused: x)',
+    );
+  });
+
+  it('leaves the provision-time source alone when RunPod cache was not tried', () => {
+    expect(plannedSource('cache:private:hit', null)).toBe('cache:private:hit');
+    expect(plannedSource(null, null)).toBeNull();
+  });
+
+  it('builds the reference in the form runpodctl reports', () => {
+    expect(runpodModelReference('org/name', SHA)).toBe(`https://huggingface.co/org/name:${SHA}`);
+  });
+});

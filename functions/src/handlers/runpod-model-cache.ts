@@ -1,0 +1,55 @@
+import type { Deployment } from '@visgate/shared';
+import type { Deps } from './deps';
+
+export type RunPodModelCachePlan =
+  | { use: true; reference: string }
+  | { use: false; reason: 'disabled' | 'no-revision' | 's3-cache-hit' | 'gated-or-private' };
+
+/**
+ * Whether to ask RunPod to cache the model on its hosts (GraphQL `modelReferences`), so the
+ * download happens before the worker starts and is not billed. Used when no S3 cache hit applies
+ * and the model is public. Gated and private models are left out: RunPod reads their HF token from
+ * the console, and its API offers no field to hand one over, so a reference would leave the
+ * workers waiting on a download RunPod cannot make.
+ */
+export function planRunPodModelCache(
+  config: Pick<Deps['config'], 'RUNPOD_MODEL_CACHE'>,
+  doc: Pick<Deployment, 'hf_model_id' | 'revision_sha'> & {
+    model: Pick<NonNullable<Deployment['model']>, 'gated' | 'private'> | null;
+  },
+  s3Sources: readonly unknown[],
+): RunPodModelCachePlan {
+  if (!config.RUNPOD_MODEL_CACHE) return { use: false, reason: 'disabled' };
+  if (!doc.revision_sha) return { use: false, reason: 'no-revision' };
+  if (s3Sources.length > 0) return { use: false, reason: 's3-cache-hit' };
+  if (doc.model === null || doc.model.gated !== false || doc.model.private) {
+    return { use: false, reason: 'gated-or-private' };
+  }
+  return { use: true, reference: runpodModelReference(doc.hf_model_id, doc.revision_sha) };
+}
+
+/** `https://huggingface.co/<org>/<name>:<sha>`, the form RunPod stores (runpodctl `model-status`). */
+export function runpodModelReference(modelId: string, revisionSha: string): string {
+  return `https://huggingface.co/${modelId}:${revisionSha}`;
+}
+
+/**
+ * `progress.source` once provision knows whether RunPod's cache was set: the planned source with
+ * its reasons, e.g. `runpod_cache (cache:private miss, fill queued)` or
+ * `huggingface (runpod_cache refused: …)`. The worker's events replace it with what it really used.
+ */
+export function plannedSource(
+  cacheSource: string | null,
+  runpodCache: 'set' | { refused: string } | null,
+): string | null {
+  const base = cacheSource ?? 'huggingface';
+  if (runpodCache === null) return cacheSource;
+  if (runpodCache === 'set') {
+    if (!base.startsWith('huggingface')) return base;
+    const reasons = /^huggingface \((.*)\)$/.exec(base)?.[1];
+    return reasons ? `runpod_cache (${reasons})` : 'runpod_cache';
+  }
+  const reasons = /^huggingface \((.*)\)$/.exec(base)?.[1];
+  const refused = `runpod_cache refused: ${runpodCache.refused}`;
+  return `huggingface (${reasons ? `${reasons}; ` : ''}${refused})`;
+}

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { Deployment } from '@visgate/shared';
+import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+
+jest.setTimeout(30_000);
+
+async function deploy(sys: LocalSystem, body: Record<string, unknown>): Promise<string> {
+  const res = await request(sys.url)
+    .post('/v1/deployments')
+    .set('Authorization', `Bearer ${sys.apiKey}`)
+    .send(body);
+  expect(res.status).toBe(202);
+  return (res.body as { deployment_id: string }).deployment_id;
+}
+
+/** Every `progress.source` the document showed while loading, in order. */
+function sourcesWhileLoading(sys: LocalSystem, id: string): string[] {
+  const seen: string[] = [];
+  sys.system.store.watch(id, (d: Deployment) => {
+    const s = d.progress.source;
+    if (d.status === 'loading' && s !== null && seen.at(-1) !== s) seen.push(s);
+  });
+  return seen;
+}
+
+/** The model references RunPod holds for the endpoint, read over GraphQL like runpodctl does. */
+async function storedReferences(sys: LocalSystem, endpointId: string): Promise<string[]> {
+  const res = await fetch(`${sys.runpod.url}/graphql?api_key=${sys.apiKey}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'query R($id: String!) { myself { endpoint(id: $id) { modelReferences } } }',
+      variables: { id: endpointId },
+    }),
+  });
+  const body = (await res.json()) as {
+    data: { myself: { endpoint: { modelReferences: string[] } } };
+  };
+  return body.data.myself.endpoint.modelReferences;
+}
+
+/** The management calls RunPod saw, as `METHOD path`, in order. */
+function managementCalls(sys: LocalSystem): string[] {
+  return sys.runpod.calls
+    .filter((c) => c.plane === 'management')
+    .map((c) => `${c.method} ${c.path.replace(/\/serverless\/[a-z0-9]+/, '/serverless/{id}')}`);
+}
+
+describe("RunPod's cached models (GraphQL modelReferences)", () => {
+  let sys: LocalSystem | null = null;
+  afterEach(async () => {
+    await sys?.close();
+    sys = null;
+  });
+
+  it('caches a public model on RunPod before the first worker starts, and the worker loads it from there', async () => {
+    sys = await startLocalSystem();
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const seen = sourcesWhileLoading(sys, id);
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+
+    const reference = `https://huggingface.co/stabilityai/sd-turbo:${ready.revision_sha!}`;
+    expect(await storedReferences(sys, ready.endpoint_id!)).toEqual([reference]);
+    // Created with no worker, the reference set, then one worker started over REST.
+    const created = sys.runpod.responses.find(
+      (r) => r.method === 'POST' && r.route === '/v2/serverless',
+    );
+    expect(created?.body).toMatchObject({ workers: { min: 0 } });
+    const calls = managementCalls(sys);
+    const at = (call: string) => calls.indexOf(call);
+    expect(at('POST /v2/serverless')).toBeLessThan(at('POST /graphql'));
+    expect(at('POST /graphql')).toBeLessThan(at('PATCH /v2/serverless/{id}'));
+
+    expect(seen[0]).toBe('runpod_cache');
+    expect(ready.progress.source).toBe('runpod_cache');
+    expect(ready.timings.fetch_s).toBe(0);
+    // The worker was told the same thing: Hub source, which implies RunPod's cache path first.
+    const env = sys.runpod.account(sys.apiKey).templates[0]!.env;
+    expect(JSON.parse(env.VISGATE_MODEL_SOURCES ?? '[]')).toEqual([
+      { type: 'huggingface', repo: 'stabilityai/sd-turbo', revision: ready.revision_sha },
+    ]);
+  });
+
+  it('falls back to the Hub and says why when RunPod refuses the reference', async () => {
+    sys = await startLocalSystem({
+      runpod: { modelReferenceError: 'cached models are not available for this account' },
+    });
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const seen = sourcesWhileLoading(sys, id);
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    expect(seen[0]).toMatch(
+      /^huggingface \(runpod_cache refused: .*cached models are not available for this account/,
+    );
+    expect(ready.progress.source).toBe('huggingface');
+    expect(await storedReferences(sys, ready.endpoint_id!)).toEqual([]);
+    const warning = sys.log.lines.find((l) => l.includes('RunPod cached model not set'));
+    expect(warning).toBeDefined();
+    expect(warning).not.toContain(sys.apiKey);
+  });
+
+  it('leaves a gated model to the worker and its HF token (RunPod cannot be handed the token)', async () => {
+    sys = await startLocalSystem();
+    const hfToken = `hf_TEST${randomBytes(10).toString('hex')}`;
+    sys.hub.addToken(hfToken, { canAccessGated: ['black-forest-labs/FLUX.1-dev'] });
+    const id = await deploy(sys, {
+      hf_model_id: 'black-forest-labs/FLUX.1-dev',
+      hf_token: hfToken,
+    });
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    expect(managementCalls(sys)).not.toContain('POST /graphql');
+    expect(await storedReferences(sys, ready.endpoint_id!)).toEqual([]);
+    expect(ready.progress.source).toBe('huggingface');
+  });
+
+  it('is not used when the operator sets RUNPOD_MODEL_CACHE=false', async () => {
+    sys = await startLocalSystem({ env: { RUNPOD_MODEL_CACHE: 'false' } });
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    expect(managementCalls(sys)).not.toContain('POST /graphql');
+    const created = sys.runpod.responses.find(
+      (r) => r.method === 'POST' && r.route === '/v2/serverless',
+    );
+    expect(created?.body).toMatchObject({ workers: { min: 1 } });
+  });
+});
