@@ -5,6 +5,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { CloudTasksClient } from '@google-cloud/tasks';
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from './config';
+import { FUNCTIONS } from './entry/manifest';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createCloudTasksQueue, type TaskTarget } from './adapters/gcp/cloud-tasks-queue';
 import { createFirestoreDeploymentStore } from './adapters/gcp/firestore-deployment-store';
@@ -30,6 +31,16 @@ export const QUEUE_TARGET_FUNCTION: Record<QueueName, string> = {
   'job-poll': 'pollJob',
   'cache-fill': 'cacheFill',
 };
+
+/**
+ * A task's dispatch deadline is its target function's timeout, within Cloud Tasks' limits for HTTP
+ * targets (15 s to 30 min), so a long cache fill is not cut off and retried at the 10-minute default
+ * while it is still copying.
+ */
+export function dispatchDeadlineS(queue: QueueName): number {
+  const fn = FUNCTIONS.find((f) => f.name === QUEUE_TARGET_FUNCTION[queue]);
+  return Math.min(1800, Math.max(15, fn?.timeoutS ?? 600));
+}
 
 function splitHost(hostPort: string): { servicePath: string; port: number } {
   const i = hostPort.lastIndexOf(':');
@@ -90,7 +101,14 @@ export function taskTargets(config: Config): Record<QueueName, TaskTarget> {
   return Object.fromEntries(
     QUEUES.map((q) => {
       const url = explicit[q] ?? `${base.replace(/\/$/, '')}/${QUEUE_TARGET_FUNCTION[q]}`;
-      return [q, { url, audience: config.TASKS_OIDC_AUDIENCE ?? url }];
+      return [
+        q,
+        {
+          url,
+          audience: config.TASKS_OIDC_AUDIENCE ?? url,
+          dispatchDeadlineS: dispatchDeadlineS(q),
+        },
+      ];
     }),
   ) as Record<QueueName, TaskTarget>;
 }

@@ -25,6 +25,7 @@ interface WireTask {
   };
   createTime?: Duration;
   dispatchCount?: number;
+  dispatchDeadline?: Duration;
 }
 
 export interface DispatchRecord {
@@ -33,6 +34,8 @@ export interface DispatchRecord {
   url: string;
   retryCount: number;
   status: number | null;
+  /** The task's dispatch deadline in seconds (Cloud Tasks' default for HTTP targets: 600). */
+  dispatchDeadlineS: number;
 }
 
 export interface CloudTasksEmulator {
@@ -124,12 +127,14 @@ export async function startCloudTasksEmulator(): Promise<CloudTasksEmulator> {
       headers.Authorization = `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
     }
     let status: number | null = null;
+    // Past the deadline the attempt counts as failed (and is retried), as in Cloud Tasks.
+    const deadlineMs = ms(task.dispatchDeadline, 600_000);
     try {
       const res = await fetch(req.url, {
         method: req.httpMethod ?? 'POST',
         headers,
         body: req.body && req.body.length > 0 ? new Uint8Array(req.body) : undefined,
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(deadlineMs),
       });
       status = res.status;
       await res.arrayBuffer();
@@ -142,6 +147,7 @@ export async function startCloudTasksEmulator(): Promise<CloudTasksEmulator> {
       url: req.url,
       retryCount,
       status,
+      dispatchDeadlineS: deadlineMs / 1000,
     });
     if (closed || !live.has(task.name!)) return;
     if (status !== null && status >= 200 && status < 300) {

@@ -1,5 +1,9 @@
 import * as ff from '@google-cloud/functions-framework';
-import { createCloudTasksQueue, type TaskTarget } from '../../src/adapters/gcp/cloud-tasks-queue';
+import {
+  createCloudTasksQueue,
+  taskId,
+  type TaskTarget,
+} from '../../src/adapters/gcp/cloud-tasks-queue';
 import { createFirestoreDeploymentStore } from '../../src/adapters/gcp/firestore-deployment-store';
 import { createFirestoreIdempotencyStore } from '../../src/adapters/gcp/firestore-idempotency-store';
 import {
@@ -9,7 +13,7 @@ import {
 import { createPubSubBus } from '../../src/adapters/gcp/pubsub-bus';
 import { createSecretBox } from '../../src/adapters/crypto/secret-box';
 import { createMemoryLogger } from '../../src/adapters/log/json-logger';
-import { createGcpClients, type GcpClients } from '../../src/compose-gcp';
+import { createGcpClients, taskTargets, type GcpClients } from '../../src/compose-gcp';
 import { onPubSub } from '../../src/entry/on-pub-sub';
 import { onTask } from '../../src/entry/on-task';
 import { acceptAll } from '../../src/entry/task-auth';
@@ -132,4 +136,29 @@ taskQueueContract('Cloud Tasks (emulator facade + functions-framework target)', 
       await Promise.all(servers.map((s) => s.close()));
     },
   };
+});
+
+describe('Cloud Tasks dispatch deadlines', () => {
+  it("sets each task's dispatch deadline to its target function's timeout (30 min for a cache fill)", async () => {
+    const { clients, location } = fresh();
+    await provisionEmulatorResources(clients, location);
+    const config = { ...emulatorConfig(), FUNCTIONS_BASE_URL: 'http://127.0.0.1:9' };
+    const targets = taskTargets(config);
+    expect(targets['cache-fill'].dispatchDeadlineS).toBe(1800);
+    expect(targets['deployment-poll'].dispatchDeadlineS).toBe(60);
+    const queue = createCloudTasksQueue(clients.tasks, {
+      projectId: clients.projectId,
+      location,
+      targets,
+      invokerServiceAccount: null,
+      clock,
+    });
+    const name = `fill-deadline-${Date.now()}`;
+    // Scheduled an hour ahead, so it sits in the queue where GetTask can read it.
+    await queue.enqueue({ queue: 'cache-fill', name, payload: {}, delayMs: 3_600_000 });
+    const parent = clients.tasks.queuePath(clients.projectId, location, 'cache-fill');
+    const [task] = await clients.tasks.getTask({ name: `${parent}/tasks/${taskId(name)}` });
+    expect(Number(task.dispatchDeadline?.seconds)).toBe(1800);
+    await clients.tasks.deleteTask({ name: task.name! });
+  });
 });

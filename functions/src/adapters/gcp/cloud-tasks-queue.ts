@@ -8,6 +8,11 @@ export interface TaskTarget {
   url: string;
   /** OIDC audience the target checks; usually its URL. */
   audience: string;
+  /**
+   * How long Cloud Tasks waits for the target before it counts the attempt as failed and retries
+   * (its default is 10 min; 30 min is the most an HTTP target may get). Omitted: the default.
+   */
+  dispatchDeadlineS?: number;
 }
 
 export interface CloudTasksQueueOptions {
@@ -58,6 +63,9 @@ export function createCloudTasksQueue(
                   },
                 }
               : {}),
+            ...(target.dispatchDeadlineS === undefined
+              ? {}
+              : { dispatchDeadline: { seconds: target.dispatchDeadlineS } }),
             httpRequest: {
               url: target.url,
               httpMethod: 'POST',
