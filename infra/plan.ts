@@ -28,6 +28,22 @@ export const APIS = [
 ] as const;
 
 export const SECRETS = ['OWNER_PEPPER', 'SECRETS_KEY'] as const;
+/** The shared cache's read-write key pair, created and mounted only with a shared cache. */
+export const SHARED_CACHE_SECRETS = [
+  'SHARED_CACHE_ACCESS_KEY_ID',
+  'SHARED_CACHE_SECRET_ACCESS_KEY',
+] as const;
+
+/** The platform ("shared") model cache (README "Model caches"); its keys go to Secret Manager. */
+export interface SharedCacheOptions {
+  /** `s3://bucket[/prefix]`. */
+  url: string;
+  /** S3-compatible endpoint (R2, MinIO); omitted for AWS S3. */
+  endpointUrl?: string;
+  /** Comma-separated model ids or `org/*`. */
+  allowedModels?: string;
+  rejectUnlisted?: boolean;
+}
 
 export interface PlanOptions {
   project: string;
@@ -35,6 +51,15 @@ export interface PlanOptions {
   /** Folder the function bundle is built into (infra/build-functions.ts). */
   sourceDir: string;
   workerImage?: string;
+  sharedCache?: SharedCacheOptions;
+}
+
+/** `--set-env-vars` value; switches gcloud's list delimiter when a value holds a comma. */
+export function envVarsFlag(env: readonly string[]): string {
+  if (!env.some((e) => e.includes(','))) return env.join(',');
+  const d = ['@', '#', '|', ';'].find((c) => !env.some((e) => e.includes(c)));
+  if (d === undefined) throw new Error('no delimiter left for --set-env-vars');
+  return `^${d}^${env.join(d)}`;
 }
 
 /** POSIX shell single-quoting, only where needed. */
@@ -117,8 +142,14 @@ export function deployPlan(o: PlanOptions): string[] {
   // gcloud has no command for security rules: release firestore.rules through the Rules API.
   lines.push(`infra/release-rules.sh ${q(o.project)} firestore.rules`);
 
+  // Every function opens every secret: loadConfig checks them in gcp mode.
+  const secrets = [...SECRETS, ...(o.sharedCache ? SHARED_CACHE_SECRETS : [])];
+  const secretsOf = (f: FunctionSpec): string[] => [
+    ...f.secrets,
+    ...(o.sharedCache ? SHARED_CACHE_SECRETS : []),
+  ];
   section('Secrets (created empty; the operator adds the values)');
-  for (const s of SECRETS) {
+  for (const s of secrets) {
     lines.push(
       ensure(
         ['gcloud', 'secrets', 'describe', s, ...P],
@@ -202,7 +233,7 @@ export function deployPlan(o: PlanOptions): string[] {
           ),
         );
     }
-    for (const s of f.secrets)
+    for (const s of secretsOf(f))
       lines.push(
         cmd(
           'gcloud',
@@ -226,6 +257,18 @@ export function deployPlan(o: PlanOptions): string[] {
     `PUBLIC_BASE_URL=${base}/api`,
     `TASKS_INVOKER_SA=${invoker}`,
     ...(o.workerImage ? [`WORKER_IMAGE=${o.workerImage}`] : []),
+    ...(o.sharedCache
+      ? [
+          `SHARED_CACHE_S3_URL=${o.sharedCache.url}`,
+          ...(o.sharedCache.endpointUrl
+            ? [`SHARED_CACHE_ENDPOINT_URL=${o.sharedCache.endpointUrl}`]
+            : []),
+          ...(o.sharedCache.allowedModels
+            ? [`SHARED_CACHE_ALLOWED_MODELS=${o.sharedCache.allowedModels}`]
+            : []),
+          `SHARED_CACHE_REJECT_UNLISTED=${o.sharedCache.rejectUnlisted ? 'true' : 'false'}`,
+        ]
+      : []),
   ];
   for (const f of FUNCTIONS) {
     const t = f.trigger;
@@ -259,8 +302,10 @@ export function deployPlan(o: PlanOptions): string[] {
         `--max-instances=${f.maxInstances}`,
         '--min-instances=0',
         `--service-account=${sa(f.serviceAccount)}`,
-        `--set-env-vars=${env.join(',')}`,
-        `--set-secrets=${f.secrets.map((s) => `${s}=${s}:latest`).join(',')}`,
+        `--set-env-vars=${envVarsFlag(env)}`,
+        `--set-secrets=${secretsOf(f)
+          .map((s) => `${s}=${s}:latest`)
+          .join(',')}`,
         ...P,
         '--quiet',
       ),
@@ -315,10 +360,31 @@ export function deployPlan(o: PlanOptions): string[] {
 if (require.main === module) {
   const [project, region, ...rest] = process.argv.slice(2);
   if (!project || !region) {
-    process.stderr.write('usage: plan.ts PROJECT REGION [--worker-image=IMAGE]\n');
+    process.stderr.write(
+      'usage: plan.ts PROJECT REGION [--worker-image=IMAGE] [--shared-cache-url=s3://…]\n',
+    );
     process.exit(2);
   }
-  const workerImage = rest.find((a) => a.startsWith('--worker-image='))?.split('=')[1];
-  const lines = deployPlan({ project, region, sourceDir: '.build/functions', workerImage });
+  const value = (name: string): string | undefined => {
+    const arg = rest.find((a) => a.startsWith(`--${name}=`));
+    return arg?.slice(name.length + 3);
+  };
+  const workerImage = value('worker-image');
+  const cacheUrl = value('shared-cache-url');
+  const sharedCache: SharedCacheOptions | undefined = cacheUrl
+    ? {
+        url: cacheUrl,
+        endpointUrl: value('shared-cache-endpoint'),
+        allowedModels: value('shared-cache-allowed'),
+        rejectUnlisted: rest.includes('--shared-cache-reject-unlisted'),
+      }
+    : undefined;
+  const lines = deployPlan({
+    project,
+    region,
+    sourceDir: '.build/functions',
+    workerImage,
+    sharedCache,
+  });
   process.stdout.write(`${lines.join('\n')}\n`);
 }

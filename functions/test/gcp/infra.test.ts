@@ -143,3 +143,64 @@ describe('the function manifest', () => {
     for (const f of FUNCTIONS) expect(f.retry).toBe(f.trigger.kind === 'pubsub');
   });
 });
+
+describe('infra/deploy.sh with a shared model cache', () => {
+  let calls: string[][];
+  beforeAll(() => {
+    calls = runDeploy([
+      'demo-proj',
+      'europe-west1',
+      '--shared-cache-url=s3://visgate-models/models',
+      '--shared-cache-endpoint=https://acct.r2.cloudflarestorage.com',
+      '--shared-cache-allowed=stabilityai/*,black-forest-labs/FLUX.1-schnell',
+      '--shared-cache-reject-unlisted',
+    ]).calls;
+  });
+  const matching = (...prefix: string[]) => calls.filter((c) => prefix.every((p, i) => c[i] === p));
+
+  it('keeps the key pair in Secret Manager (created empty) and mounts it on every function', () => {
+    expect(
+      matching('secrets', 'create')
+        .map((c) => c[2])
+        .sort(),
+    ).toEqual([
+      'OWNER_PEPPER',
+      'SECRETS_KEY',
+      'SHARED_CACHE_ACCESS_KEY_ID',
+      'SHARED_CACHE_SECRET_ACCESS_KEY',
+    ]);
+    expect(matching('secrets', 'versions', 'add')).toEqual([]);
+    for (const c of matching('functions', 'deploy')) {
+      expect(flag(c, 'set-secrets')).toContain(
+        'SHARED_CACHE_ACCESS_KEY_ID=SHARED_CACHE_ACCESS_KEY_ID:latest,SHARED_CACHE_SECRET_ACCESS_KEY=SHARED_CACHE_SECRET_ACCESS_KEY:latest',
+      );
+      // The key pair never travels as a plain environment variable.
+      expect(flag(c, 'set-env-vars')).not.toMatch(/ACCESS_KEY/);
+    }
+    const accessors = matching('secrets', 'add-iam-policy-binding').filter(
+      (c) => c[2] === 'SHARED_CACHE_SECRET_ACCESS_KEY',
+    );
+    expect(accessors).toHaveLength(FUNCTIONS.length);
+  });
+
+  it('passes the bucket, endpoint and allowlist as settings, comma list intact', () => {
+    const [api] = matching('functions', 'deploy', 'api');
+    const env = flag(api!, 'set-env-vars')!;
+    // A value with commas switches gcloud's list delimiter (`^#^K=V#K2=V2`, see gcloud topic
+    // escaping); '@' is taken by the invoker's service account.
+    const d = /^\^(.)\^/.exec(env)?.[1];
+    expect(d).toBeDefined();
+    const vars = Object.fromEntries(
+      env
+        .slice(3)
+        .split(d!)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    expect(vars).toMatchObject({
+      SHARED_CACHE_S3_URL: 's3://visgate-models/models',
+      SHARED_CACHE_ENDPOINT_URL: 'https://acct.r2.cloudflarestorage.com',
+      SHARED_CACHE_ALLOWED_MODELS: 'stabilityai/*,black-forest-labs/FLUX.1-schnell',
+      SHARED_CACHE_REJECT_UNLISTED: 'true',
+    });
+  });
+});
