@@ -1,13 +1,24 @@
 import {
+  AppError,
   jobWebhookEvent,
   jobWebhookMessageId,
   publicJob,
-  signWebhook,
   type Job,
   type JobDelivery,
 } from '@visgate/shared';
 import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import type { Deps } from './deps';
+import {
+  attemptOutcome,
+  claimAttempt,
+  claimUntil,
+  enqueueNextAttempt,
+  heldByAnother,
+  notSent,
+  recordAttempt,
+  sendSigned,
+  type AttemptResult,
+} from './webhook-attempt';
 
 export type DeliverJobWebhookDeps = Pick<
   Deps,
@@ -71,94 +82,54 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
     const messageId = String(payload.message_id);
     const attempt = Number(payload.attempt ?? 1);
     const now = deps.clock.now();
-    const sendingUntil = new Date(now.getTime() + deps.config.WEBHOOK_TIMEOUT_MS + 30_000);
-    // Claim the attempt first so a duplicate task finds it taken; an abandoned claim expires.
+    const sendingUntil = claimUntil(now, deps.config.WEBHOOK_TIMEOUT_MS);
     const job = await deps.jobs.mutate(id, (j) => {
-      const x = j.webhook?.deliveries.find((y) => y.id === messageId);
-      if (!j.webhook || x?.status !== 'pending') return null;
-      const abandoned =
-        attempt === x.attempts &&
-        x.sending_until !== null &&
-        Date.parse(x.sending_until) < now.getTime();
-      if (attempt <= x.attempts && !abandoned) return null;
-      const deliveries = j.webhook.deliveries.map((y) =>
-        y.id === messageId
-          ? { ...y, attempts: attempt, sending_until: sendingUntil.toISOString() }
-          : y,
-      );
-      return { ...j, webhook: { ...j.webhook, deliveries } };
+      if (!j.webhook) return null;
+      const deliveries = claimAttempt(j.webhook.deliveries, messageId, attempt, now, sendingUntil);
+      return deliveries ? { ...j, webhook: { ...j.webhook, deliveries } } : null;
     });
     const delivery = job?.webhook?.deliveries.find((d) => d.id === messageId);
-    if (!job || !delivery) return;
+    if (!job || !delivery) {
+      const current = (await deps.jobs.get(id))?.webhook?.deliveries.find(
+        (d) => d.id === messageId,
+      );
+      if (heldByAnother(current, attempt, now))
+        throw new AppError('CONFLICT', 'this attempt is being sent', { retryable: true });
+      return;
+    }
 
     const url = (await deps.secrets.get(id))?.webhookUrl ?? null;
     const secret = (await deps.secrets.get(job.deployment_id))?.webhookSecret ?? null;
     const rejected = url
       ? await rejectWebhookTarget(url, deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS, deps.resolveHost)
       : null;
-    let status: number | null = null;
-    let error: string | null = null;
-    if (!url || !secret || rejected !== null) {
-      error = `not sent: ${rejected ?? (url ? 'no signing secret' : 'webhook URL no longer stored')}`;
-    } else {
-      const body = jobWebhookBody(job, delivery);
-      const ts = Math.floor(now.getTime() / 1000);
-      const result = await deps.webhooks.send({
-        url,
-        body,
-        timeoutMs: deps.config.WEBHOOK_TIMEOUT_MS,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'visgate-webhooks/1',
-          'webhook-id': messageId,
-          'webhook-timestamp': String(ts),
-          'webhook-signature': await signWebhook(secret, messageId, ts, body),
-        },
-      });
-      status = result.status;
-      error =
-        result.error ??
-        (status !== null && (status < 200 || status > 299) ? `receiver answered ${status}` : null);
-    }
-
-    const nextDelayMs = schedule[attempt];
-    const outcome: JobDelivery['status'] =
-      status !== null && status >= 200 && status <= 299
-        ? 'delivered'
-        : status === 410
-          ? 'disabled'
-          : error?.startsWith('not sent') || nextDelayMs === undefined
-            ? 'failed'
-            : 'pending';
+    const result: AttemptResult =
+      !url || !secret || rejected !== null
+        ? notSent(rejected ?? (url ? 'no signing secret' : 'webhook URL no longer stored'))
+        : await sendSigned(deps, {
+            url,
+            secret,
+            messageId,
+            body: jobWebhookBody(job, delivery),
+            now,
+          });
+    const outcome = attemptOutcome(result, attempt, schedule);
     await deps.jobs.mutate(id, (j) => {
       if (!j.webhook) return null;
       const deliveries = j.webhook.deliveries.map((x) =>
-        x.id !== messageId
-          ? x
-          : {
-              ...x,
-              attempts: attempt,
-              status: outcome,
-              last_attempt_at: now.toISOString(),
-              last_status_code: status,
-              last_error: error,
-              next_attempt_at:
-                outcome === 'pending' && nextDelayMs !== undefined
-                  ? new Date(now.getTime() + nextDelayMs).toISOString()
-                  : null,
-            },
+        x.id === messageId ? recordAttempt(x, attempt, result, outcome, now) : x,
       );
       return { ...j, updated_at: now.toISOString(), webhook: { ...j.webhook, deliveries } };
     });
-    deps.log.info('job webhook attempt', { job_id: id, message_id: messageId, attempt, outcome });
+    deps.log.info('job webhook attempt', {
+      job_id: id,
+      message_id: messageId,
+      attempt,
+      outcome: outcome.status,
+    });
 
-    if (outcome === 'pending' && nextDelayMs !== undefined) {
-      await deps.tasks.enqueue({
-        queue: 'webhook-delivery',
-        name: `${messageId}-${attempt + 1}`,
-        payload: { job_id: id, message_id: messageId, attempt: attempt + 1 },
-        delayMs: nextDelayMs,
-      });
+    if (outcome.nextDelayMs !== null) {
+      await enqueueNextAttempt(deps, { job_id: id }, messageId, attempt, outcome.nextDelayMs);
     } else {
       // The terminal event is the only one a job sends: its URL is no longer needed.
       await deps.secrets.delete(id);
