@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
@@ -72,5 +76,45 @@ export async function startS3Server(opts: { auth?: boolean } = {}): Promise<S3Se
         });
         child.stdin!.end();
       }),
+  };
+}
+
+interface S3rverInstance {
+  run(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+type S3rverCtor = new (opts: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  configureBuckets: { name: string }[];
+}) => S3rverInstance;
+
+/**
+ * s3rver (in process, on loopback, files under a temp dir): unlike moto it enforces the expiry of
+ * presigned V4 URLs (`X-Amz-Date` + `X-Amz-Expires`, 403 `AccessDenied` "Request has expired").
+ * It does not verify V4 signatures nor honour conditional writes, so everything else uses moto.
+ * Key pair: s3rver's built-in `S3RVER`/`S3RVER`.
+ */
+export async function startS3rver(buckets: string[]): Promise<S3Server> {
+  const S3rver = createRequire(__filename)('s3rver') as S3rverCtor;
+  const directory = mkdtempSync(join(tmpdir(), 'visgate-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    stop: async () => {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
   };
 }

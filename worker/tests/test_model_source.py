@@ -1,11 +1,17 @@
 import hashlib
+import http.server
+import json
+import logging
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from visgate_worker.errors import WorkerError
 from visgate_worker.model_source import (
     Candidate,
+    UrllibFetchers,
     candidates,
     choose_variant,
     download_manifest_files,
@@ -243,3 +249,77 @@ def test_loads_the_only_variant_a_repo_has_even_when_another_is_preferred():
     ]
     assert choose_variant(files, "bf16") == "fp16"
     assert choose_variant(files, None) == "fp16"
+
+
+class _ExpiredUrlServer(http.server.BaseHTTPRequestHandler):
+    """Answers every GET like S3 does for a presigned URL past its X-Amz-Expires."""
+
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        type(self).hits.append(self.path)
+        body = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_expired_presigned_url_fails_the_cache_source_at_once_and_falls_back_to_the_hub(
+    tmp_path, caplog
+):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ExpiredUrlServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _ExpiredUrlServer.hits = []
+
+    class Real(UrllibFetchers):
+        hub_calls = 0
+
+        def hf_snapshot(self, repo, revision, dest, token, on_progress):
+            Real.hub_calls += 1
+            return FakeFetchers(BLOBS).hf_snapshot(repo, revision, dest, token, on_progress)
+
+    url = f"http://127.0.0.1:{server.server_port}/m.json?X-Amz-Signature=secret-sig"
+    try:
+        with caplog.at_level(logging.WARNING, logger="visgate_worker.model_source"):
+            got = resolve(
+                candidates(
+                    [
+                        {"type": "s3", "manifest_url": url},
+                        {"type": "huggingface", "repo": "o/m", "revision": "s"},
+                    ],
+                    runpod_cache_root=tmp_path / "none",
+                ),
+                Real(timeout_s=5, retries=3),
+                dest_root=tmp_path,
+                hf_token=None,
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got.source == "huggingface" and Real.hub_calls == 1
+    assert len(_ExpiredUrlServer.hits) == 1  # a refused URL is not retried
+    assert "model source s3:0 failed: cache URL refused (HTTP 403" in caplog.text
+    assert "secret-sig" not in caplog.text
+
+
+WORKER_FILES = json.loads(
+    (Path(__file__).resolve().parents[2] / "shared/src/cache/worker-files.vectors.json").read_text(
+        "utf-8"
+    )
+)["vectors"]
+
+
+@pytest.mark.parametrize("vector", WORKER_FILES, ids=[v["name"] for v in WORKER_FILES])
+def test_downloads_from_the_hub_exactly_the_files_the_cache_fill_copies(vector):
+    """The fill (selectWorkerFiles in shared/src/cache/layout.ts) is tested on the same vectors:
+    a cache copy holds the files, and the weights variant, the worker would load from the Hub."""
+    from huggingface_hub.utils import filter_repo_objects
+
+    allow, ignore = hub_patterns(choose_variant(vector["files"], vector["preferred"]))
+    got = filter_repo_objects(vector["files"], allow_patterns=allow, ignore_patterns=ignore)
+    assert sorted(got) == vector["expected"]

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RANK = {"local": 0, "s3": 1, "runpod_cache": 2, "huggingface": 3}
 CHUNK_BYTES = 32 * 1024 * 1024
+# A presigned GET answering these will answer them again (expired, revoked, deleted): no retries.
+REFUSED_STATUSES = frozenset({401, 403, 404})
 
 # Files the worker needs from a diffusers repo: configs, tokenizers and the safetensors weights of each
 # component (not single-file checkpoints at the root, .bin/.ckpt duplicates).
@@ -331,6 +334,18 @@ class UrllibFetchers:
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
                     return resp.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code in REFUSED_STATUSES:  # expired or revoked: retrying cannot help
+                    raise WorkerError(
+                        SOURCE_UNAVAILABLE,
+                        f"cache URL refused (HTTP {exc.code}: the presigned URL expired"
+                        " or the object is gone)",
+                    ) from None
+                if attempt == self.retries:
+                    raise WorkerError(
+                        SOURCE_UNAVAILABLE, f"cache GET failed (HTTP {exc.code})", retryable=True
+                    ) from None
+                time.sleep(0.5 * 2**attempt)
             except OSError as exc:  # URLError and timeouts; the URL is signed, never log it
                 if attempt == self.retries:
                     raise WorkerError(
