@@ -100,6 +100,8 @@ export const ConfigSchema = z.object({
   /** Verify filled LFS files against the Hub's sha256 oid (false only for the HF simulator). */
   CACHE_VERIFY_LFS_OID: bool.prefault('true'),
   CACHE_PRESIGN_TTL_S: z.coerce.number().int().min(60).max(604_800).default(3600),
+  /** Lease of a running cache fill (one per model@sha and bucket); renewed before each file copy. */
+  CACHE_FILL_LEASE_S: z.coerce.number().int().min(60).max(86_400).default(900),
   ...GcpConfigShape,
 });
 

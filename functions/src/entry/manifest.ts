@@ -126,6 +126,8 @@ export const QUEUE_RETRY: Record<
   'webhook-delivery': { maxAttempts: 10, minBackoffS: 5, maxBackoffS: 600, maxDoublings: 6 },
   'deployment-settle': { maxAttempts: 20, minBackoffS: 5, maxBackoffS: 300, maxDoublings: 5 },
   'job-poll': { maxAttempts: 20, minBackoffS: 2, maxBackoffS: 60, maxDoublings: 5 },
-  // A fill that fails (Hub or bucket outage) resumes on retry; a few spaced attempts suffice.
-  'cache-fill': { maxAttempts: 5, minBackoffS: 60, maxBackoffS: 1800, maxDoublings: 3 },
+  // A fill that fails (Hub or bucket outage) resumes on retry. A crashed fill's lease holds for
+  // CACHE_FILL_LEASE_S (15 min): the attempts span ~1.5 h (60 s doubling to 30 min), so the retries
+  // outlast it and one of them takes the lease over.
+  'cache-fill': { maxAttempts: 8, minBackoffS: 60, maxBackoffS: 1800, maxDoublings: 5 },
 };

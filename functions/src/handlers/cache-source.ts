@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   AppError,
+  FAMILY_DEFAULTS,
+  familyOf,
   isAppError,
   parseS3Url,
+  preferredVariant,
+  revisionKeyBase,
   sharedCacheVerdict,
+  workerManifestKey,
   type Deployment,
   type S3Location,
 } from '@visgate/shared';
@@ -165,13 +170,55 @@ export async function chooseCacheSource(
   }
 }
 
+/**
+ * Teardown: deletes the deployment's presigned worker manifest
+ * (`<base>/.deployments/<deployment_id>.json`). Best effort and called while the cache
+ * credentials still exist: a failure is logged (bucket and error code, never a key) and never
+ * blocks teardown; the URLs inside expire anyway after CACHE_PRESIGN_TTL_S.
+ */
+export async function deleteWorkerManifest(
+  deps: Pick<Deps, 'config' | 'log'>,
+  doc: Deployment,
+  secrets: DeploymentSecrets | null,
+): Promise<void> {
+  if (doc.settings.cache_scope === 'none' || !doc.revision_sha) return;
+  let target: ReturnType<typeof cacheTarget> = null;
+  try {
+    target = cacheTarget(deps.config, doc, secrets);
+    if (!target) return;
+    const base = revisionKeyBase(target.loc, doc.hf_model_id, doc.revision_sha);
+    await target.store.delete(workerManifestKey(base, doc.deployment_id));
+  } catch (e) {
+    deps.log.warn('worker cache manifest not deleted', {
+      deployment_id: doc.deployment_id,
+      scope: doc.settings.cache_scope,
+      code: isAppError(e) ? e.code : undefined,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  } finally {
+    target?.store.destroy();
+  }
+}
+
+/**
+ * The weights variant a GPU worker prefers for this model: its compute dtype, from the pipeline
+ * class (`VISGATE_PIPELINE`) and model id exactly as the worker derives it (`family_of` →
+ * `compute_dtype`). The fill copies only that variant when every component has it.
+ */
+export function workerVariant(doc: Deployment): 'fp16' | 'bf16' {
+  const family = familyOf(doc.pipeline === '' ? null : doc.pipeline, doc.hf_model_id);
+  return preferredVariant(FAMILY_DEFAULTS[family].computeDtype);
+}
+
 export type CacheFillDeps = Pick<Deps, 'config' | 'store' | 'secrets' | 'log' | 'clock'>;
 
 /**
  * `cache-fill` task target: copies the deployment's pinned revision into its cache (resumable,
  * manifest last). The task is named per bucket+model@sha, so concurrent misses enqueue one fill.
  * Permanent problems (refused bucket, gone credentials or deployment) are logged and dropped;
- * transient ones throw so Cloud Tasks retries, and the retry skips the files already copied.
+ * transient ones throw so Cloud Tasks retries, and the retry skips the files already copied. A
+ * fill of the same model@sha already running in the bucket (its lease is live) is a retryable
+ * CONFLICT: the task comes back later and then finds a hit or an expired lease to take over.
  */
 export function createCacheFill(deps: CacheFillDeps) {
   return async function cacheFill(payload: Record<string, unknown>): Promise<void> {
@@ -202,7 +249,12 @@ export function createCacheFill(deps: CacheFillDeps) {
           revisionSha: doc.revision_sha,
         },
         source,
-        { now: () => deps.clock.now(), verifyLfsOid: deps.config.CACHE_VERIFY_LFS_OID },
+        {
+          now: () => deps.clock.now(),
+          verifyLfsOid: deps.config.CACHE_VERIFY_LFS_OID,
+          leaseS: deps.config.CACHE_FILL_LEASE_S,
+          preferredVariant: workerVariant(doc),
+        },
       );
       deps.log.info('cache filled', {
         deployment_id: id,
@@ -217,6 +269,13 @@ export function createCacheFill(deps: CacheFillDeps) {
       if (isAppError(e) && !e.retryable) {
         deps.log.warn('cache fill failed', { deployment_id: id, code: e.code, error: e.message });
         return;
+      }
+      if (isAppError(e) && e.code === 'CONFLICT') {
+        deps.log.info('cache fill deferred: another fill holds the lease', {
+          deployment_id: id,
+          model: doc.hf_model_id,
+          retry_after_s: e.retryAfterS,
+        });
       }
       throw e;
     } finally {

@@ -1,9 +1,13 @@
 import { isAppError, runpodResourceName, transition } from '@visgate/shared';
 import type { DeploymentMessage, RunPodApi } from '../ports';
+import { deleteWorkerManifest } from './cache-source';
 import type { Deps } from './deps';
 import { enqueuePendingDeliveries, withWebhookDelivery } from './lifecycle';
 
-export type TeardownDeps = Pick<Deps, 'store' | 'secrets' | 'runpod' | 'tasks' | 'clock' | 'log'>;
+export type TeardownDeps = Pick<
+  Deps,
+  'store' | 'secrets' | 'runpod' | 'tasks' | 'clock' | 'log' | 'config'
+>;
 
 async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   try {
@@ -88,6 +92,8 @@ export function createTeardown(deps: TeardownDeps) {
     deps.log.info('runpod resources released', { deployment_id: id, status: written.status });
     // Keep the RunPod key (encrypted) through the retention window so the reaper can sweep anything a
     // late, crashed step may still create under this name; drop everything else now.
+    // The presigned worker manifest goes first, while the cache credentials still exist.
+    await deleteWorkerManifest(deps, doc, secrets);
     await deps.secrets.patch(id, { hfToken: null, eventsToken: null, cache: null });
     await enqueuePendingDeliveries(deps, written);
   };

@@ -1,6 +1,12 @@
 import request from 'supertest';
-import { runpodResourceName } from '@visgate/shared';
+import {
+  parseS3Url,
+  revisionKeyBase,
+  runpodResourceName,
+  workerManifestKey,
+} from '@visgate/shared';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Store } from '../../src/adapters/s3/s3-store';
 import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 import { startS3Server, type S3Server } from '../../test-support/s3-server';
 
@@ -83,10 +89,31 @@ describe('deployments with a model cache (moto S3 on loopback)', () => {
     };
     const paths = manifest.files.map((f) => f.path);
     expect(paths).toContain('model_index.json');
-    expect(paths).toContain('unet/diffusion_pytorch_model.fp16.safetensors');
+    // tiny-sd has an fp16 UNet only: the worker loads the plain weights, so only those are cached.
+    expect(paths).toContain('unet/diffusion_pytorch_model.safetensors');
+    expect(paths).not.toContain('unet/diffusion_pytorch_model.fp16.safetensors');
     const index = manifest.files.find((f) => f.path === 'model_index.json');
     const body = await (await fetch(index?.url ?? '')).text();
     expect(JSON.parse(body)).toMatchObject({ _class_name: 'StableDiffusionPipeline' });
+
+    // Deleting the deployment deletes its presigned worker manifest from the bucket.
+    const sha = (await sys.system.store.get(second))?.revision_sha ?? '';
+    const key = workerManifestKey(revisionKeyBase(parseS3Url(cache.s3_url), MODEL, sha), second);
+    const bucket = new S3Store('user-models', {
+      endpointUrl: s3.url,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
+    expect(await bucket.head(key)).not.toBeNull();
+    const del = await request(sys.url)
+      .delete(`/v1/deployments/${second}`)
+      .set('Authorization', `Bearer ${sys.apiKey}`);
+    expect(del.status).toBe(202);
+    await sys.waitForStatus(second, ['deleted']);
+    await sys.quiesce(10_000);
+    expect(await bucket.head(key)).toBeNull();
+    expect(await (await fetch(sources[0]?.manifest_url ?? '')).text()).toContain('NoSuchKey');
+    bucket.destroy();
   });
 
   it('shared scope: unlisted models are rejected when SHARED_CACHE_REJECT_UNLISTED=true', async () => {
@@ -161,6 +188,10 @@ describe('a private cache with wrong credentials', () => {
     expect(failed.error).toMatchObject({ code: 'CACHE_ACCESS_DENIED' });
     expect(failed.error?.message).toContain('locked-models');
     expect(JSON.stringify(failed)).not.toContain('this-is-the-wrong-secret');
+    // Teardown still completes: the worker manifest cleanup is refused too, and only logged.
+    await sys.waitForDoc(id, (d) => d.runtime.resources_released, 10_000, 'resources released');
+    await sys.quiesce(10_000);
+    expect(sys.log.lines.join('\n')).toContain('worker cache manifest not deleted');
     expect(sys.log.lines.join('\n')).not.toContain('this-is-the-wrong-secret');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { AppError, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
+import { AppError, fillLeaseKey, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
 import { hubFileSource, type ModelFileSource } from '../../src/adapters/s3/hub-files';
 import { checkCache, fillCache, publishWorkerManifest } from '../../src/adapters/s3/model-cache';
 import { S3Store } from '../../src/adapters/s3/s3-store';
@@ -18,6 +18,8 @@ const SHA = 'c0ffee0000000000000000000000000000000001';
 const GATED = 'visgate-test/gated-model';
 const GATED_SHA = 'c0ffee0000000000000000000000000000000002';
 const BIG = 20 * 1024 * 1024 + 123; // more than one 16 MiB multipart part
+const TWO = 'visgate-test/two-variants';
+const TWO_SHA = 'c0ffee0000000000000000000000000000000003';
 
 let s3: S3Server;
 let hub: HfSim;
@@ -63,6 +65,23 @@ beforeAll(async () => {
     pipelineTag: 'text-to-image',
     files,
   });
+  // SDXL-style: every component in fp32 and fp16 side by side.
+  hub.addRepo({
+    id: TWO,
+    sha: TWO_SHA,
+    libraryName: 'diffusers',
+    pipelineTag: 'text-to-image',
+    files: [
+      { path: 'model_index.json', json: { _class_name: 'StableDiffusionXLPipeline' } },
+      { path: 'unet/config.json', json: { _class_name: 'UNet2DConditionModel' } },
+      { path: 'unet/diffusion_pytorch_model.safetensors', blobBytes: 400_000 },
+      { path: 'unet/diffusion_pytorch_model.fp16.safetensors', blobBytes: 200_000 },
+      { path: 'vae/diffusion_pytorch_model.safetensors', blobBytes: 100_000 },
+      { path: 'vae/diffusion_pytorch_model.fp16.safetensors', blobBytes: 50_000 },
+      { path: 'text_encoder/model.safetensors', blobBytes: 80_000 },
+      { path: 'text_encoder/model.fp16.safetensors', blobBytes: 40_000 },
+    ],
+  });
   hub.addRepo({
     id: GATED,
     sha: GATED_SHA,
@@ -85,6 +104,20 @@ sys.path.insert(0, "worker/src")
 from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
 f = UrllibFetchers()
 print(download_manifest_files(parse_manifest(f.get_json(sys.argv[1])), Path(sys.argv[2]), f.get_range))
+`;
+
+/** Download through the worker's fetcher, then the variant choice load_pipeline makes on disk. */
+const WORKER_LOAD_VARIANT = `
+import sys
+from pathlib import Path
+sys.path.insert(0, "worker/src")
+from visgate_worker.model_source import UrllibFetchers, choose_variant, download_manifest_files, parse_manifest
+f = UrllibFetchers()
+dest = Path(sys.argv[2])
+download_manifest_files(parse_manifest(f.get_json(sys.argv[1])), dest, f.get_range)
+files = [p.relative_to(dest).as_posix() for p in dest.glob("*/*.safetensors")]
+print(choose_variant(files, "fp16"))
+print(choose_variant(files, None))
 `;
 
 const source = (): ModelFileSource => hubFileSource({ hubUrl: hub.url, token: null });
@@ -143,6 +176,42 @@ describe('model cache on a real S3 server (moto)', () => {
     expect(again.uploaded).toEqual([]);
   });
 
+  test('fp32 and fp16 side by side: only the variant the worker loads is cached and listed', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}`),
+      modelId: TWO,
+      revisionSha: TWO_SHA,
+    };
+    const report = await fillCache(ref, source(), { ...opts, preferredVariant: 'fp16' });
+    expect(report.uploaded.sort()).toEqual([
+      'model_index.json',
+      'text_encoder/model.fp16.safetensors',
+      'unet/config.json',
+      'unet/diffusion_pytorch_model.fp16.safetensors',
+      'vae/diffusion_pytorch_model.fp16.safetensors',
+    ]);
+    expect(report.bytesUploaded).toBeLessThan(300_000); // not the 580 kB of fp32 copies
+    const hit = await checkCache(ref);
+    if (!hit.hit) throw new Error('expected a hit');
+    expect(hit.manifest.files.map((f) => f.path).sort()).toEqual(report.uploaded);
+
+    // The worker downloads that copy and picks its weights from what it finds: the fp16 variant,
+    // on a GPU (fp16 preferred) and on a CPU (no preference) alike.
+    const { manifestUrl } = await publishWorkerManifest(ref, hit.manifest, 'dep_variant', 600);
+    const dest = mkdtempSync(join(tmpdir(), 'visgate-variant-'));
+    try {
+      const r = spawnSync('python3', ['-c', WORKER_LOAD_VARIANT, manifestUrl, dest], {
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim().split('\n')).toEqual(['fp16', 'fp16']);
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
+  });
+
   test('an interrupted fill is not a hit, and the resumed fill skips the files already done', async () => {
     const bucket = await freshBucket(s3);
     const ref = {
@@ -161,6 +230,8 @@ describe('model cache on a real S3 server (moto)', () => {
       }),
     ).rejects.toThrow('worker killed');
     expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
+    // The failed fill gave its lease back, so the retry does not wait for it to expire.
+    expect(await ref.store.head(fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA)))).toBeNull();
 
     const resumed = await fillCache(ref, source(), opts);
     expect(resumed.skipped).toHaveLength(2);
@@ -198,7 +269,7 @@ describe('model cache on a real S3 server (moto)', () => {
     expect((await checkCache(ref)).hit).toBe(true);
   });
 
-  test('concurrent fills do not corrupt each other: one manifest wins, the result is a hit', async () => {
+  test('concurrent fills of one model@sha: one runs, the other gets a retryable CONFLICT', async () => {
     const bucket = await freshBucket(s3);
     const ref = {
       store: storeFor(s3, bucket),
@@ -206,12 +277,85 @@ describe('model cache on a real S3 server (moto)', () => {
       modelId: MODEL,
       revisionSha: SHA,
     };
-    const [a, b] = await Promise.all([
+    const results = await Promise.allSettled([
       fillCache(ref, source(), opts),
       fillCache(ref, source(), opts),
     ]);
-    expect([a.wroteManifest, b.wroteManifest].filter(Boolean)).toHaveLength(1);
+    const ran = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(ran).toHaveLength(1);
+    expect(ran[0]?.value).toMatchObject({ wroteManifest: true });
+    expect(ran[0]?.value.uploaded).toHaveLength(4);
+    expect(refused).toHaveLength(1);
+    const err: unknown = refused[0]?.reason;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect((err as AppError).message).toContain(`${MODEL}@${SHA}`);
     expect((await checkCache(ref)).hit).toBe(true);
+    // The winner released its lease; the Cloud Tasks retry of the loser then finds the hit.
+    expect(await ref.store.head(fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA)))).toBeNull();
+    expect(await fillCache(ref, source(), opts)).toMatchObject({ uploaded: [], skipped: [] });
+  });
+
+  test('a live fill lease blocks another fill; once expired it is taken over', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}/leases`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    const leaseKey = fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA));
+    // Left by a fill that crashed 10 s ago with a 60 s lease.
+    const t0 = Date.now();
+    await ref.store.put(
+      leaseKey,
+      JSON.stringify({ owner: 'crashed-fill', expires_at: new Date(t0 + 50_000).toISOString() }),
+    );
+    const blocked = await fillCache(ref, source(), { ...opts, leaseS: 60 }).catch(
+      (e: unknown) => e,
+    );
+    expect(blocked).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect((blocked as AppError).retryAfterS).toBeGreaterThan(40);
+    expect((blocked as AppError).retryAfterS).toBeLessThanOrEqual(50);
+    expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
+    expect(await ref.store.getText(leaseKey)).toContain('crashed-fill');
+
+    // A minute later the lease has expired: the next attempt takes it over and fills.
+    const later = () => new Date(t0 + 60_000);
+    const report = await fillCache(ref, source(), { ...opts, leaseS: 60, now: later });
+    expect(report.wroteManifest).toBe(true);
+    expect((await checkCache(ref)).hit).toBe(true);
+    expect(await ref.store.head(leaseKey)).toBeNull();
+  });
+
+  test('a fill whose lease was taken over stops before committing a manifest', async () => {
+    const bucket = await freshBucket(s3);
+    const ref = {
+      store: storeFor(s3, bucket),
+      loc: parseS3Url(`s3://${bucket}`),
+      modelId: MODEL,
+      revisionSha: SHA,
+    };
+    const leaseKey = fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA));
+    const taken = JSON.stringify({
+      owner: 'newer-fill',
+      expires_at: new Date(Date.now() + 600_000).toISOString(),
+    });
+    // Our lease "expires" during the first copy and another fill takes it over.
+    const hub = source();
+    let opened = 0;
+    const slow: ModelFileSource = {
+      list: (m, sha) => hub.list(m, sha),
+      open: async (m, sha, path) => {
+        if (++opened === 1) await ref.store.put(leaseKey, taken);
+        return hub.open(m, sha, path);
+      },
+    };
+    const err = await fillCache(ref, slow, opts).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
+    expect(await ref.store.getText(leaseKey)).toBe(taken); // the newer fill's lease is untouched
   });
 
   test('the manifest write is conditional (If-None-Match): a second writer is refused', async () => {
@@ -232,7 +376,8 @@ describe('model cache on a real S3 server (moto)', () => {
     expect(url.toString()).not.toContain(s3.secretAccessKey);
     expect(await (await fetch(url)).text()).toBe('hello');
     // A PUT through a GET URL is refused by signature (it signs the method).
-    // moto does not enforce X-Amz-Expires itself; AWS/R2/MinIO do, and the TTL is asserted above.
+    // moto does not enforce X-Amz-Expires; cache-expiry.e2e.test.ts shows the URLs expiring on
+    // s3rver, which does.
   });
 
   test('a gated model cannot be read from the Hub without a token that has access', async () => {

@@ -1,13 +1,20 @@
 import {
+  chooseVariant,
   decideCacheHit,
+  fillLeaseKey,
+  fillLeaseState,
   isAllowlisted,
   isWorkerFile,
   manifestKey,
   objectKey,
   parseS3Url,
+  preferredVariant,
   revisionKeyBase,
+  selectWorkerFiles,
   sharedCacheVerdict,
+  type WeightVariant,
 } from './layout';
+import workerFiles from './worker-files.vectors.json';
 
 const SHA = 'a'.repeat(40);
 const manifest = (files: { path: string; size: number }[]): string =>
@@ -54,6 +61,28 @@ test('only the files a worker loads are cached', () => {
   expect(isWorkerFile('text_encoder/model.onnx_data')).toBe(false);
 });
 
+describe('the weights variant the fill copies', () => {
+  const vectors = workerFiles.vectors as {
+    name: string;
+    files: string[];
+    preferred: WeightVariant | null;
+    expected: string[];
+  }[];
+  // The worker's pytest checks its Hub download (choose_variant + hub_patterns) on the same vectors.
+  test.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    expect(selectWorkerFiles(v.files, v.preferred).sort()).toEqual(v.expected);
+  });
+
+  test('the preferred variant follows the compute dtype the worker loads in', () => {
+    expect(preferredVariant('F16')).toBe('fp16');
+    expect(preferredVariant('BF16')).toBe('bf16');
+    const sdxl = ['unet/w.safetensors', 'unet/w.fp16.safetensors', 'vae/w.fp16.safetensors'];
+    expect(chooseVariant(sdxl, 'fp16')).toBe('fp16');
+    expect(chooseVariant(sdxl, null)).toBe('fp16'); // vae has nothing else
+    expect(chooseVariant(['sd_xl_base_1.0.safetensors'], 'fp16')).toBeNull();
+  });
+});
+
 describe('hit decision', () => {
   const objects = new Map([
     ['a.json', 10],
@@ -76,6 +105,27 @@ describe('hit decision', () => {
     expect(decideCacheHit(manifest([{ path: '../w.bin', size: 1 }]), objects)).toMatchObject({
       reason: 'bad-manifest',
     });
+  });
+});
+
+describe('fill lease', () => {
+  const now = new Date('2026-01-01T00:10:00.000Z');
+  const lease = (expires_at: string): string => JSON.stringify({ owner: 'fill-1', expires_at });
+  test('sits beside the manifest', () => {
+    expect(fillLeaseKey(`org/model/${SHA}`)).toBe(`org/model/${SHA}/.visgate-fill-lease`);
+  });
+  test('absent, live until its expiry, then expired', () => {
+    expect(fillLeaseState(null, now)).toEqual({ state: 'absent' });
+    expect(fillLeaseState(lease('2026-01-01T00:10:01.000Z'), now)).toEqual({
+      state: 'live',
+      lease: { owner: 'fill-1', expires_at: '2026-01-01T00:10:01.000Z' },
+    });
+    expect(fillLeaseState(lease('2026-01-01T00:10:00.000Z'), now)).toEqual({ state: 'expired' });
+  });
+  test('an unreadable lease can be taken over instead of blocking fills forever', () => {
+    expect(fillLeaseState('{torn', now)).toEqual({ state: 'expired' });
+    expect(fillLeaseState('{"owner":"x"}', now)).toEqual({ state: 'expired' });
+    expect(fillLeaseState(lease('tomorrow'), now)).toEqual({ state: 'expired' });
   });
 });
 

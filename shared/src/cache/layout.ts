@@ -51,6 +51,47 @@ export function manifestKey(base: string): string {
   return `${base}/${MANIFEST_NAME}`;
 }
 
+/** A deployment's presigned worker manifest: written at provision on a hit, deleted at teardown. */
+export function workerManifestKey(base: string, deploymentId: string): string {
+  if (!/^[\w-]+$/.test(deploymentId)) throw new Error('the deployment id must be [A-Za-z0-9_-]');
+  return `${base}/.deployments/${deploymentId}.json`;
+}
+
+/**
+ * Lease of a running fill, beside the manifest: `{owner, expires_at}`, created with
+ * `If-None-Match: *`, renewed and taken over with `If-Match` on its ETag, deleted at the end.
+ */
+export const FILL_LEASE_NAME = '.visgate-fill-lease';
+
+export function fillLeaseKey(base: string): string {
+  return `${base}/${FILL_LEASE_NAME}`;
+}
+
+export const FillLeaseSchema = z
+  .object({ owner: z.string().min(1), expires_at: z.iso.datetime() })
+  .strict();
+export type FillLease = z.infer<typeof FillLeaseSchema>;
+
+export type FillLeaseState =
+  | { state: 'absent' }
+  | { state: 'live'; lease: FillLease }
+  /** Past its expiry, or unreadable (a torn or foreign write): may be taken over. */
+  | { state: 'expired' };
+
+/** State of the fill lease from its text (null when absent) at `now`. */
+export function fillLeaseState(text: string | null, now: Date): FillLeaseState {
+  if (text === null) return { state: 'absent' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { state: 'expired' };
+  }
+  const l = FillLeaseSchema.safeParse(parsed);
+  if (!l.success || Date.parse(l.data.expires_at) <= now.getTime()) return { state: 'expired' };
+  return { state: 'live', lease: l.data };
+}
+
 export const CacheManifestFileSchema = z
   .object({
     path: z.string().refine(isSafeRepoPath, 'unsafe path'),
@@ -82,6 +123,70 @@ export function isWorkerFile(path: string): boolean {
   if (!path.includes('/')) return false;
   if (/\.(bin|ckpt|msgpack)$/.test(path) || /\.onnx/.test(path)) return false;
   return /\.(json|txt|model|safetensors)$/.test(path);
+}
+
+export type WeightVariant = 'fp16' | 'bf16';
+
+/** A component's safetensors weights (`<dir>/<stem>[.<variant>][-NNNNN-of-NNNNN].safetensors`). */
+const WEIGHT =
+  /^(?<dir>[^/]+)\/[^/]+?(?:\.(?<variant>fp16|bf16))?(?:-\d{5}-of-\d{5})?\.safetensors$/;
+
+/**
+ * The weights variant the worker loads (mirror of `choose_variant` in
+ * worker/src/visgate_worker/model_source.py): `preferred` when every component has it, else plain
+ * weights, else a variant every component has, else plain.
+ */
+export function chooseVariant(
+  paths: readonly string[],
+  preferred: WeightVariant | null,
+): WeightVariant | null {
+  const byKind = new Map<WeightVariant | null, Set<string>>();
+  for (const p of paths) {
+    const g = WEIGHT.exec(p)?.groups;
+    if (!g?.dir) continue;
+    const kind = (g.variant ?? null) as WeightVariant | null;
+    const dirs = byKind.get(kind) ?? new Set<string>();
+    dirs.add(g.dir);
+    byKind.set(kind, dirs);
+  }
+  const components = new Set([...byKind.values()].flatMap((d) => [...d]));
+  if (components.size === 0) return null;
+  const covers = (kind: WeightVariant | null): boolean =>
+    [...components].every((c) => byKind.get(kind)?.has(c) === true);
+  if (preferred !== null && covers(preferred)) return preferred;
+  if (covers(null)) return null;
+  return (['fp16', 'bf16'] as const).find(covers) ?? null;
+}
+
+/** The worker's preferred variant on a GPU: its compute dtype (`FAMILY_DEFAULTS[f].computeDtype`). */
+export function preferredVariant(computeDtype: 'F16' | 'BF16'): WeightVariant {
+  return computeDtype === 'BF16' ? 'bf16' : 'fp16';
+}
+
+/**
+ * The files of a revision that the fill copies: the worker files (`isWorkerFile`) with only the
+ * safetensors of the variant the worker loads, exactly what the worker's `hub_patterns` would
+ * download from the Hub for the same preference (shared/src/cache/worker-files.vectors.json holds
+ * the cases both sides are tested against). SDXL-style repos with fp32 and fp16 copies side by side
+ * are cached once, in the variant used.
+ */
+export function selectWorkerFiles(
+  paths: readonly string[],
+  preferred: WeightVariant | null,
+): string[] {
+  const candidates = paths.filter(isWorkerFile);
+  const variant = chooseVariant(paths, preferred);
+  const variantWeights = {
+    fp16: /\.fp16[^/]*\.safetensors$/,
+    bf16: /\.bf16[^/]*\.safetensors$/,
+  };
+  return candidates.filter((p) =>
+    variant === null
+      ? !variantWeights.fp16.test(p) &&
+        !variantWeights.bf16.test(p) &&
+        !p.endsWith('.safetensors.index.fp16.json')
+      : !p.endsWith('.safetensors') || variantWeights[variant].test(p),
+  );
 }
 
 export type CacheHitDecision =

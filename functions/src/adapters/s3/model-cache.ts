@@ -1,15 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import {
   AppError,
   decideCacheHit,
-  isWorkerFile,
+  fillLeaseKey,
+  fillLeaseState,
   manifestKey,
   objectKey,
   revisionKeyBase,
+  selectWorkerFiles,
+  workerManifestKey,
   type CacheHitDecision,
   type CacheManifest,
   type S3Location,
+  type WeightVariant,
 } from '@visgate/shared';
 import type { ModelFileSource, SourceFile } from './hub-files';
 import type { S3Store } from './s3-store';
@@ -40,6 +44,100 @@ export interface FillOptions {
    * oids are stand-ins, so tests against it turn this off and rely on the computed digest.
    */
   verifyLfsOid?: boolean;
+  /** Seconds a fill lease lasts past its last renewal (CACHE_FILL_LEASE_S). */
+  leaseS?: number;
+  /** Lease owner id; default a fresh UUID per fill attempt. */
+  owner?: string;
+  /**
+   * The weights variant the worker prefers (its compute dtype on a GPU: `preferredVariant`);
+   * only the variant it will load is copied. Default fp16, the worker's dtype for most families.
+   */
+  preferredVariant?: WeightVariant | null;
+}
+
+export const DEFAULT_FILL_LEASE_S = 900;
+
+/**
+ * The fill's hold on `<base>/.visgate-fill-lease`: one fill per model@sha and bucket at a time.
+ * Taken with `If-None-Match: *` (or, once expired, `If-Match` on the ETag read), renewed with
+ * `If-Match` on its own ETag between files, deleted (`If-Match`) at the end. A live lease held by
+ * another fill, or a lost race for it, is a retryable CONFLICT: the task comes back later.
+ */
+class FillLeaseHold {
+  private constructor(
+    private readonly r: CacheRef,
+    private readonly key: string,
+    private readonly owner: string,
+    private readonly leaseS: number,
+    private readonly now: () => Date,
+    private etag: string,
+  ) {}
+
+  private static body(owner: string, leaseS: number, now: () => Date): string {
+    return JSON.stringify({
+      owner,
+      expires_at: new Date(now().getTime() + leaseS * 1000).toISOString(),
+    });
+  }
+
+  private static busy(r: CacheRef, until: string | null, leaseS: number, now: Date): AppError {
+    const waitS = until ? Math.ceil((Date.parse(until) - now.getTime()) / 1000) : leaseS;
+    return new AppError(
+      'CONFLICT',
+      `another fill of ${r.modelId}@${r.revisionSha} holds the cache lease` +
+        (until ? ` until ${until}` : ''),
+      { retryable: true, retryAfterS: Math.max(1, waitS) },
+    );
+  }
+
+  static async acquire(
+    r: CacheRef,
+    base: string,
+    owner: string,
+    leaseS: number,
+    now: () => Date,
+  ): Promise<FillLeaseHold> {
+    const key = fillLeaseKey(base);
+    const cur = await r.store.getWithEtag(key);
+    const t = now();
+    const st = fillLeaseState(cur?.text ?? null, t);
+    if (st.state === 'live') throw FillLeaseHold.busy(r, st.lease.expires_at, leaseS, t);
+    const etag = await r.store.putConditional(
+      key,
+      FillLeaseHold.body(owner, leaseS, now),
+      cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' },
+    );
+    if (etag === null) throw FillLeaseHold.busy(r, null, leaseS, t);
+    return new FillLeaseHold(r, key, owner, leaseS, now, etag);
+  }
+
+  /** Extends the lease; a CONFLICT when another fill took it over (ours had expired). */
+  async renew(): Promise<void> {
+    const etag = await this.r.store.putConditional(
+      this.key,
+      FillLeaseHold.body(this.owner, this.leaseS, this.now),
+      { ifMatch: this.etag },
+    );
+    if (etag === null) throw FillLeaseHold.busy(this.r, null, this.leaseS, this.now());
+    this.etag = etag;
+  }
+
+  /**
+   * Deletes the lease if it is still ours. Best effort: a lease left behind only delays the next
+   * fill until it expires. A store that refuses conditional deletes gets a plain one, after
+   * checking that the lease still names this fill.
+   */
+  async release(): Promise<void> {
+    try {
+      await this.r.store.deleteIfMatch(this.key, this.etag);
+    } catch {
+      const cur = await this.r.store.getText(this.key).catch(() => null);
+      const st = fillLeaseState(cur, this.now());
+      if (st.state === 'live' && st.lease.owner === this.owner) {
+        await this.r.store.delete(this.key).catch(() => undefined);
+      }
+    }
+  }
 }
 
 /** Sidecar holding a file's verified sha256, written after its object: the resume marker. */
@@ -85,11 +183,15 @@ function hashing(
 }
 
 /**
- * Copies every file of the pinned revision into the bucket, then writes the manifest last.
+ * Copies the files of the pinned revision the worker loads (`selectWorkerFiles`: configs,
+ * tokenizers and the safetensors of one weights variant) into the bucket, then writes the
+ * manifest last.
  * Resumable: a file already present with the right size and recorded sha256 is skipped.
  * Every file streams through (multipart, bounded memory) while its sha256 is computed; LFS files
- * are also checked against their oid. A verified file gets a digest sidecar (the resume marker). Concurrent fills write identical
- * objects, and the manifest is written with If-None-Match so only one commits it.
+ * are also checked against their oid. A verified file gets a digest sidecar (the resume marker).
+ * One fill per model@sha and bucket runs at a time (the fill lease, renewed before each copy and
+ * before the manifest; another fill gets a retryable CONFLICT), and the manifest is written with
+ * If-None-Match so even a fill that lost its lease cannot overwrite a committed one.
  */
 export async function fillCache(
   r: CacheRef,
@@ -99,9 +201,45 @@ export async function fillCache(
   const verifyOid = opts.verifyLfsOid ?? true;
   const now = opts.now ?? (() => new Date());
   const b = base(r);
-  const existing = await checkCache(r);
-  if (existing.hit) return { uploaded: [], skipped: [], bytesUploaded: 0, wroteManifest: false };
-  const files = (await source.list(r.modelId, r.revisionSha)).filter((f) => isWorkerFile(f.path));
+  const nothing = (): FillReport => ({
+    uploaded: [],
+    skipped: [],
+    bytesUploaded: 0,
+    wroteManifest: false,
+  });
+  if ((await checkCache(r)).hit) return nothing();
+  const lease = await FillLeaseHold.acquire(
+    r,
+    b,
+    opts.owner ?? randomUUID(),
+    opts.leaseS ?? DEFAULT_FILL_LEASE_S,
+    now,
+  );
+  try {
+    // A fill that finished between our check and our lease leaves a hit: nothing to do.
+    if ((await checkCache(r)).hit) return nothing();
+    return await fillUnderLease(r, b, source, lease, { ...opts, verifyLfsOid: verifyOid, now });
+  } finally {
+    await lease.release();
+  }
+}
+
+async function fillUnderLease(
+  r: CacheRef,
+  b: string,
+  source: ModelFileSource,
+  lease: FillLeaseHold,
+  opts: FillOptions & { verifyLfsOid: boolean; now: () => Date },
+): Promise<FillReport> {
+  const { verifyLfsOid: verifyOid, now, onFile } = opts;
+  const listed = await source.list(r.modelId, r.revisionSha);
+  const wanted = new Set(
+    selectWorkerFiles(
+      listed.map((f) => f.path),
+      opts.preferredVariant === undefined ? 'fp16' : opts.preferredVariant,
+    ),
+  );
+  const files = listed.filter((f) => wanted.has(f.path));
   if (files.length === 0) {
     throw new AppError('MODEL_UNSUPPORTED', `${r.modelId} has no files a worker can load`);
   }
@@ -120,13 +258,15 @@ export async function fillCache(
       manifestFiles.push({ path: f.path, size: f.size, sha256: done });
       continue;
     }
+    await lease.renew(); // a full lease period for each copy
     const sha256 = await uploadOne(r.store, key, r.modelId, r.revisionSha, f, source, verifyOid);
     await r.store.put(digestKey(b, f.path), sha256, 'text/plain');
     report.uploaded.push(f.path);
     report.bytesUploaded += f.size;
     manifestFiles.push({ path: f.path, size: f.size, sha256 });
-    opts.onFile?.(f.path);
+    onFile?.(f.path);
   }
+  await lease.renew(); // still ours: no other fill took over while the last file copied
   const manifest: CacheManifest = {
     version: 1,
     model_id: r.modelId,
@@ -183,7 +323,7 @@ export async function publishWorkerManifest(
       url: await r.store.presignGet(objectKey(b, f.path), ttlS),
     })),
   );
-  const key = `${b}/.deployments/${deploymentId}.json`;
+  const key = workerManifestKey(b, deploymentId);
   await r.store.put(key, JSON.stringify({ files } satisfies WorkerManifest));
   return { manifestUrl: await r.store.presignGet(key, ttlS), manifestKey: key };
 }

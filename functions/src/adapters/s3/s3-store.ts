@@ -146,25 +146,50 @@ export class S3Store {
     }
   }
 
+  /** Text and ETag of an object, or null when absent (the ETag feeds `putConditional`). */
+  async getWithEtag(key: string): Promise<{ text: string; etag: string } | null> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { text: (await r.Body?.transformToString('utf8')) ?? '', etag: r.ETag ?? '' };
+    } catch (e) {
+      if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) return null;
+      this.fail(e, 'a GET');
+    }
+  }
+
   /**
    * Writes `body` only if no object exists at `key` (`If-None-Match: *`). Returns false when one
    * already did: a concurrent writer got there first.
    */
   async putIfAbsent(key: string, body: string, contentType = 'application/json'): Promise<boolean> {
+    return (await this.putConditional(key, body, { ifNoneMatch: '*' }, contentType)) !== null;
+  }
+
+  /**
+   * A conditional PUT: `If-None-Match: *` (create only) or `If-Match: <etag>` (replace exactly the
+   * version read). Returns the new ETag, or null when the condition failed (412, a 409 race, or a
+   * 404 for If-Match on an object that is gone).
+   */
+  async putConditional(
+    key: string,
+    body: string,
+    cond: { ifNoneMatch: '*' } | { ifMatch: string },
+    contentType = 'application/json',
+  ): Promise<string | null> {
     try {
-      await this.client.send(
+      const r = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: body,
           ContentType: contentType,
-          IfNoneMatch: '*',
+          ...('ifMatch' in cond ? { IfMatch: cond.ifMatch } : { IfNoneMatch: cond.ifNoneMatch }),
         }),
       );
-      return true;
+      return r.ETag ?? '';
     } catch (e) {
       const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
-      if (status === 412 || status === 409) return false;
+      if (status === 412 || status === 409 || ('ifMatch' in cond && status === 404)) return null;
       this.fail(e, 'a conditional PUT');
     }
   }
@@ -189,6 +214,23 @@ export class S3Store {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (e) {
       this.fail(e, 'a DELETE');
+    }
+  }
+
+  /**
+   * Deletes the object only while it is still the version `etag` names (`If-Match`). Returns false
+   * when it changed or is gone. A store without conditional deletes ignores the header and deletes.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag }),
+      );
+      return true;
+    } catch (e) {
+      const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+      if (status === 412 || status === 409 || status === 404) return false;
+      this.fail(e, 'a conditional DELETE');
     }
   }
 
