@@ -13,9 +13,12 @@
  * A third row repeats the worker's request pattern (32 MiB ranges, 8 in flight) in node: moto serves
  * a ranged GET by reading the object, so against moto ranged patterns are server-bound; that row
  * separates the fetcher's own cost from the server's.
+ * `BENCH_S3=s3rver` runs the same against s3rver (its own process), which streams ranged reads
+ * from disk, for a view without moto's ranged-read cost.
  * Prints a markdown table; asserts nothing. Loopback numbers: they show overheads, not WAN speed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,10 +37,12 @@ import { S3Store } from '../functions/src/adapters/s3/s3-store';
 import { loadConfig } from '../functions/src/config';
 import { chooseCacheSource } from '../functions/src/handlers/cache-source';
 import type { TaskSpec } from '../functions/src/ports';
-import { startS3Server } from '../functions/test-support/s3-server';
+import { startS3Server, type S3Server } from '../functions/test-support/s3-server';
 
 const TOTAL = Number(process.env.BENCH_MODEL_BYTES ?? 2 * 1024 ** 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+/** `moto` (default) or `s3rver`: moto reads the object for every ranged GET, s3rver streams it. */
+const SERVER = process.env.BENCH_S3 ?? 'moto';
 const MODEL = 'bench/synthetic-2gb';
 const SHA = 'b'.repeat(40);
 
@@ -159,8 +164,45 @@ n = download_manifest_files(files, Path(sys.argv[2]), f.get_range)
 print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
 `;
 
+/**
+ * s3rver (filesystem-backed, streams ranged reads from disk) in its own node process, so the plain
+ * download in this process does not share an event loop with the server.
+ */
+async function startS3rverProcess(bucket: string): Promise<S3Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'visgate-bench-s3rver-'));
+  const boot = `
+    const S3rver = require('s3rver');
+    const s = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[1],
+      configureBuckets: [{ name: process.argv[2] }] });
+    s.run().then(({ port }) => console.log(JSON.stringify({ port })));
+    process.stdin.on('end', () => s.close().then(() => process.exit(0)));
+    process.stdin.resume();`;
+  const child = spawn(process.execPath, ['-e', boot, dir, bucket], {
+    cwd: join(__dirname, '..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => {
+      reject(new Error(`s3rver exited (${code})`));
+    });
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    async stop() {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function main(): Promise<void> {
-  const s3 = await startS3Server();
+  const server = SERVER === 's3rver' ? 's3rver' : 'moto';
+  const s3 = server === 's3rver' ? await startS3rverProcess('bench-models') : await startS3Server();
   const work = mkdtempSync(join(tmpdir(), 'visgate-bench-'));
   try {
     const c = new S3Client({
@@ -169,7 +211,7 @@ async function main(): Promise<void> {
       forcePathStyle: true,
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     });
-    await c.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
+    if (server === 'moto') await c.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
     c.destroy();
     const store = new S3Store('bench-models', {
       endpointUrl: s3.url,
@@ -267,7 +309,7 @@ async function main(): Promise<void> {
     const gb = (TOTAL / 1e9).toFixed(2);
     const workerMs = w.seconds * 1000;
     console.log(
-      `\nCold-start benchmark — ${gb} GB synthetic model, ${hit.manifest.files.length} files, moto S3 on loopback\n`,
+      `\nCold-start benchmark — ${gb} GB synthetic model, ${hit.manifest.files.length} files, ${server} S3 on loopback\n`,
     );
     console.log('| measurement | time | throughput |');
     console.log('| --- | ---: | ---: |');
