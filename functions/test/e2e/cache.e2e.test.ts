@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, fillLeaseKey, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
 import { hubFileSource, type ModelFileSource } from '../../src/adapters/s3/hub-files';
-import { checkCache, fillCache, publishWorkerManifest } from '../../src/adapters/s3/model-cache';
+import {
+  checkCache,
+  fillCache,
+  publishWorkerManifest,
+  type CacheRef,
+} from '../../src/adapters/s3/model-cache';
 import { S3Store } from '../../src/adapters/s3/s3-store';
 import { startHfSim, type HfSim } from '../../test-support/hf-sim';
 import { startS3Server, type S3Server } from '../../test-support/s3-server';
@@ -36,6 +41,19 @@ async function freshBucket(server: S3Server): Promise<string> {
   await c.send(new CreateBucketCommand({ Bucket: name }));
   c.destroy();
   return name;
+}
+
+/** A new bucket on the moto server and the cache reference of one model revision in it. */
+async function freshCache(
+  o: { prefix?: string; modelId?: string; revisionSha?: string } = {},
+): Promise<CacheRef> {
+  const bucket = await freshBucket(s3);
+  return {
+    store: storeFor(s3, bucket),
+    loc: parseS3Url(`s3://${bucket}${o.prefix ?? ''}`),
+    modelId: o.modelId ?? MODEL,
+    revisionSha: o.revisionSha ?? SHA,
+  };
 }
 
 function storeFor(server: S3Server, bucket: string, secret = server.secretAccessKey): S3Store {
@@ -125,13 +143,7 @@ const opts = { verifyLfsOid: false }; // the simulator's LFS oids are stand-ins
 
 describe('model cache on a real S3 server (moto)', () => {
   test('miss → fill (multipart, manifest last) → hit, and the worker manifest is fetchable', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}/models`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache({ prefix: '/models' });
     expect(await checkCache(ref)).toEqual({ hit: false, reason: 'no-manifest' });
 
     const report = await fillCache(ref, source(), opts);
@@ -177,13 +189,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('fp32 and fp16 side by side: only the variant the worker loads is cached and listed', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}`),
-      modelId: TWO,
-      revisionSha: TWO_SHA,
-    };
+    const ref = await freshCache({ modelId: TWO, revisionSha: TWO_SHA });
     const report = await fillCache(ref, source(), { ...opts, preferredVariant: 'fp16' });
     expect(report.uploaded.sort()).toEqual([
       'model_index.json',
@@ -213,13 +219,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('an interrupted fill is not a hit, and the resumed fill skips the files already done', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache();
     let n = 0;
     await expect(
       fillCache(ref, source(), {
@@ -240,13 +240,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('a corrupted (short) object or a missing one is not a hit', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}/p`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache({ prefix: '/p' });
     await fillCache(ref, source(), opts);
     const base = revisionKeyBase(ref.loc, MODEL, SHA);
     await ref.store.put(
@@ -270,13 +264,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('concurrent fills of one model@sha: one runs, the other gets a retryable CONFLICT', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache();
     const results = await Promise.allSettled([
       fillCache(ref, source(), opts),
       fillCache(ref, source(), opts),
@@ -298,13 +286,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('a live fill lease blocks another fill; once expired it is taken over', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}/leases`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache({ prefix: '/leases' });
     const leaseKey = fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA));
     // Left by a fill that crashed 10 s ago with a 60 s lease.
     const t0 = Date.now();
@@ -330,13 +312,7 @@ describe('model cache on a real S3 server (moto)', () => {
   });
 
   test('a fill whose lease was taken over stops before committing a manifest', async () => {
-    const bucket = await freshBucket(s3);
-    const ref = {
-      store: storeFor(s3, bucket),
-      loc: parseS3Url(`s3://${bucket}`),
-      modelId: MODEL,
-      revisionSha: SHA,
-    };
+    const ref = await freshCache();
     const leaseKey = fillLeaseKey(revisionKeyBase(ref.loc, MODEL, SHA));
     const taken = JSON.stringify({
       owner: 'newer-fill',
