@@ -24,7 +24,7 @@ from visgate_worker.model_source import (
 CACHE = Path("/cache/hub")
 
 
-def test_orders_local_then_s3_then_runpod_cache_then_the_hub():
+def test_orders_local_then_runpod_cache_then_s3_then_the_hub():
     found = candidates(
         [
             {"type": "huggingface", "repo": "org/m", "revision": "sha1"},
@@ -34,8 +34,8 @@ def test_orders_local_then_s3_then_runpod_cache_then_the_hub():
         ],
         runpod_cache_root=CACHE,
     )
-    assert [c.type for c in found] == ["local", "s3", "runpod_cache", "huggingface"]
-    assert found[2].path == "/cache/hub/models--org--m/snapshots/sha1"
+    assert [c.type for c in found] == ["local", "runpod_cache", "s3", "huggingface"]
+    assert found[1].path == "/cache/hub/models--org--m/snapshots/sha1"
     assert (found[3].repo, found[3].revision) == ("org/m", "sha1")
 
 
@@ -68,7 +68,7 @@ class FakeFetchers:
         self.ranges = []
         self.hub_calls = []
 
-    def get_json(self, url):
+    def get_json(self, url, bearer=None):
         return self.manifest
 
     def get_range(self, url, start, end):
@@ -305,6 +305,136 @@ def test_an_expired_presigned_url_fails_the_cache_source_at_once_and_falls_back_
     assert len(_ExpiredUrlServer.hits) == 1  # a refused URL is not retried
     assert "model source s3:0 failed: cache URL refused (HTTP 403" in caplog.text
     assert "secret-sig" not in caplog.text
+
+
+class _ControlPlane(http.server.BaseHTTPRequestHandler):
+    """Our fresh-manifest endpoint (bearer events token) and the bucket's presigned file URLs."""
+
+    token = "evt-token"
+    has_copy = True
+    hits: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_GET(self):
+        auth = self.headers.get("Authorization")
+        type(self).hits.append((self.path, auth))
+        port = self.server.server_address[1]
+        if self.path == "/internal/worker-manifest/dep_1":
+            if auth != f"Bearer {self.token}" or not self.has_copy:
+                return self._send(404, b'{"code":"NOT_FOUND"}')
+            manifest = files_for(BLOBS)
+            for f in manifest["files"]:
+                f["url"] = f"http://127.0.0.1:{port}/bucket/{f['path']}?X-Amz-Signature=fresh"
+            return self._send(200, json.dumps(manifest).encode())
+        if self.path.startswith("/bucket/"):
+            blob = BLOBS[self.path[len("/bucket/") :].split("?", 1)[0]]
+            start, end = (int(x) for x in self.headers["Range"].split("=")[1].split("-"))
+            return self._send(206, blob[start : end + 1])
+        return self._send(403, b"expired")
+
+    def _send(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def control_plane():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ControlPlane)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _ControlPlane.hits, _ControlPlane.has_copy = [], True
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _resolve_s3(tmp_path, source, token="evt-token"):
+    class Real(UrllibFetchers):
+        hub_calls = 0
+
+        def hf_snapshot(self, repo, revision, dest, token, on_progress):
+            Real.hub_calls += 1
+            return FakeFetchers(BLOBS).hf_snapshot(repo, revision, dest, token, on_progress)
+
+    got = resolve(
+        candidates(
+            [source, {"type": "huggingface", "repo": "o/m", "revision": "s"}],
+            runpod_cache_root=tmp_path / "none",
+        ),
+        Real(timeout_s=5, retries=0),
+        dest_root=tmp_path,
+        hf_token=None,
+        manifest_token=token,
+    )
+    return got, Real.hub_calls
+
+
+def test_a_late_cold_start_gets_fresh_urls_from_the_control_plane(tmp_path, control_plane):
+    # Provision's presigned manifest has long expired; the endpoint mints URLs that work now.
+    got, hub_calls = _resolve_s3(
+        tmp_path,
+        {
+            "type": "s3",
+            "manifest_url": f"{control_plane}/old-manifest?X-Amz-Signature=stale",
+            "manifest_endpoint": f"{control_plane}/internal/worker-manifest/dep_1",
+        },
+    )
+    assert (got.source, hub_calls) == ("s3", 0)
+    assert (got.path / "unet/diffusion_pytorch_model.safetensors").read_bytes() == BLOBS[
+        "unet/diffusion_pytorch_model.safetensors"
+    ]
+    assert _ControlPlane.hits[0] == ("/internal/worker-manifest/dep_1", "Bearer evt-token")
+    assert not any(p.startswith("/old-manifest") for p, _ in _ControlPlane.hits)
+
+
+def test_no_cached_copy_yet_moves_on_to_the_next_source(tmp_path, control_plane, caplog):
+    _ControlPlane.has_copy = False
+    with caplog.at_level(logging.WARNING, logger="visgate_worker.model_source"):
+        got, hub_calls = _resolve_s3(
+            tmp_path,
+            {"type": "s3", "manifest_endpoint": f"{control_plane}/internal/worker-manifest/dep_1"},
+        )
+    assert (got.source, hub_calls) == ("huggingface", 1)
+    assert "no complete cached copy yet" in caplog.text
+    assert "evt-token" not in caplog.text
+
+
+def test_falls_back_to_provisions_manifest_when_the_endpoint_refuses(tmp_path, control_plane):
+    # A wrong token (or our API down) still leaves the manifest provision presigned.
+    manifest = files_for(BLOBS)
+    for f in manifest["files"]:
+        f["url"] = f"{control_plane}/bucket/{f['path']}?X-Amz-Signature=old"
+
+    class Static(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(manifest).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    static = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Static)
+    threading.Thread(target=static.serve_forever, daemon=True).start()
+    try:
+        got, hub_calls = _resolve_s3(
+            tmp_path,
+            {
+                "type": "s3",
+                "manifest_url": f"http://127.0.0.1:{static.server_port}/m.json",
+                "manifest_endpoint": f"{control_plane}/internal/worker-manifest/dep_1",
+            },
+            token="wrong",
+        )
+    finally:
+        static.shutdown()
+        static.server_close()
+    assert (got.source, hub_calls) == ("s3", 0)
 
 
 WORKER_FILES = json.loads(

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppError, isAppError, scrubSecrets } from '@visgate/shared';
 import type { Deps } from '../handlers/deps';
+import { createWorkerManifest } from '../handlers/cache-source';
 import { createWorkerEvents } from '../handlers/worker-events';
 import { problem } from './problem';
 import { deploymentRoutes } from './routes-deployments';
@@ -47,6 +48,13 @@ export function createApp(deps: Deps): express.Express {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
     await workerEvent(req.params.id, token, req.body);
     res.status(204).end();
+  });
+
+  const workerManifest = createWorkerManifest(deps);
+  app.get('/internal/worker-manifest/:id', async (req, res) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await workerManifest(req.params.id, token));
   });
 
   app.use((req, _res, next) => {

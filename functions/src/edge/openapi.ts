@@ -247,6 +247,17 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           responses: { '204': { description: 'Recorded' }, default: problemResponse },
         },
       },
+      '/internal/worker-manifest/{id}': {
+        get: {
+          summary:
+            "The model cache's files with fresh presigned GET URLs, for a worker starting now (per-deployment bearer token); 404 until a complete copy exists",
+          parameters: idParam,
+          responses: {
+            '200': { description: '`{files: [{path, size, sha256, url}]}`' },
+            default: problemResponse,
+          },
+        },
+      },
     },
   };
 }

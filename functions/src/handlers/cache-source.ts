@@ -16,20 +16,76 @@ import { hubFileSource } from '../adapters/s3/hub-files';
 import {
   checkCache,
   fillCache,
+  presignManifest,
   publishWorkerManifest,
   type CacheRef,
+  type WorkerManifest,
 } from '../adapters/s3/model-cache';
 import { S3Store } from '../adapters/s3/s3-store';
 import type { DeploymentSecrets } from '../ports';
 import type { Deps } from './deps';
+import { sameToken } from './worker-events';
 
 export type CacheDeps = Pick<Deps, 'config' | 'tasks' | 'log' | 'clock'>;
 
 /** What provision puts in front of the Hub in VISGATE_MODEL_SOURCES, and what the document shows. */
 export interface CacheChoice {
   sources: Record<string, unknown>[];
+  /** A complete cached copy exists now (the worker gets presigned URLs for it). */
+  hit: boolean;
   /** e.g. `cache:private:hit`, `huggingface (cache:shared miss, fill queued)`. */
   source: string;
+}
+
+/** Where a deployment's workers ask for a fresh presigned manifest (`GET`, events token). */
+export function workerManifestUrl(publicBaseUrl: string, id: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/internal/worker-manifest/${id}`;
+}
+
+export type WorkerManifestDeps = Pick<Deps, 'config' | 'store' | 'secrets'>;
+
+/**
+ * `GET /internal/worker-manifest/{id}` with the deployment's events token: the cache's files with
+ * presigned GET URLs minted now (valid CACHE_PRESIGN_TTL_S). A worker that starts hours after
+ * provision (scale from zero, resume) gets URLs that work, and a fill that completed after
+ * provision is used. NOT_FOUND for a wrong token, a closed deployment, or no complete copy yet:
+ * the worker then tries its next source.
+ */
+export function createWorkerManifest(deps: WorkerManifestDeps) {
+  return async function workerManifest(id: string, token: string | null): Promise<WorkerManifest> {
+    const secrets = token ? await deps.secrets.get(id) : null;
+    if (!token || !secrets?.eventsToken || !sameToken(secrets.eventsToken, token)) {
+      throw new AppError('NOT_FOUND', 'no such deployment');
+    }
+    const doc = await deps.store.get(id);
+    if (!doc?.revision_sha || ['deleting', 'deleted', 'failed'].includes(doc.status)) {
+      throw new AppError('NOT_FOUND', 'no such deployment');
+    }
+    if (doc.settings.cache_scope === 'shared') {
+      const model = doc.model ?? { gated: false as const, private: false };
+      const v = sharedCacheVerdict(doc.hf_model_id, model, secrets.hfToken != null, {
+        allowedModels: deps.config.SHARED_CACHE_ALLOWED_MODELS,
+        rejectUnlisted: deps.config.SHARED_CACHE_REJECT_UNLISTED,
+      });
+      if (!v.use) throw new AppError('NOT_FOUND', 'the shared cache does not serve this model');
+    }
+    const target =
+      doc.settings.cache_scope === 'none' ? null : cacheTarget(deps.config, doc, secrets);
+    if (!target) throw new AppError('NOT_FOUND', 'this deployment has no model cache');
+    try {
+      const ref: CacheRef = {
+        store: target.store,
+        loc: target.loc,
+        modelId: doc.hf_model_id,
+        revisionSha: doc.revision_sha,
+      };
+      const hit = await checkCache(ref);
+      if (!hit.hit) throw new AppError('NOT_FOUND', 'no complete cached copy yet');
+      return await presignManifest(ref, hit.manifest, deps.config.CACHE_PRESIGN_TTL_S);
+    } finally {
+      target.store.destroy();
+    }
+  };
 }
 
 /** The bucket and credentials for a deployment's cache scope, or null when no cache applies. */
@@ -127,10 +183,23 @@ export async function chooseCacheSource(
       allowedModels: deps.config.SHARED_CACHE_ALLOWED_MODELS,
       rejectUnlisted: deps.config.SHARED_CACHE_REJECT_UNLISTED,
     });
-    if (!v.use) return { sources: [], source: `huggingface (cache:shared not used: ${v.reason})` };
+    if (!v.use) {
+      return {
+        sources: [],
+        hit: false,
+        source: `huggingface (cache:shared not used: ${v.reason})`,
+      };
+    }
   }
   const target = cacheTarget(deps.config, doc, secrets);
-  if (!target) return { sources: [], source: 'huggingface (cache:shared not configured)' };
+  if (!target) {
+    return { sources: [], hit: false, source: 'huggingface (cache:shared not configured)' };
+  }
+  // Later cold starts (new workers, hours on) ask for fresh URLs here, and find a fill that
+  // completed after this provision.
+  const fresh = {
+    manifest_endpoint: workerManifestUrl(deps.config.PUBLIC_BASE_URL, doc.deployment_id),
+  };
   const ref: CacheRef = {
     store: target.store,
     loc: target.loc,
@@ -147,7 +216,8 @@ export async function chooseCacheSource(
         deps.config.CACHE_PRESIGN_TTL_S,
       );
       return {
-        sources: [{ type: 's3', manifest_url: manifestUrl }],
+        sources: [{ type: 's3', manifest_url: manifestUrl, ...fresh }],
+        hit: true,
         source: `cache:${target.scope}:hit`,
       };
     }
@@ -156,7 +226,11 @@ export async function chooseCacheSource(
       name: fillTaskName(target.scope, target.loc, doc.hf_model_id, doc.revision_sha),
       payload: { deployment_id: doc.deployment_id },
     });
-    return { sources: [], source: `huggingface (cache:${target.scope} miss, fill queued)` };
+    return {
+      sources: [{ type: 's3', ...fresh }],
+      hit: false,
+      source: `huggingface (cache:${target.scope} miss, fill queued)`,
+    };
   } catch (e) {
     if (isAppError(e) && e.code === 'CACHE_ACCESS_DENIED') throw e;
     deps.log.warn('model cache unavailable, using the Hub', {
@@ -164,7 +238,11 @@ export async function chooseCacheSource(
       scope: target.scope,
       error: e instanceof Error ? e.message : String(e),
     });
-    return { sources: [], source: `huggingface (cache:${target.scope} unavailable)` };
+    return {
+      sources: [{ type: 's3', ...fresh }],
+      hit: false,
+      source: `huggingface (cache:${target.scope} unavailable)`,
+    };
   } finally {
     target.store.destroy();
   }

@@ -106,7 +106,7 @@ export function createProvision(deps: ProvisionDeps) {
         d.status === 'provisioning' ? { ...d, progress: { ...d.progress, source } } : null,
       );
     }
-    const modelCache = planRunPodModelCache(deps.config, doc, cache?.sources ?? []);
+    const modelCache = planRunPodModelCache(deps.config, doc, cache?.hit ?? false);
     let runpodCache: 'set' | { refused: string } | null = null;
     // Start one worker so the model loads now ("ready" means weights in VRAM); the settle step
     // restores the user's minimum afterwards. With a cached model the endpoint starts at 0 workers,

@@ -10,32 +10,38 @@ const on = { RUNPOD_MODEL_CACHE: true };
 
 describe('planRunPodModelCache', () => {
   it('references a public model at its pinned revision', () => {
-    expect(planRunPodModelCache(on, publicModel, [])).toEqual({
+    expect(planRunPodModelCache(on, publicModel, false)).toEqual({
       use: true,
       reference: `https://huggingface.co/stabilityai/sd-turbo:${SHA}`,
     });
   });
 
   it.each([
-    ['the operator turned it off', { RUNPOD_MODEL_CACHE: false }, publicModel, [], 'disabled'],
-    ['an S3 cache hit serves the weights', on, publicModel, [{ type: 's3' }], 's3-cache-hit'],
-    ['the revision is not pinned', on, { ...publicModel, revision_sha: null }, [], 'no-revision'],
+    ['the operator turned it off', { RUNPOD_MODEL_CACHE: false }, publicModel, false, 'disabled'],
+    ['an S3 cache hit serves the weights', on, publicModel, true, 's3-cache-hit'],
+    [
+      'the revision is not pinned',
+      on,
+      { ...publicModel, revision_sha: null },
+      false,
+      'no-revision',
+    ],
     [
       'the model is gated',
       on,
       { ...publicModel, model: { gated: 'manual' as const, private: false } },
-      [],
+      false,
       'gated-or-private',
     ],
     [
       'the model is private',
       on,
       { ...publicModel, model: { gated: false as const, private: true } },
-      [],
+      false,
       'gated-or-private',
     ],
-  ])('is not used when %s', (_why, config, doc, sources, reason) => {
-    expect(planRunPodModelCache(config, doc, sources)).toEqual({ use: false, reason });
+  ])('is not used when %s', (_why, config, doc, s3Hit, reason) => {
+    expect(planRunPodModelCache(config, doc, s3Hit)).toEqual({ use: false, reason });
   });
 });
 

@@ -17,11 +17,11 @@ export function planRunPodModelCache(
   doc: Pick<Deployment, 'hf_model_id' | 'revision_sha'> & {
     model: Pick<NonNullable<Deployment['model']>, 'gated' | 'private'> | null;
   },
-  s3Sources: readonly unknown[],
+  s3Hit: boolean,
 ): RunPodModelCachePlan {
   if (!config.RUNPOD_MODEL_CACHE) return { use: false, reason: 'disabled' };
   if (!doc.revision_sha) return { use: false, reason: 'no-revision' };
-  if (s3Sources.length > 0) return { use: false, reason: 's3-cache-hit' };
+  if (s3Hit) return { use: false, reason: 's3-cache-hit' };
   if (doc.model === null || doc.model.gated !== false || doc.model.private) {
     return { use: false, reason: 'gated-or-private' };
   }

@@ -5,7 +5,7 @@ import { failDeployment, markReady } from './lifecycle';
 
 export type WorkerEventsDeps = Pick<Deps, 'store' | 'secrets' | 'bus' | 'tasks' | 'clock' | 'log'>;
 
-function sameToken(a: string, b: string): boolean {
+export function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

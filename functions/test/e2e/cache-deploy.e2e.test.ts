@@ -34,10 +34,34 @@ async function deploy(sys: LocalSystem, body: Record<string, unknown>): Promise<
   return (res.body as { deployment_id: string }).deployment_id;
 }
 
-function modelSources(sys: LocalSystem, id: string): { type: string; manifest_url?: string }[] {
+interface ModelSource {
+  type: string;
+  manifest_url?: string;
+  manifest_endpoint?: string;
+}
+
+function templateEnv(sys: LocalSystem, id: string): Record<string, string> {
   const name = runpodResourceName(id);
-  const env = sys.runpod.account(sys.apiKey).templates.find((x) => x.name === name)?.env ?? {};
-  return JSON.parse(env.VISGATE_MODEL_SOURCES ?? '[]') as { type: string; manifest_url?: string }[];
+  return sys.runpod.account(sys.apiKey).templates.find((x) => x.name === name)?.env ?? {};
+}
+
+function modelSources(sys: LocalSystem, id: string): ModelSource[] {
+  return JSON.parse(templateEnv(sys, id).VISGATE_MODEL_SOURCES ?? '[]') as ModelSource[];
+}
+
+const eventsToken = (sys: LocalSystem, id: string): string =>
+  templateEnv(sys, id).VISGATE_EVENTS_TOKEN ?? '';
+
+/** What a worker starting now gets from the fresh-manifest endpoint (with its events token). */
+async function freshManifest(
+  sys: LocalSystem,
+  id: string,
+  token = eventsToken(sys, id),
+): Promise<{ status: number; body: unknown }> {
+  const res = await request(sys.url)
+    .get(`/internal/worker-manifest/${id}`)
+    .set('Authorization', `Bearer ${token}`);
+  return { status: res.status, body: res.body as unknown };
 }
 
 const CACHE_ENV = { CACHE_VERIFY_LFS_OID: 'false' }; // the HF simulator's LFS oids are stand-ins
@@ -72,14 +96,30 @@ describe('deployments with a model cache (moto S3 on loopback)', () => {
       'huggingface (cache:private miss, fill queued)',
     );
     await sys.waitForStatus(first, ['ready', 'failed']);
-    expect(modelSources(sys, first).map((s) => s.type)).toEqual(['huggingface']);
+    // On a miss the worker still gets the fresh-manifest endpoint: nothing is there yet...
+    const [missSource] = modelSources(sys, first);
+    expect(missSource).toEqual({
+      type: 's3',
+      manifest_endpoint: `${sys.url}/internal/worker-manifest/${first}`,
+    });
+    const miss = await freshManifest(sys, first);
+    expect(miss.status).toBe(404);
+    expect(miss.body).toMatchObject({ code: 'NOT_FOUND', detail: 'no complete cached copy yet' });
     await sys.quiesce(20_000); // the fill task ran on the embedded queue
+    // ...and once the fill is done, the first deployment's next cold start loads from the cache.
+    const late = await freshManifest(sys, first);
+    expect(late.status).toBe(200);
+    const lateFiles = (late.body as { files: { path: string; url: string }[] }).files;
+    const lateIndex = lateFiles.find((f) => f.path === 'model_index.json');
+    expect((await fetch(lateIndex?.url ?? '')).status).toBe(200);
+    expect((await freshManifest(sys, first, 'evt_wrong')).status).toBe(404);
 
     const second = await deploy(sys, { cache });
     const ready = await sys.waitForStatus(second, ['ready', 'failed']);
     expect(ready.status).toBe('ready');
     const sources = modelSources(sys, second);
     expect(sources.map((s) => s.type)).toEqual(['s3', 'huggingface']);
+    expect(sources[0]?.manifest_endpoint).toBe(`${sys.url}/internal/worker-manifest/${second}`);
     const env = JSON.stringify(sys.runpod.account(sys.apiKey).templates.map((t) => t.env));
     expect(env).not.toContain(s3.secretAccessKey);
 
@@ -105,6 +145,8 @@ describe('deployments with a model cache (moto S3 on loopback)', () => {
       secretAccessKey: s3.secretAccessKey,
     });
     expect(await bucket.head(key)).not.toBeNull();
+    const secondToken = eventsToken(sys, second);
+    expect((await freshManifest(sys, second, secondToken)).status).toBe(200);
     const del = await request(sys.url)
       .delete(`/v1/deployments/${second}`)
       .set('Authorization', `Bearer ${sys.apiKey}`);
@@ -113,6 +155,8 @@ describe('deployments with a model cache (moto S3 on loopback)', () => {
     await sys.quiesce(10_000);
     expect(await bucket.head(key)).toBeNull();
     expect(await (await fetch(sources[0]?.manifest_url ?? '')).text()).toContain('NoSuchKey');
+    // A deleted deployment's workers get nothing more.
+    expect((await freshManifest(sys, second, secondToken)).status).toBe(404);
     bucket.destroy();
   });
 

@@ -97,6 +97,7 @@ def boot(
         expected_bytes=settings.model_bytes,
         on_progress=DownloadProgress(reporter, clock=clock),
         clock=clock,
+        manifest_token=settings.events_token,
     )
     index = pipelines.read_model_index(resolved.path)
     family = family_of(index.get("_class_name") or settings.pipeline_class, settings.model_id)

@@ -25,7 +25,8 @@ from .errors import CHECKSUM_MISMATCH, CONFIG_INVALID, SOURCE_UNAVAILABLE, Worke
 
 log = logging.getLogger(__name__)
 
-RANK = {"local": 0, "s3": 1, "runpod_cache": 2, "huggingface": 3}
+# RunPod's cache is a directory on the host (a stat decides it), so it goes before the S3 download.
+RANK = {"local": 0, "runpod_cache": 1, "s3": 2, "huggingface": 3}
 CHUNK_BYTES = 32 * 1024 * 1024
 # A presigned GET answering these will answer them again (expired, revoked, deleted): no retries.
 REFUSED_STATUSES = frozenset({401, 403, 404})
@@ -84,6 +85,8 @@ class Candidate:
     label: str
     path: str | None = None
     manifest_url: str | None = field(default=None, repr=False)
+    # Our control plane's fresh-manifest URL (GET with the events token): presigned URLs minted now.
+    manifest_endpoint: str | None = None
     repo: str | None = None
     revision: str | None = None
 
@@ -104,8 +107,19 @@ def candidates(sources: Iterable[dict[str, Any]], *, runpod_cache_root: Path) ->
         kind = src.get("type")
         if kind == "local" and isinstance(src.get("path"), str):
             found.append(Candidate("local", f"local:{src['path']}", path=src["path"]))
-        elif kind == "s3" and isinstance(src.get("manifest_url"), str):
-            found.append(Candidate("s3", f"s3:{i}", manifest_url=src["manifest_url"]))
+        elif kind == "s3" and (
+            isinstance(src.get("manifest_url"), str)
+            or isinstance(src.get("manifest_endpoint"), str)
+        ):
+            url, endpoint = src.get("manifest_url"), src.get("manifest_endpoint")
+            found.append(
+                Candidate(
+                    "s3",
+                    f"s3:{i}",
+                    manifest_url=url if isinstance(url, str) else None,
+                    manifest_endpoint=endpoint if isinstance(endpoint, str) else None,
+                )
+            )
         elif kind == "huggingface" and isinstance(src.get("repo"), str):
             repo, rev = src["repo"], str(src.get("revision") or "main")
             cached = runpod_cache_path(runpod_cache_root, repo, rev)
@@ -251,7 +265,7 @@ class Resolved:
 class Fetchers(Protocol):
     """The I/O ``resolve`` needs; tests pass fakes, main.py the real ones (``default_fetchers``)."""
 
-    def get_json(self, url: str) -> Any: ...
+    def get_json(self, url: str, bearer: str | None = None) -> Any: ...
 
     def get_range(self, url: str, start: int, end: int) -> bytes: ...
 
@@ -270,8 +284,12 @@ def resolve(
     expected_bytes: int = 0,
     on_progress: Callable[[str, int, int], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    manifest_token: str | None = None,
 ) -> Resolved:
-    """Try each candidate in order; the first complete copy wins. Failures fall through to the next."""
+    """Try each candidate in order; the first complete copy wins. Failures fall through to the next.
+
+    ``manifest_token`` (the events token) authorises the control plane's fresh-manifest endpoint.
+    """
     problems: list[str] = []
     for c in cands:
         started = clock()
@@ -288,7 +306,7 @@ def resolve(
                 problems.append(f"{c.type}: no model_index.json")
                 continue
             if c.type == "s3":
-                files = parse_manifest(fetchers.get_json(c.manifest_url or ""))
+                files = parse_manifest(s3_manifest(c, fetchers, manifest_token))
                 dest = dest_root / "s3-cache"
                 if not missing_files(dest, files):
                     return Resolved(dest, c.type, 0, clock() - started)
@@ -319,6 +337,20 @@ def resolve(
     raise WorkerError(SOURCE_UNAVAILABLE, "no model source worked: " + "; ".join(problems))
 
 
+def s3_manifest(c: Candidate, fetchers: Fetchers, token: str | None) -> Any:
+    """The manifest of an ``s3`` candidate: fresh from the control plane when it gives an endpoint
+    (URLs minted now, and a fill finished after provision counts), else, or when the endpoint
+    fails, the presigned manifest provision made (valid for its TTL after provision)."""
+    if c.manifest_endpoint:
+        try:
+            return fetchers.get_json(c.manifest_endpoint, bearer=token)
+        except WorkerError as err:
+            if not c.manifest_url:
+                raise
+            log.warning("fresh cache manifest unavailable (%s); trying provision's", err.message)
+    return fetchers.get_json(c.manifest_url or "")
+
+
 class UrllibFetchers:
     """Real fetchers: presigned URLs over urllib, the Hub through huggingface_hub (imported lazily)."""
 
@@ -329,17 +361,16 @@ class UrllibFetchers:
         self.retries = retries
         self.prefer_variant = prefer_variant
 
-    def _open(self, req: urllib.request.Request) -> bytes:
+    def _open(self, req: urllib.request.Request, refused: str | None = None) -> bytes:
         for attempt in range(self.retries + 1):
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
                     return resp.read()
             except urllib.error.HTTPError as exc:
                 if exc.code in REFUSED_STATUSES:  # expired or revoked: retrying cannot help
+                    why = refused or "the presigned URL expired or the object is gone"
                     raise WorkerError(
-                        SOURCE_UNAVAILABLE,
-                        f"cache URL refused (HTTP {exc.code}: the presigned URL expired"
-                        " or the object is gone)",
+                        SOURCE_UNAVAILABLE, f"cache URL refused (HTTP {exc.code}: {why})"
                     ) from None
                 if attempt == self.retries:
                     raise WorkerError(
@@ -356,8 +387,11 @@ class UrllibFetchers:
                 time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def get_json(self, url: str) -> Any:
-        return json.loads(self._open(urllib.request.Request(url)))
+    def get_json(self, url: str, bearer: str | None = None) -> Any:
+        if bearer is None:
+            return json.loads(self._open(urllib.request.Request(url)))
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {bearer}"})
+        return json.loads(self._open(req, refused="no complete cached copy yet"))
 
     def get_range(self, url: str, start: int, end: int) -> bytes:
         return self._open(urllib.request.Request(url, headers={"Range": f"bytes={start}-{end}"}))

@@ -303,17 +303,12 @@ export interface WorkerManifest {
   files: { path: string; size: number; sha256: string; url: string }[];
 }
 
-/**
- * The worker's view of a hit: every file with a presigned GET URL, stored as a per-deployment
- * object whose own presigned URL is the `manifest_url` of the worker's `s3` source. The worker
- * gets no credentials, only URLs that expire after `ttlS`.
- */
-export async function publishWorkerManifest(
+/** The worker's view of a hit: every file with a presigned GET URL expiring after `ttlS`. */
+export async function presignManifest(
   r: CacheRef,
   manifest: CacheManifest,
-  deploymentId: string,
   ttlS: number,
-): Promise<{ manifestUrl: string; manifestKey: string }> {
+): Promise<WorkerManifest> {
   const b = base(r);
   const files = await Promise.all(
     manifest.files.map(async (f) => ({
@@ -323,7 +318,21 @@ export async function publishWorkerManifest(
       url: await r.store.presignGet(objectKey(b, f.path), ttlS),
     })),
   );
-  const key = workerManifestKey(b, deploymentId);
-  await r.store.put(key, JSON.stringify({ files } satisfies WorkerManifest));
+  return { files };
+}
+
+/**
+ * The presigned worker manifest stored as a per-deployment object whose own presigned URL is the
+ * `manifest_url` of the worker's `s3` source. The worker gets no credentials, only URLs that
+ * expire after `ttlS`.
+ */
+export async function publishWorkerManifest(
+  r: CacheRef,
+  manifest: CacheManifest,
+  deploymentId: string,
+  ttlS: number,
+): Promise<{ manifestUrl: string; manifestKey: string }> {
+  const key = workerManifestKey(base(r), deploymentId);
+  await r.store.put(key, JSON.stringify(await presignManifest(r, manifest, ttlS)));
   return { manifestUrl: await r.store.presignGet(key, ttlS), manifestKey: key };
 }
