@@ -123,6 +123,8 @@ describe('visgate CLI against the local system', () => {
     const one = await visgate(['status', deploymentId]);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^ready\s+AMPERE_16/m);
+    // sd-turbo is public: RunPod cached it, and the worker loaded it without a download.
+    expect(one.stdout).toMatch(/^weights {3}runpod_cache · fetch 0\.0 s · load \d+\.\d s/m);
   });
 
   it('pauses, resumes with --wait by polling when SSE is off, and deletes with --wait', async () => {

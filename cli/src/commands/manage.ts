@@ -57,9 +57,27 @@ export async function status(ctx: Ctx): Promise<void> {
     `${d.deployment_id}  ${d.hf_model_id}`,
     describeProgress(d),
     d.endpoint_url ? `endpoint  ${d.endpoint_url}` : null,
+    weightsLine(d),
     `spent     $${d.cost.spent_usd.toFixed(4)}`,
   ].filter((l): l is string => l !== null);
   ctx.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Where the weights came from and how long each phase took, e.g. `runpod_cache · fetch 0.0 s`. */
+function weightsLine(d: PublicDeployment): string | null {
+  const source = d.progress.source;
+  if (source === null) return null;
+  const t = d.timings;
+  const phases = (
+    [
+      ['fetch', t.fetch_s],
+      ['load', t.load_s],
+      ['warm-up', t.warmup_s],
+    ] as const
+  )
+    .filter(([, s]) => s !== null)
+    .map(([name, s]) => `${name} ${(s ?? 0).toFixed(1)} s`);
+  return `weights   ${[source, ...phases].join(' · ')}`;
 }
 
 /** Runs one state change (POST/DELETE), then optionally follows it until one of `until`. */
