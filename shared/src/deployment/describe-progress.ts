@@ -50,7 +50,12 @@ export function describeProgress(d: PublicDeployment): string {
         t.fetch_s !== null ? `fetch ${t.fetch_s.toFixed(1)} s` : null,
         t.load_s !== null ? `load ${t.load_s.toFixed(1)} s` : null,
       ].filter(Boolean);
-      return `${status} ${gpu}  model in VRAM${parts.length ? ` (${parts.join(', ')})` : ''}; ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
+      // The worker's own word for where the weights came from (runpod_cache, s3, huggingface, local).
+      const from =
+        d.progress.source && /^[a-z_]+$/.test(d.progress.source)
+          ? ` from ${d.progress.source}`
+          : '';
+      return `${status} ${gpu}  model in VRAM${from}${parts.length ? ` (${parts.join(', ')})` : ''}; ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
     }
     case 'paused':
       return `${status} endpoint ${d.endpoint_id ?? ''} kept at 0 workers; not billing (resume to use it)`;
