@@ -8,17 +8,7 @@ import {
 } from '@visgate/shared';
 import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import type { Deps } from './deps';
-import {
-  attemptOutcome,
-  claimAttempt,
-  claimUntil,
-  enqueueNextAttempt,
-  heldByAnother,
-  notSent,
-  recordAttempt,
-  sendSigned,
-  type AttemptResult,
-} from './webhook-attempt';
+import * as attempts from './webhook-attempt';
 
 export type DeliverWebhookDeps = Pick<
   Deps,
@@ -55,10 +45,16 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
     const messageId = String(payload.message_id);
     const attempt = Number(payload.attempt ?? 1);
     const now = deps.clock.now();
-    const sendingUntil = claimUntil(now, deps.config.WEBHOOK_TIMEOUT_MS);
+    const sendingUntil = attempts.claimUntil(now, deps.config.WEBHOOK_TIMEOUT_MS);
     const doc = await deps.store.mutate(id, (d) => {
       if (!d.webhook) return null;
-      const deliveries = claimAttempt(d.webhook.deliveries, messageId, attempt, now, sendingUntil);
+      const deliveries = attempts.claimAttempt(
+        d.webhook.deliveries,
+        messageId,
+        attempt,
+        now,
+        sendingUntil,
+      );
       return deliveries ? { ...d, webhook: { ...d.webhook, deliveries } } : null;
     });
     const delivery = doc?.webhook?.deliveries.find((d) => d.id === messageId);
@@ -66,7 +62,7 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
       const current = (await deps.store.get(id))?.webhook?.deliveries.find(
         (d) => d.id === messageId,
       );
-      if (heldByAnother(current, attempt, now))
+      if (attempts.heldByAnother(current, attempt, now))
         throw new AppError('CONFLICT', 'this attempt is being sent', { retryable: true });
       return;
     }
@@ -79,13 +75,13 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
           deps.resolveHost,
         )
       : 'webhook URL no longer stored';
-    let result: AttemptResult;
+    let result: attempts.AttemptResult;
     if (doc.webhook.disabled) {
       result = { status: null, error: 'webhook disabled after the receiver answered 410' };
     } else if (rejected !== null || !secrets?.webhookUrl || !secrets.webhookSecret) {
-      result = notSent(rejected ?? 'no signing secret');
+      result = attempts.notSent(rejected ?? 'no signing secret');
     } else {
-      result = await sendSigned(deps, {
+      result = await attempts.sendSigned(deps, {
         url: secrets.webhookUrl,
         secret: secrets.webhookSecret,
         messageId,
@@ -93,14 +89,14 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
         now,
       });
     }
-    const outcome = attemptOutcome(result, attempt, schedule, doc.webhook.disabled);
+    const outcome = attempts.attemptOutcome(result, attempt, schedule, doc.webhook.disabled);
     const gone = result.status === 410;
 
     await deps.store.mutate(id, (d) => {
       if (!d.webhook) return null;
       const deliveries = d.webhook.deliveries.map((x) =>
         x.id === messageId
-          ? recordAttempt(x, attempt, result, outcome, now)
+          ? attempts.recordAttempt(x, attempt, result, outcome, now)
           : gone && x.status === 'pending'
             ? { ...x, status: 'disabled' as const, next_attempt_at: null }
             : x,
@@ -119,7 +115,7 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps) {
       outcome: outcome.status,
     });
     if (outcome.nextDelayMs !== null) {
-      await enqueueNextAttempt(
+      await attempts.enqueueNextAttempt(
         deps,
         { deployment_id: id },
         messageId,

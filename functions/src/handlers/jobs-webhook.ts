@@ -8,17 +8,7 @@ import {
 } from '@visgate/shared';
 import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import type { Deps } from './deps';
-import {
-  attemptOutcome,
-  claimAttempt,
-  claimUntil,
-  enqueueNextAttempt,
-  heldByAnother,
-  notSent,
-  recordAttempt,
-  sendSigned,
-  type AttemptResult,
-} from './webhook-attempt';
+import * as attempts from './webhook-attempt';
 
 export type DeliverJobWebhookDeps = Pick<
   Deps,
@@ -82,10 +72,16 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
     const messageId = String(payload.message_id);
     const attempt = Number(payload.attempt ?? 1);
     const now = deps.clock.now();
-    const sendingUntil = claimUntil(now, deps.config.WEBHOOK_TIMEOUT_MS);
+    const sendingUntil = attempts.claimUntil(now, deps.config.WEBHOOK_TIMEOUT_MS);
     const job = await deps.jobs.mutate(id, (j) => {
       if (!j.webhook) return null;
-      const deliveries = claimAttempt(j.webhook.deliveries, messageId, attempt, now, sendingUntil);
+      const deliveries = attempts.claimAttempt(
+        j.webhook.deliveries,
+        messageId,
+        attempt,
+        now,
+        sendingUntil,
+      );
       return deliveries ? { ...j, webhook: { ...j.webhook, deliveries } } : null;
     });
     const delivery = job?.webhook?.deliveries.find((d) => d.id === messageId);
@@ -93,7 +89,7 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
       const current = (await deps.jobs.get(id))?.webhook?.deliveries.find(
         (d) => d.id === messageId,
       );
-      if (heldByAnother(current, attempt, now))
+      if (attempts.heldByAnother(current, attempt, now))
         throw new AppError('CONFLICT', 'this attempt is being sent', { retryable: true });
       return;
     }
@@ -103,21 +99,21 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
     const rejected = url
       ? await rejectWebhookTarget(url, deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS, deps.resolveHost)
       : null;
-    const result: AttemptResult =
+    const result: attempts.AttemptResult =
       !url || !secret || rejected !== null
-        ? notSent(rejected ?? (url ? 'no signing secret' : 'webhook URL no longer stored'))
-        : await sendSigned(deps, {
+        ? attempts.notSent(rejected ?? (url ? 'no signing secret' : 'webhook URL no longer stored'))
+        : await attempts.sendSigned(deps, {
             url,
             secret,
             messageId,
             body: jobWebhookBody(job, delivery),
             now,
           });
-    const outcome = attemptOutcome(result, attempt, schedule);
+    const outcome = attempts.attemptOutcome(result, attempt, schedule);
     await deps.jobs.mutate(id, (j) => {
       if (!j.webhook) return null;
       const deliveries = j.webhook.deliveries.map((x) =>
-        x.id === messageId ? recordAttempt(x, attempt, result, outcome, now) : x,
+        x.id === messageId ? attempts.recordAttempt(x, attempt, result, outcome, now) : x,
       );
       return { ...j, updated_at: now.toISOString(), webhook: { ...j.webhook, deliveries } };
     });
@@ -129,7 +125,13 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
     });
 
     if (outcome.nextDelayMs !== null) {
-      await enqueueNextAttempt(deps, { job_id: id }, messageId, attempt, outcome.nextDelayMs);
+      await attempts.enqueueNextAttempt(
+        deps,
+        { job_id: id },
+        messageId,
+        attempt,
+        outcome.nextDelayMs,
+      );
     } else {
       // The terminal event is the only one a job sends: its URL is no longer needed.
       await deps.secrets.delete(id);
