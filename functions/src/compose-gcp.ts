@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import { CloudTasksClient } from '@google-cloud/tasks';
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from './config';
+import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { FUNCTIONS } from './entry/manifest';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createCloudTasksQueue, type TaskTarget } from './adapters/gcp/cloud-tasks-queue';
@@ -13,12 +12,8 @@ import { createFirestoreJobStore } from './adapters/gcp/firestore-job-store';
 import { createFirestoreIdempotencyStore } from './adapters/gcp/firestore-idempotency-store';
 import { createFirestoreSecretStore } from './adapters/gcp/firestore-secret-store';
 import { createPubSubBus } from './adapters/gcp/pubsub-bus';
-import { createHubClient } from './adapters/hf/hub-client';
 import { createJsonLogger } from './adapters/log/json-logger';
-import { createRunPodClient } from './adapters/runpod/runpod-client';
-import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
 import type { Deps } from './handlers/deps';
-import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
 import { QUEUES, type Clock, type Logger, type QueueName } from './ports';
 
 const systemClock: Clock = { now: () => new Date() };
@@ -117,7 +112,7 @@ export interface GcpOptions {
   log?: Logger;
   clock?: Clock;
   clients?: GcpClients;
-  overrides?: Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;
+  overrides?: OutboundOverrides;
 }
 
 /**
@@ -128,13 +123,6 @@ export function buildGcpDeps(config: Config, options: GcpOptions = {}) {
   const log = options.log ?? createJsonLogger(config.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const clients = options.clients ?? createGcpClients(config);
-  const runpod =
-    options.overrides?.runpod ??
-    createRunPodClient({
-      apiBaseUrl: config.RUNPOD_API_URL,
-      endpointBaseUrl: config.RUNPOD_ENDPOINT_URL,
-      timeoutMs: config.HTTP_TIMEOUT_MS,
-    });
   const store = createFirestoreDeploymentStore(clients.firestore, log);
   const deps: Deps = {
     config,
@@ -155,16 +143,7 @@ export function buildGcpDeps(config: Config, options: GcpOptions = {}) {
     }),
     clock,
     log,
-    random: (n) => new Uint8Array(randomBytes(n)),
-    runpod,
-    hub:
-      options.overrides?.hub ??
-      createHubClient({ hubUrl: config.HF_HUB_URL, timeoutMs: config.HTTP_TIMEOUT_MS }),
-    webhooks:
-      options.overrides?.webhooks ??
-      createHttpWebhookSender({ allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS }),
-    catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
-    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+    ...outboundDeps(config, clock, log, options.overrides),
   };
   return { deps, scanner: store, clients, close: () => clients.close() };
 }

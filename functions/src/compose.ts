@@ -1,7 +1,6 @@
 import { createCacheFill } from './handlers/cache-source';
-import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import type { Config } from './config';
+import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createEmbeddedBus } from './adapters/embedded/bus';
 import { createEmbeddedDocumentStore } from './adapters/embedded/document-store';
@@ -10,15 +9,11 @@ import { createEmbeddedIdempotencyStore } from './adapters/embedded/idempotency-
 import { createEmbeddedSecretStore } from './adapters/embedded/secret-store';
 import { createEmbeddedTaskQueue, type TaskHandler } from './adapters/embedded/task-queue';
 import { TimerGroup, realTimers, type Timers } from './adapters/embedded/timers';
-import { createHubClient } from './adapters/hf/hub-client';
 import { createJsonLogger } from './adapters/log/json-logger';
-import { createRunPodClient } from './adapters/runpod/runpod-client';
-import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
 import { createDeliverWebhook } from './handlers/deliver-webhook';
 import { createDeliverJobWebhook } from './handlers/jobs-webhook';
 import { createPollJob } from './handlers/jobs-refresh';
 import type { Deps } from './handlers/deps';
-import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
 import { createPoll } from './handlers/poll';
 import { createProvision } from './handlers/provision';
 import { createReaper } from './handlers/reaper';
@@ -47,7 +42,7 @@ export interface EmbeddedOptions {
   /** Random source for backoff and jitter (seeded in chaos runs). */
   random?: () => number;
   /** Overrides for tests: e.g. a webhook sender that records. */
-  overrides?: Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;
+  overrides?: OutboundOverrides;
 }
 
 /**
@@ -68,13 +63,6 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   };
   const bus = createEmbeddedBus(queueOpts);
   const tasks = createEmbeddedTaskQueue(queueOpts);
-  const runpod =
-    options.overrides?.runpod ??
-    createRunPodClient({
-      apiBaseUrl: config.RUNPOD_API_URL,
-      endpointBaseUrl: config.RUNPOD_ENDPOINT_URL,
-      timeoutMs: config.HTTP_TIMEOUT_MS,
-    });
   const store = createEmbeddedDocumentStore();
   const secrets = createEmbeddedSecretStore(createSecretBox(config.secrets.secretsKey));
   const deps: Deps = {
@@ -87,16 +75,7 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     tasks,
     clock,
     log,
-    random: (n) => new Uint8Array(randomBytes(n)),
-    runpod,
-    hub:
-      options.overrides?.hub ??
-      createHubClient({ hubUrl: config.HF_HUB_URL, timeoutMs: config.HTTP_TIMEOUT_MS }),
-    webhooks:
-      options.overrides?.webhooks ??
-      createHttpWebhookSender({ allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS }),
-    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
-    catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
+    ...outboundDeps(config, clock, log, options.overrides),
   };
 
   // The same table the Cloud Functions entry points register, so local mode runs exactly their wiring.

@@ -24,7 +24,8 @@ import {
 import { S3Store } from '../adapters/s3/s3-store';
 import type { DeploymentSecrets } from '../ports';
 import type { Deps } from './deps';
-import { sameToken } from './worker-events';
+import { CLOSING_STATUSES } from './lifecycle';
+import { authorizeWorker } from './worker-events';
 
 export type CacheDeps = Pick<Deps, 'config' | 'tasks' | 'log' | 'clock'>;
 
@@ -33,8 +34,38 @@ export interface CacheChoice {
   sources: Record<string, unknown>[];
   /** A complete cached copy exists now (the worker gets presigned URLs for it). */
   hit: boolean;
+  /** Why the cache does not serve this start, e.g. `cache:shared miss, fill queued`; null on a hit. */
+  reason: string | null;
   /** e.g. `cache:private:hit`, `huggingface (cache:shared miss, fill queued)`. */
   source: string;
+}
+
+function notServed(reason: string, sources: Record<string, unknown>[] = []): CacheChoice {
+  return { sources, hit: false, reason, source: `huggingface (${reason})` };
+}
+
+type CacheTarget = NonNullable<ReturnType<typeof cacheTarget>>;
+
+function refOf(target: CacheTarget, modelId: string, revisionSha: string): CacheRef {
+  return { store: target.store, loc: target.loc, modelId, revisionSha };
+}
+
+/** Whether the shared cache serves this model: the operator's allowlist and the Hub access check. */
+function sharedVerdict(
+  config: Deps['config'],
+  doc: Deployment,
+  model: { gated: false | 'auto' | 'manual'; private: boolean } | null,
+  hubAccessVerified: boolean,
+) {
+  return sharedCacheVerdict(
+    doc.hf_model_id,
+    model ?? { gated: false, private: false },
+    hubAccessVerified,
+    {
+      allowedModels: config.SHARED_CACHE_ALLOWED_MODELS,
+      rejectUnlisted: config.SHARED_CACHE_REJECT_UNLISTED,
+    },
+  );
 }
 
 /** Where a deployment's workers ask for a fresh presigned manifest (`GET`, events token). */
@@ -53,32 +84,21 @@ export type WorkerManifestDeps = Pick<Deps, 'config' | 'store' | 'secrets'>;
  */
 export function createWorkerManifest(deps: WorkerManifestDeps) {
   return async function workerManifest(id: string, token: string | null): Promise<WorkerManifest> {
-    const secrets = token ? await deps.secrets.get(id) : null;
-    if (!token || !secrets?.eventsToken || !sameToken(secrets.eventsToken, token)) {
-      throw new AppError('NOT_FOUND', 'no such deployment');
-    }
+    const secrets = await authorizeWorker(deps.secrets, id, token);
     const doc = await deps.store.get(id);
-    if (!doc?.revision_sha || ['deleting', 'deleted', 'failed'].includes(doc.status)) {
+    if (!doc?.revision_sha || CLOSING_STATUSES.includes(doc.status)) {
       throw new AppError('NOT_FOUND', 'no such deployment');
     }
-    if (doc.settings.cache_scope === 'shared') {
-      const model = doc.model ?? { gated: false as const, private: false };
-      const v = sharedCacheVerdict(doc.hf_model_id, model, secrets.hfToken != null, {
-        allowedModels: deps.config.SHARED_CACHE_ALLOWED_MODELS,
-        rejectUnlisted: deps.config.SHARED_CACHE_REJECT_UNLISTED,
-      });
-      if (!v.use) throw new AppError('NOT_FOUND', 'the shared cache does not serve this model');
+    if (
+      doc.settings.cache_scope === 'shared' &&
+      !sharedVerdict(deps.config, doc, doc.model, secrets.hfToken != null).use
+    ) {
+      throw new AppError('NOT_FOUND', 'the shared cache does not serve this model');
     }
-    const target =
-      doc.settings.cache_scope === 'none' ? null : cacheTarget(deps.config, doc, secrets);
+    const target = cacheTarget(deps.config, doc, secrets);
     if (!target) throw new AppError('NOT_FOUND', 'this deployment has no model cache');
     try {
-      const ref: CacheRef = {
-        store: target.store,
-        loc: target.loc,
-        modelId: doc.hf_model_id,
-        revisionSha: doc.revision_sha,
-      };
+      const ref = refOf(target, doc.hf_model_id, doc.revision_sha);
       const hit = await checkCache(ref);
       if (!hit.hit) throw new AppError('NOT_FOUND', 'no complete cached copy yet');
       return await presignManifest(ref, hit.manifest, deps.config.CACHE_PRESIGN_TTL_S);
@@ -142,10 +162,7 @@ export function sharedCacheRejection(
   tokenPassedHubCheck: boolean,
 ): AppError | null {
   if (doc.settings.cache_scope !== 'shared') return null;
-  const v = sharedCacheVerdict(doc.hf_model_id, model, tokenPassedHubCheck, {
-    allowedModels: config.SHARED_CACHE_ALLOWED_MODELS,
-    rejectUnlisted: config.SHARED_CACHE_REJECT_UNLISTED,
-  });
+  const v = sharedVerdict(config, doc, model, tokenPassedHubCheck);
   if (v.use || !v.reject) return null;
   return v.reason === 'unlisted'
     ? new AppError(
@@ -178,34 +195,17 @@ export async function chooseCacheSource(
 ): Promise<CacheChoice | null> {
   if (doc.settings.cache_scope === 'none' || !doc.revision_sha) return null;
   if (doc.settings.cache_scope === 'shared') {
-    const model = doc.model ?? { gated: false as const, private: false };
-    const v = sharedCacheVerdict(doc.hf_model_id, model, secrets?.hfToken != null, {
-      allowedModels: deps.config.SHARED_CACHE_ALLOWED_MODELS,
-      rejectUnlisted: deps.config.SHARED_CACHE_REJECT_UNLISTED,
-    });
-    if (!v.use) {
-      return {
-        sources: [],
-        hit: false,
-        source: `huggingface (cache:shared not used: ${v.reason})`,
-      };
-    }
+    const v = sharedVerdict(deps.config, doc, doc.model, secrets?.hfToken != null);
+    if (!v.use) return notServed(`cache:shared not used: ${v.reason}`);
   }
   const target = cacheTarget(deps.config, doc, secrets);
-  if (!target) {
-    return { sources: [], hit: false, source: 'huggingface (cache:shared not configured)' };
-  }
+  if (!target) return notServed('cache:shared not configured');
   // Later cold starts (new workers, hours on) ask for fresh URLs here, and find a fill that
   // completed after this provision.
   const fresh = {
     manifest_endpoint: workerManifestUrl(deps.config.PUBLIC_BASE_URL, doc.deployment_id),
   };
-  const ref: CacheRef = {
-    store: target.store,
-    loc: target.loc,
-    modelId: doc.hf_model_id,
-    revisionSha: doc.revision_sha,
-  };
+  const ref = refOf(target, doc.hf_model_id, doc.revision_sha);
   try {
     const hit = await checkCache(ref);
     if (hit.hit) {
@@ -218,6 +218,7 @@ export async function chooseCacheSource(
       return {
         sources: [{ type: 's3', manifest_url: manifestUrl, ...fresh }],
         hit: true,
+        reason: null,
         source: `cache:${target.scope}:hit`,
       };
     }
@@ -226,11 +227,7 @@ export async function chooseCacheSource(
       name: fillTaskName(target.scope, target.loc, doc.hf_model_id, doc.revision_sha),
       payload: { deployment_id: doc.deployment_id },
     });
-    return {
-      sources: [{ type: 's3', ...fresh }],
-      hit: false,
-      source: `huggingface (cache:${target.scope} miss, fill queued)`,
-    };
+    return notServed(`cache:${target.scope} miss, fill queued`, [{ type: 's3', ...fresh }]);
   } catch (e) {
     if (isAppError(e) && e.code === 'CACHE_ACCESS_DENIED') throw e;
     deps.log.warn('model cache unavailable, using the Hub', {
@@ -238,11 +235,7 @@ export async function chooseCacheSource(
       scope: target.scope,
       error: e instanceof Error ? e.message : String(e),
     });
-    return {
-      sources: [{ type: 's3', ...fresh }],
-      hit: false,
-      source: `huggingface (cache:${target.scope} unavailable)`,
-    };
+    return notServed(`cache:${target.scope} unavailable`, [{ type: 's3', ...fresh }]);
   } finally {
     target.store.destroy();
   }
@@ -259,8 +252,8 @@ export async function deleteWorkerManifest(
   doc: Deployment,
   secrets: DeploymentSecrets | null,
 ): Promise<void> {
-  if (doc.settings.cache_scope === 'none' || !doc.revision_sha) return;
-  let target: ReturnType<typeof cacheTarget> = null;
+  if (!doc.revision_sha) return;
+  let target: CacheTarget | null = null;
   try {
     target = cacheTarget(deps.config, doc, secrets);
     if (!target) return;
@@ -319,21 +312,12 @@ export function createCacheFill(deps: CacheFillDeps) {
     });
     const t0 = deps.clock.now().getTime();
     try {
-      const r = await fillCache(
-        {
-          store: target.store,
-          loc: target.loc,
-          modelId: doc.hf_model_id,
-          revisionSha: doc.revision_sha,
-        },
-        source,
-        {
-          now: () => deps.clock.now(),
-          verifyLfsOid: deps.config.CACHE_VERIFY_LFS_OID,
-          leaseS: deps.config.CACHE_FILL_LEASE_S,
-          preferredVariant: workerVariant(doc),
-        },
-      );
+      const r = await fillCache(refOf(target, doc.hf_model_id, doc.revision_sha), source, {
+        now: () => deps.clock.now(),
+        verifyLfsOid: deps.config.CACHE_VERIFY_LFS_OID,
+        leaseS: deps.config.CACHE_FILL_LEASE_S,
+        preferredVariant: workerVariant(doc),
+      });
       deps.log.info('cache filled', {
         deployment_id: id,
         scope: target.scope,

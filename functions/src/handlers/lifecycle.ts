@@ -99,6 +99,9 @@ export async function failDeployment(
   return true;
 }
 
+/** A deployment going away or gone: nothing new may be created or handed out for it. */
+export const CLOSING_STATUSES: readonly DeploymentStatus[] = ['deleting', 'deleted', 'failed'];
+
 /** Whether the document has moved past `status` in the creation pipeline (a duplicate delivery). */
 export function isPast(doc: Deployment, status: DeploymentStatus): boolean {
   const order: DeploymentStatus[] = [

@@ -15,7 +15,7 @@ import type {
   RunPodTemplate,
 } from '../ports';
 import type { Deps } from './deps';
-import { failDeployment, isPast, stage } from './lifecycle';
+import { CLOSING_STATUSES, failDeployment, isPast, stage } from './lifecycle';
 import { releaseRunPodResources } from './teardown';
 import { workerDiskGb, workerEnv } from './worker-env';
 
@@ -108,10 +108,6 @@ export function createProvision(deps: ProvisionDeps) {
     }
     const modelCache = planRunPodModelCache(deps.config, doc, cache?.hit ?? false);
     let runpodCache: 'set' | { refused: string } | null = null;
-    // Start one worker so the model loads now ("ready" means weights in VRAM); the settle step
-    // restores the user's minimum afterwards. With a cached model the endpoint starts at 0 workers,
-    // so the first worker is placed only once RunPod knows the model to cache.
-    const workersMin = Math.max(1, doc.settings.workers_min);
 
     let template: RunPodTemplate;
     let endpoint: RunPodEndpoint;
@@ -138,10 +134,13 @@ export function createProvision(deps: ProvisionDeps) {
       } else {
         for (;;) {
           try {
-            endpoint = await deps.runpod.createEndpoint(apiKey, {
-              ...endpointSpec(deps, doc, name, template.id, pools),
-              workersMin: modelCache.use ? 0 : workersMin,
-            });
+            // With a cached model the endpoint starts at 0 workers, so the first worker is
+            // placed only once RunPod knows the model to cache.
+            const spec = endpointSpec(deps, doc, name, template.id, pools);
+            endpoint = await deps.runpod.createEndpoint(
+              apiKey,
+              modelCache.use ? { ...spec, workersMin: 0 } : spec,
+            );
             break;
           } catch (e) {
             if (!isAppError(e) || e.code !== 'NO_CAPACITY') throw e;
@@ -155,7 +154,7 @@ export function createProvision(deps: ProvisionDeps) {
           }
         }
       }
-      const spec = { ...endpointSpec(deps, doc, name, template.id, pools), workersMin };
+      const spec = endpointSpec(deps, doc, name, template.id, pools);
       if (modelCache.use) {
         runpodCache = await setModelCache(
           deps,
@@ -166,7 +165,7 @@ export function createProvision(deps: ProvisionDeps) {
           modelCache.reference,
         );
       }
-      if (modelCache.use || endpoint.workersMin < workersMin) {
+      if (modelCache.use || endpoint.workersMin < spec.workersMin) {
         // GraphQL may reset what it was not sent: re-assert the configuration over REST, which also
         // starts the worker.
         const { name: _n, templateId: _t, ...patch } = spec;
@@ -208,7 +207,7 @@ export function createProvision(deps: ProvisionDeps) {
         },
         progress: {
           ...stage(d, 'waiting_for_worker', at),
-          source: plannedSource(d.progress.source, runpodCache),
+          source: plannedSource(cache, runpodCache) ?? d.progress.source,
         },
       };
     });
@@ -221,6 +220,10 @@ export function createProvision(deps: ProvisionDeps) {
   };
 }
 
+/**
+ * The endpoint as the deployment asks for it. It starts at least one worker so the model loads
+ * now ("ready" means weights in VRAM); the settle step restores the user's minimum afterwards.
+ */
 function endpointSpec(
   deps: ProvisionDeps,
   doc: Deployment,
@@ -345,7 +348,7 @@ async function resolveLostRace(
       retryable: true,
     });
   }
-  if (['deleting', 'deleted', 'failed'].includes(doc.status)) {
+  if (CLOSING_STATUSES.includes(doc.status)) {
     deps.log.warn('deployment changed during provisioning; releasing fresh resources', {
       deployment_id: id,
     });

@@ -46,9 +46,11 @@ describe('planRunPodModelCache', () => {
 });
 
 describe('plannedSource', () => {
+  const miss = (reason: string) => ({ reason, source: `huggingface (${reason})` });
+
   it('names RunPod cache as the source once the reference is set, keeping the S3 reasons', () => {
     expect(plannedSource(null, 'set')).toBe('runpod_cache');
-    expect(plannedSource('huggingface (cache:private miss, fill queued)', 'set')).toBe(
+    expect(plannedSource(miss('cache:private miss, fill queued'), 'set')).toBe(
       'runpod_cache (cache:private miss, fill queued)',
     );
   });
@@ -57,13 +59,15 @@ describe('plannedSource', () => {
     expect(plannedSource(null, { refused: 'not enabled' })).toBe(
       'huggingface (runpod_cache refused: not enabled)',
     );
-    expect(plannedSource('huggingface (cache:shared unavailable)', { refused: 'x' })).toBe(
+    expect(plannedSource(miss('cache:shared unavailable'), { refused: 'x' })).toBe(
       'huggingface (cache:shared unavailable; runpod_cache refused: x)',
     );
   });
 
   it('leaves the provision-time source alone when RunPod cache was not tried', () => {
-    expect(plannedSource('cache:private:hit', null)).toBe('cache:private:hit');
+    expect(plannedSource({ reason: null, source: 'cache:private:hit' }, null)).toBe(
+      'cache:private:hit',
+    );
     expect(plannedSource(null, null)).toBeNull();
   });
 

@@ -1,4 +1,5 @@
 import type { Deployment } from '@visgate/shared';
+import type { CacheChoice } from './cache-source';
 import type { Deps } from './deps';
 
 export type RunPodModelCachePlan =
@@ -35,21 +36,19 @@ export function runpodModelReference(modelId: string, revisionSha: string): stri
 
 /**
  * `progress.source` once provision knows whether RunPod's cache was set: the planned source with
- * its reasons, e.g. `runpod_cache (cache:private miss, fill queued)` or
+ * the reasons, e.g. `runpod_cache (cache:private miss, fill queued)` or
  * `huggingface (runpod_cache refused: …)`. The worker's events replace it with what it really used.
  */
 export function plannedSource(
-  cacheSource: string | null,
+  cache: Pick<CacheChoice, 'source' | 'reason'> | null,
   runpodCache: 'set' | { refused: string } | null,
 ): string | null {
-  const base = cacheSource ?? 'huggingface';
-  if (runpodCache === null) return cacheSource;
-  if (runpodCache === 'set') {
-    if (!base.startsWith('huggingface')) return base;
-    const reasons = /^huggingface \((.*)\)$/.exec(base)?.[1];
-    return reasons ? `runpod_cache (${reasons})` : 'runpod_cache';
+  if (runpodCache === null || (cache !== null && cache.reason === null)) {
+    return cache?.source ?? null; // RunPod's cache was not tried, or an S3 hit serves the weights
   }
-  const reasons = /^huggingface \((.*)\)$/.exec(base)?.[1];
-  const refused = `runpod_cache refused: ${runpodCache.refused}`;
-  return `huggingface (${reasons ? `${reasons}; ` : ''}${refused})`;
+  const reasons = cache?.reason ? [cache.reason] : [];
+  if (runpodCache === 'set') {
+    return reasons.length > 0 ? `runpod_cache (${reasons.join('; ')})` : 'runpod_cache';
+  }
+  return `huggingface (${[...reasons, `runpod_cache refused: ${runpodCache.refused}`].join('; ')})`;
 }

@@ -1,14 +1,31 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError, WorkerEventSchema, scrubSecrets, type WorkerEvent } from '@visgate/shared';
+import type { DeploymentSecrets } from '../ports';
 import type { Deps } from './deps';
 import { failDeployment, markReady } from './lifecycle';
 
 export type WorkerEventsDeps = Pick<Deps, 'store' | 'secrets' | 'bus' | 'tasks' | 'clock' | 'log'>;
 
-export function sameToken(a: string, b: string): boolean {
+function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * A worker's call for deployment `id`: its bearer token must be the deployment's events token. A
+ * wrong token and an unknown id are the same 404, so ids cannot be probed.
+ */
+export async function authorizeWorker(
+  secrets: Deps['secrets'],
+  id: string,
+  token: string | null,
+): Promise<DeploymentSecrets> {
+  const s = token ? await secrets.get(id) : null;
+  if (!token || !s?.eventsToken || !sameToken(s.eventsToken, token)) {
+    throw new AppError('NOT_FOUND', 'no such deployment');
+  }
+  return s;
 }
 
 /**
@@ -23,10 +40,7 @@ export function createWorkerEvents(deps: WorkerEventsDeps) {
     token: string | null,
     body: unknown,
   ): Promise<void> {
-    const secrets = token ? await deps.secrets.get(id) : null;
-    if (!token || !secrets?.eventsToken || !sameToken(secrets.eventsToken, token)) {
-      throw new AppError('NOT_FOUND', 'no such deployment');
-    }
+    await authorizeWorker(deps.secrets, id, token);
     const parsed = WorkerEventSchema.safeParse(body);
     if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'not a worker event');
     const event: WorkerEvent = parsed.data;
