@@ -1,7 +1,7 @@
 import type { ApiClient } from './api-client';
 import type { Flags } from './args';
 import type { CliConfig } from './config';
-import type { Out } from './render';
+import { formatTable, type Out } from './render';
 
 /** What every command receives: configuration, the API client, the parsed line and two outputs. */
 export interface Ctx {
@@ -20,4 +20,35 @@ export interface Ctx {
 /** Prints `value` as JSON on stdout (the `--json` output of every command). */
 export function printJson(ctx: Ctx, value: unknown): void {
   ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Every page of a cursor-paged list (`?limit=100&status=…&cursor=…`), filtered by `--status`. */
+export async function fetchAllPages<T>(ctx: Ctx, path: string): Promise<T[]> {
+  const docs: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams({ limit: '100' });
+    if (typeof ctx.flags.status === 'string') q.set('status', ctx.flags.status);
+    if (cursor) q.set('cursor', cursor);
+    const page: { data: T[]; next_cursor: string | null } = await ctx.client.request(
+      'GET',
+      `${path}?${q.toString()}`,
+    );
+    docs.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return docs;
+}
+
+/** A list as JSON (`--json`), a table, or `no <things>` on stderr when it is empty. */
+export function printList<T>(
+  ctx: Ctx,
+  docs: readonly T[],
+  what: string,
+  header: string[],
+  row: (doc: T) => string[],
+): void {
+  if (ctx.flags.json) printJson(ctx, docs);
+  else if (docs.length === 0) ctx.stderr.write(`no ${what}\n`);
+  else ctx.stdout.write(`${formatTable([header, ...docs.map(row)])}\n`);
 }

@@ -1,36 +1,16 @@
 import { describeProgress, type DeploymentStatus, type PublicDeployment } from '@visgate/shared';
 import { positional } from '../args';
-import { printJson, type Ctx } from '../context';
+import { fetchAllPages, printJson, printList, type Ctx } from '../context';
 import { CliError } from '../errors';
 import { followDeployment } from '../follow';
-import { createProgress, formatTable } from '../render';
+import { createProgress } from '../render';
 
 const path = (id: string): string => `/v1/deployments/${encodeURIComponent(id)}`;
 
 /** `visgate ls [--status S] [--json]`: the caller's deployments, newest first (all pages). */
 export async function list(ctx: Ctx): Promise<void> {
-  const docs: PublicDeployment[] = [];
-  let cursor: string | null = null;
-  do {
-    const q = new URLSearchParams({ limit: '100' });
-    if (typeof ctx.flags.status === 'string') q.set('status', ctx.flags.status);
-    if (cursor) q.set('cursor', cursor);
-    const page: { data: PublicDeployment[]; next_cursor: string | null } = await ctx.client.request(
-      'GET',
-      `/v1/deployments?${q.toString()}`,
-    );
-    docs.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  if (ctx.flags.json) {
-    printJson(ctx, docs);
-    return;
-  }
-  if (docs.length === 0) {
-    ctx.stderr.write('no deployments\n');
-    return;
-  }
-  const rows = docs.map((d) => [
+  const docs = await fetchAllPages<PublicDeployment>(ctx, '/v1/deployments');
+  printList(ctx, docs, 'deployments', ['ID', 'STATUS', 'MODEL', 'GPU', 'PRICE', 'CREATED'], (d) => [
     d.deployment_id,
     d.status,
     d.hf_model_id,
@@ -38,9 +18,6 @@ export async function list(ctx: Ctx): Promise<void> {
     d.gpu ? `$${d.gpu.price_per_hour_usd.toFixed(3)}/h` : '-',
     d.created_at.replace('T', ' ').slice(0, 19),
   ]);
-  ctx.stdout.write(
-    `${formatTable([['ID', 'STATUS', 'MODEL', 'GPU', 'PRICE', 'CREATED'], ...rows])}\n`,
-  );
 }
 
 /** `visgate status <id> [--json]`: where one deployment stands. */

@@ -1,5 +1,6 @@
-import { AppError, type Deployment } from '@visgate/shared';
+import type { Deployment } from '@visgate/shared';
 import { newestFirstPage } from './newest-first-page';
+import { createVersionedDocs } from './versioned-docs';
 import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '../../ports';
 
 /**
@@ -9,7 +10,6 @@ import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '.
  */
 export function createEmbeddedDocumentStore(): DeploymentStore &
   DeploymentScanner & { size(): number } {
-  const docs = new Map<string, Deployment>();
   const listeners = new Map<string, Set<(doc: Deployment) => void>>();
 
   function notify(doc: Deployment): void {
@@ -23,39 +23,17 @@ export function createEmbeddedDocumentStore(): DeploymentStore &
     }
   }
 
+  const { docs, create, get, mutate } = createVersionedDocs<Deployment>({
+    kind: 'deployment',
+    idOf: (d) => d.deployment_id,
+    onWrite: notify,
+  });
+
   return {
     size: () => docs.size,
-
-    create(doc) {
-      if (docs.has(doc.deployment_id)) {
-        return Promise.reject(new AppError('CONFLICT', `deployment ${doc.deployment_id} exists`));
-      }
-      const stored = structuredClone(doc);
-      docs.set(doc.deployment_id, stored);
-      notify(stored);
-      return Promise.resolve();
-    },
-
-    get(id) {
-      const doc = docs.get(id);
-      return Promise.resolve(doc ? structuredClone(doc) : null);
-    },
-
-    mutate(id, fn) {
-      const current = docs.get(id);
-      if (!current) return Promise.resolve(null);
-      let next: Deployment | null;
-      try {
-        next = fn(structuredClone(current));
-      } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      }
-      if (next === null) return Promise.resolve(null);
-      const stored = structuredClone({ ...next, version: current.version + 1 });
-      docs.set(id, stored);
-      notify(stored);
-      return Promise.resolve(structuredClone(stored));
-    },
+    create,
+    get,
+    mutate,
 
     // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad cursor rejects instead of throwing
     async list(q: ListDeploymentsQuery) {

@@ -1,38 +1,18 @@
-import { AppError, type Job } from '@visgate/shared';
+import type { Job } from '@visgate/shared';
 import type { JobStore, ListJobsQuery } from '../../ports';
 import { newestFirstPage } from './newest-first-page';
+import { createVersionedDocs } from './versioned-docs';
 
 /** In-memory `jobs` collection with the document store's semantics: copies in and out, atomic mutate. */
 export function createEmbeddedJobStore(): JobStore {
-  const docs = new Map<string, Job>();
+  const { docs, create, get, mutate } = createVersionedDocs<Job>({
+    kind: 'job',
+    idOf: (d) => d.job_id,
+  });
   return {
-    create(doc) {
-      if (docs.has(doc.job_id)) {
-        return Promise.reject(new AppError('CONFLICT', `job ${doc.job_id} exists`));
-      }
-      docs.set(doc.job_id, structuredClone(doc));
-      return Promise.resolve();
-    },
-
-    get(id) {
-      const doc = docs.get(id);
-      return Promise.resolve(doc ? structuredClone(doc) : null);
-    },
-
-    mutate(id, fn) {
-      const current = docs.get(id);
-      if (!current) return Promise.resolve(null);
-      let next: Job | null;
-      try {
-        next = fn(structuredClone(current));
-      } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      }
-      if (next === null) return Promise.resolve(null);
-      const stored = structuredClone({ ...next, version: current.version + 1 });
-      docs.set(id, stored);
-      return Promise.resolve(structuredClone(stored));
-    },
+    create,
+    get,
+    mutate,
 
     // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad cursor rejects instead of throwing
     async list(q: ListJobsQuery) {
