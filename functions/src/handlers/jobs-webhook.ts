@@ -24,18 +24,7 @@ export function withJobDelivery(job: Job, at: Date): Job {
   if (!job.webhook || event === null) return job;
   const id = jobWebhookMessageId(job.job_id, event);
   if (job.webhook.deliveries.some((d) => d.id === id)) return job;
-  const delivery: JobDelivery = {
-    event,
-    id,
-    occurred_at: at.toISOString(),
-    attempts: 0,
-    status: 'pending',
-    last_attempt_at: null,
-    last_status_code: null,
-    last_error: null,
-    next_attempt_at: at.toISOString(),
-    sending_until: null,
-  };
+  const delivery: JobDelivery = attempts.newDelivery(event, id, at);
   return { ...job, webhook: { ...job.webhook, deliveries: [...job.webhook.deliveries, delivery] } };
 }
 

@@ -9,6 +9,7 @@ import {
   type WebhookEventType,
 } from '@visgate/shared';
 import type { Deps } from './deps';
+import { newDelivery } from './webhook-attempt';
 
 /**
  * Appends a pending delivery for `event` when the user subscribed to it. Pure and idempotent: the
@@ -27,21 +28,7 @@ export function withWebhookDelivery(
     ...doc,
     webhook: {
       ...hook,
-      deliveries: [
-        ...hook.deliveries,
-        {
-          event,
-          id,
-          occurred_at: at.toISOString(),
-          attempts: 0,
-          status: 'pending',
-          last_attempt_at: null,
-          last_status_code: null,
-          last_error: null,
-          next_attempt_at: at.toISOString(),
-          sending_until: null,
-        },
-      ],
+      deliveries: [...hook.deliveries, newDelivery(event, id, at)],
     },
   };
 }

@@ -19,6 +19,26 @@ export interface AttemptRecord {
   next_attempt_at: string | null;
 }
 
+/** A delivery record for an event that just happened: pending, due now, never attempted. */
+export function newDelivery<E extends string>(
+  event: E,
+  id: string,
+  at: Date,
+): AttemptRecord & { event: E; occurred_at: string } {
+  return {
+    event,
+    id,
+    occurred_at: at.toISOString(),
+    attempts: 0,
+    status: 'pending',
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+    next_attempt_at: at.toISOString(),
+    sending_until: null,
+  };
+}
+
 /** How long a claim holds: the send timeout plus slack for the writes around it. */
 export function claimUntil(now: Date, timeoutMs: number): string {
   return new Date(now.getTime() + timeoutMs + 30_000).toISOString();
