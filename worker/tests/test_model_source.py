@@ -35,7 +35,7 @@ def test_orders_local_then_runpod_cache_then_s3_then_the_hub():
         runpod_cache_root=CACHE,
     )
     assert [c.type for c in found] == ["local", "runpod_cache", "s3", "huggingface"]
-    assert found[1].path == "/cache/hub/models--org--m/snapshots/sha1"
+    assert (found[1].path, found[1].repo, found[1].revision) == ("/cache/hub", "org/m", "sha1")
     assert (found[3].repo, found[3].revision) == ("org/m", "sha1")
 
 
@@ -153,19 +153,87 @@ def test_falls_through_to_the_hub_when_the_cache_copy_is_corrupt(tmp_path):
 
 
 def test_prefers_runpods_model_cache_over_the_hub(tmp_path):
-    snap = runpod_cache_path(tmp_path, "o/m", "s")
+    snap = runpod_cache_path(tmp_path, "o/m", SHA)
     snap.mkdir(parents=True)
     (snap / "model_index.json").write_text("{}")
     f = FakeFetchers(BLOBS)
     got = resolve(
         candidates(
-            [{"type": "huggingface", "repo": "o/m", "revision": "s"}], runpod_cache_root=tmp_path
+            [{"type": "huggingface", "repo": "o/m", "revision": SHA}], runpod_cache_root=tmp_path
         ),
         f,
         dest_root=tmp_path / "models",
         hf_token=None,
     )
     assert (got.source, got.path, f.hub_calls) == ("runpod_cache", snap, [])
+
+
+SHA = "a" * 40
+NEWER = "b" * 40
+
+
+def runpod_cache_repo_with(root, refs, snapshots):
+    """A huggingface_hub cache folder as RunPod fills it: refs/<name> holds a sha, snapshots/<sha>/."""
+    repo = root / "models--o--m"
+    for name, sha in refs.items():
+        (repo / "refs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / name).write_text(sha)  # huggingface_hub writes no trailing newline
+    for sha in snapshots:
+        (repo / "snapshots" / sha).mkdir(parents=True)
+        (repo / "snapshots" / sha / "model_index.json").write_text("{}")
+    return repo
+
+
+def resolve_hf(tmp_path, revision):
+    f = FakeFetchers(BLOBS)
+    got = resolve(
+        candidates(
+            [{"type": "huggingface", "repo": "o/m", "revision": revision}],
+            runpod_cache_root=tmp_path / "hub",
+        ),
+        f,
+        dest_root=tmp_path / "models",
+        hf_token=None,
+    )
+    return got, f
+
+
+def test_follows_refs_main_in_runpods_cache_to_the_snapshot_it_names(tmp_path):
+    repo = runpod_cache_repo_with(tmp_path / "hub", {"main": SHA + "\n"}, [SHA])
+    got, f = resolve_hf(tmp_path, "main")
+    assert (got.source, got.path, f.hub_calls) == ("runpod_cache", repo / "snapshots" / SHA, [])
+
+
+def test_follows_a_pull_request_ref_in_runpods_cache(tmp_path):
+    # huggingface_hub keeps revision "refs/pr/3" at refs/refs/pr/3 (file_download.py: refs / revision)
+    refs = {"main": SHA, "refs/pr/3": NEWER}
+    repo = runpod_cache_repo_with(tmp_path / "hub", refs, [SHA, NEWER])
+    got, _ = resolve_hf(tmp_path, "refs/pr/3")
+    assert got.path == repo / "snapshots" / NEWER
+
+
+def test_a_pinned_sha_ignores_where_main_points_now(tmp_path):
+    repo = runpod_cache_repo_with(tmp_path / "hub", {"main": NEWER}, [SHA, NEWER])
+    got, _ = resolve_hf(tmp_path, SHA)
+    assert got.path == repo / "snapshots" / SHA
+
+
+@pytest.mark.parametrize(
+    ("refs", "snapshots", "revision"),
+    [
+        ({}, [SHA], "main"),  # no refs/main: RunPod has not cached this branch
+        ({"main": SHA}, [], "main"),  # the ref names a snapshot that is not there
+        ({"main": "not-a-sha"}, [SHA], "main"),
+        ({"main": SHA}, [SHA], "../../../etc"),  # a revision that would leave the repo folder
+        ({"main": SHA}, [], NEWER),  # the pinned sha is not cached
+    ],
+)
+def test_falls_through_to_the_hub_when_runpods_cache_has_no_such_snapshot(
+    tmp_path, refs, snapshots, revision
+):
+    runpod_cache_repo_with(tmp_path / "hub", refs, snapshots)
+    got, f = resolve_hf(tmp_path, revision)
+    assert got.source == "huggingface" and f.hub_calls == [("o/m", revision, None)]
 
 
 def test_fails_with_every_reason_when_no_source_works(tmp_path):

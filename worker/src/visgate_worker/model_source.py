@@ -83,6 +83,7 @@ def variant_for_dtype(dtype: str) -> str | None:
 class Candidate:
     type: str
     label: str
+    # local: the model folder; runpod_cache: the cache root (hub/), with ``repo`` and ``revision``.
     path: str | None = None
     manifest_url: str | None = field(default=None, repr=False)
     # Our control plane's fresh-manifest URL (GET with the events token): presigned URLs minted now.
@@ -91,9 +92,37 @@ class Candidate:
     revision: str | None = None
 
 
-def runpod_cache_path(root: Path, repo: str, revision: str) -> Path:
-    """RunPod's cached-model layout (huggingface_hub cache): models--org--name/snapshots/<sha>."""
-    return root / f"models--{repo.replace('/', '--')}" / "snapshots" / revision
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+# A branch, tag or ``refs/pr/N`` as huggingface_hub stores it under ``refs/``: no escape from the repo.
+_REF = re.compile(r"^(?!.*\.\.)[\w][\w.\-/]{0,199}$")
+
+
+def runpod_cache_repo(root: Path, repo: str) -> Path:
+    """RunPod's cached-model layout is huggingface_hub's cache: ``models--org--name`` under ``hub/``."""
+    return root / f"models--{repo.replace('/', '--')}"
+
+
+def runpod_cache_path(root: Path, repo: str, revision: str) -> Path | None:
+    """The snapshot folder of ``repo`` at ``revision`` in RunPod's cache, or None when there is none.
+
+    huggingface_hub names snapshots by commit sha only (``snapshots/<sha>``); a branch or tag is a file
+    ``refs/<name>`` holding the sha it points at (``refs/main``, ``refs/pr/1``). A revision that is
+    neither a sha nor a readable ref has no snapshot.
+    """
+    repo_dir = runpod_cache_repo(root, repo)
+    if _SHA.match(revision):
+        return repo_dir / "snapshots" / revision
+    if not _REF.match(revision):
+        log.warning("RunPod cache: revision %r is not a sha or a ref name; skipped", revision[:64])
+        return None
+    try:
+        sha = (repo_dir / "refs" / revision).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _SHA.match(sha):
+        log.warning("RunPod cache: refs/%s does not hold a commit sha; skipped", revision)
+        return None
+    return repo_dir / "snapshots" / sha
 
 
 def candidates(sources: Iterable[dict[str, Any]], *, runpod_cache_root: Path) -> list[Candidate]:
@@ -122,8 +151,16 @@ def candidates(sources: Iterable[dict[str, Any]], *, runpod_cache_root: Path) ->
             )
         elif kind == "huggingface" and isinstance(src.get("repo"), str):
             repo, rev = src["repo"], str(src.get("revision") or "main")
-            cached = runpod_cache_path(runpod_cache_root, repo, rev)
-            found.append(Candidate("runpod_cache", "runpod_cache", path=str(cached)))
+            # The snapshot folder is found at resolve time: a branch needs its refs/ file read.
+            found.append(
+                Candidate(
+                    "runpod_cache",
+                    "runpod_cache",
+                    path=str(runpod_cache_root),
+                    repo=repo,
+                    revision=rev,
+                )
+            )
             found.append(Candidate("huggingface", "huggingface", repo=repo, revision=rev))
         else:
             log.warning("skipping model source %d of unknown type %r", i, kind)
@@ -299,7 +336,13 @@ def resolve(
                 on_progress(label, done, total or expected_bytes)
 
         try:
-            if c.type in ("local", "runpod_cache"):
+            if c.type == "runpod_cache":
+                snap = runpod_cache_path(Path(c.path or ""), c.repo or "", c.revision or "main")
+                if snap is not None and is_diffusers_dir(snap):
+                    return Resolved(snap, c.type, 0, clock() - started)
+                problems.append(f"{c.type}: no snapshot of {c.revision or 'main'}")
+                continue
+            if c.type == "local":
                 path = Path(c.path or "")
                 if is_diffusers_dir(path):
                     return Resolved(path, c.type, 0, clock() - started)
