@@ -49,6 +49,7 @@ def test_defaults_to_the_hub_at_the_revision_without_sources():
         ("VISGATE_VRAM_ESTIMATE_BYTES", "lots", "VISGATE_VRAM_ESTIMATE_BYTES is not an integer"),
         ("VISGATE_MODEL_SOURCES", "{", "VISGATE_MODEL_SOURCES is not JSON"),
         ("VISGATE_MODEL_SOURCES", '{"a":1}', "not a list of objects"),
+        ("VISGATE_MODEL_SOURCES", '"s3"', "not a list of objects"),
         ("VISGATE_TASK", "text-to-video", "VISGATE_TASK names a task this worker does not serve"),
         ("VISGATE_EVENTS_URL", "ftp://x", "not an http\\(s\\) URL"),
     ],
@@ -57,3 +58,25 @@ def test_names_the_bad_variable_without_its_value(name, value, message):
     with pytest.raises(WorkerError, match=message) as caught:
         Settings.from_env({**ENV, name: value})
     assert value not in caught.value.message or not value
+
+
+def test_skips_and_logs_a_source_entry_it_cannot_read_and_keeps_the_others(caplog):
+    env = {
+        **ENV,
+        "VISGATE_MODEL_SOURCES": '["r2://a-future-shorthand", {"type": "local", "path": "/m"}]',
+    }
+    with caplog.at_level("WARNING"):
+        s = Settings.from_env(env)
+    assert s.sources == ({"type": "local", "path": "/m"},)
+    assert "VISGATE_MODEL_SOURCES entry 0 is not an object" in caplog.text
+    assert "future-shorthand" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "device", "warned"),
+    [("", "cuda", False), ("cpu", "cpu", False), ("CUDA:0", "cuda", False), ("gpu", "cuda", True)],
+)
+def test_reads_an_unknown_device_as_cuda_and_logs_it(caplog, value, device, warned):
+    with caplog.at_level("WARNING"):
+        assert Settings.from_env({**ENV, "VISGATE_DEVICE": value}).device == device
+    assert ("VISGATE_DEVICE" in caplog.text) == warned

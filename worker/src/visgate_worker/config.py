@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import CONFIG_INVALID, WorkerError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RUNPOD_CACHE = "/runpod-volume/huggingface-cache/hub"
 SUPPORTED_TASKS = ("text-to-image",)  # shared/src/schemas/create-deployment.ts TASKS
@@ -63,8 +66,14 @@ class Settings:
                 sources = json.loads(raw_sources)
             except json.JSONDecodeError:
                 raise WorkerError(CONFIG_INVALID, "VISGATE_MODEL_SOURCES is not JSON") from None
-            if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+            if not isinstance(sources, list):
                 raise WorkerError(CONFIG_INVALID, "VISGATE_MODEL_SOURCES is not a list of objects")
+            # A newer control plane may send entries this worker cannot read: skip them, keep the rest
+            # (candidates() does the same for objects of an unknown type).
+            for i, src in enumerate(sources):
+                if not isinstance(src, dict):
+                    log.warning("VISGATE_MODEL_SOURCES entry %d is not an object; skipped", i)
+            sources = [s for s in sources if isinstance(s, dict)]
         else:
             sources = [{"type": "huggingface", "repo": model_id, "revision": revision}]
         events_url = environ.get("VISGATE_EVENTS_URL", "").strip() or None
@@ -92,7 +101,20 @@ class Settings:
             runpod_cache_dir=Path(
                 environ.get("VISGATE_RUNPOD_CACHE_DIR", "").strip() or DEFAULT_RUNPOD_CACHE
             ),
-            device=environ.get("VISGATE_DEVICE", "").strip() or "cuda",
+            device=_device(environ.get("VISGATE_DEVICE", "")),
             download_concurrency=max(1, concurrency),
             hf_token=environ.get("HF_TOKEN", "").strip() or None,
         )
+
+
+def _device(raw: str) -> str:
+    """``cpu`` (tests, dry runs) or ``cuda`` (the default). An unknown value is logged and read as
+    ``cuda``: a GPU worker must not fall silently to CPU speed, and without CUDA the fitness check
+    fails it loudly instead."""
+    value = raw.strip().lower()
+    if value in ("", "cuda") or value.startswith("cuda:"):
+        return "cuda"
+    if value == "cpu":
+        return "cpu"
+    log.warning("VISGATE_DEVICE %r is neither cuda nor cpu; using cuda", value[:32])
+    return "cuda"
