@@ -2,7 +2,7 @@ import { AppError, estimateVram, selectGpu, type Estimate } from '@visgate/share
 import type { Deps } from './deps';
 import { parseDeploymentRequest } from './parse-request';
 import { allowedPools } from './select-gpu';
-import { isSupportedPipeline } from './supported-pipelines';
+import { assertSupportedPipeline } from './supported-pipelines';
 
 export type EstimateDeps = Pick<Deps, 'config' | 'hub' | 'catalog'>;
 
@@ -22,12 +22,7 @@ export function createEstimate(deps: EstimateDeps) {
       revision: req.revision,
       token: req.secrets.hfToken,
     });
-    if (!isSupportedPipeline(report.pipelineClass, req.hfModelId)) {
-      throw new AppError(
-        'MODEL_UNSUPPORTED',
-        `${req.hfModelId} is a ${report.pipelineClass}; Visgate serves text-to-image diffusers pipelines`,
-      );
-    }
+    assertSupportedPipeline(report.pipelineClass, req.hfModelId);
     const est: Estimate = estimateVram({
       pipelineClass: report.pipelineClass,
       modelId: req.hfModelId,

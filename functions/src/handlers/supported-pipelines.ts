@@ -1,13 +1,19 @@
-import { familyOf } from '@visgate/shared';
-
-const NOT_TEXT_TO_IMAGE =
-  /(Video|Audio|Music|Speech|Wan|CogVideo|Img2Img|Image2Image|Inpaint|Upscale|Depth|ControlNet|Motion|I2V|Shap)/;
+import { AppError, isSupportedPipelineClass, SUPPORTED_PIPELINE_CLASSES } from '@visgate/shared';
 
 /**
- * Whether our worker can serve this pipeline for text-to-image: the families it has a tested loader
- * for, plus any other text-to-image diffusers pipeline through AutoPipelineForText2Image.
+ * Refuses a model whose pipeline class the worker does not serve, with MODEL_UNSUPPORTED, before
+ * anything is created on RunPod. The list is closed (SUPPORTED_PIPELINE_CLASSES: each class has a
+ * tiny-pipeline end-to-end test in the worker), so a class that would load but never serve —
+ * Kandinsky 2.2's decoder, whose warm-up needs the prior's image embeddings — is refused instead of
+ * being paid for and failing after provisioning.
  */
-export function isSupportedPipeline(pipelineClass: string, modelId: string): boolean {
-  if (!/Pipeline$/.test(pipelineClass) || NOT_TEXT_TO_IMAGE.test(pipelineClass)) return false;
-  return familyOf(pipelineClass, modelId) !== 'other' || /Pipeline$/.test(pipelineClass);
+export function assertSupportedPipeline(pipelineClass: string, modelId: string): void {
+  if (isSupportedPipelineClass(pipelineClass)) return;
+  const why = /^Kandinsky/.test(pipelineClass)
+    ? '; Kandinsky text-to-image needs its prior and decoder combined, which the worker does not build'
+    : '';
+  throw new AppError(
+    'MODEL_UNSUPPORTED',
+    `${modelId} is a ${pipelineClass}${why}. Visgate serves these text-to-image diffusers pipelines: ${SUPPORTED_PIPELINE_CLASSES.join(', ')}`,
+  );
 }

@@ -1,9 +1,9 @@
-import { AppError, estimateVram, isAppError, transition } from '@visgate/shared';
+import { estimateVram, isAppError, transition } from '@visgate/shared';
 import type { DeploymentMessage } from '../ports';
 import type { Deps } from './deps';
 import { failDeployment, isPast, stage } from './lifecycle';
 import { sharedCacheRejection } from './cache-source';
-import { isSupportedPipeline } from './supported-pipelines';
+import { assertSupportedPipeline } from './supported-pipelines';
 
 export type ValidateDeps = Pick<
   Deps,
@@ -46,12 +46,7 @@ export function createValidate(deps: ValidateDeps) {
         revision: doc.revision,
         token: secrets?.hfToken ?? null,
       });
-      if (!isSupportedPipeline(report.pipelineClass, doc.hf_model_id)) {
-        throw new AppError(
-          'MODEL_UNSUPPORTED',
-          `${doc.hf_model_id} is a ${report.pipelineClass}; Visgate serves text-to-image diffusers pipelines`,
-        );
-      }
+      assertSupportedPipeline(report.pipelineClass, doc.hf_model_id);
     } catch (e) {
       if (isAppError(e) && !e.retryable) {
         await failDeployment(deps, id, ['validating'], {

@@ -374,6 +374,27 @@ export const FIXTURES: readonly RepoFixture[] = [
     ],
   },
   {
+    // Loads as KandinskyV22Pipeline, which needs the 2.2 prior's image embeddings: refused.
+    id: 'kandinsky-community/kandinsky-2-2-decoder',
+    sha: '4c50e5a2aa0bd5ff4cf5d1e1ab6b0a2a5e1e3fd4',
+    libraryName: 'diffusers',
+    pipelineTag: 'text-to-image',
+    tags: ['diffusers', 'safetensors', 'text-to-image', 'KandinskyV22Pipeline'],
+    files: [
+      ...repoFiles('Kandinsky 2.2 decoder'),
+      modelIndex('KandinskyV22Pipeline', {
+        movq: ['diffusers', 'VQModel'],
+        scheduler: ['diffusers', 'DDPMScheduler'],
+        unet: ['diffusers', 'UNet2DConditionModel'],
+      }),
+      scheduler('DDPMScheduler'),
+      diffusersConfig('unet', 'UNet2DConditionModel'),
+      st('unet/diffusion_pytorch_model.safetensors', 'F32', 1_250_000_000, 686),
+      diffusersConfig('movq', 'VQModel'),
+      st('movq/diffusion_pytorch_model.safetensors', 'F32', 67_000_000, 231),
+    ],
+  },
+  {
     id: 'openai/whisper-large-v3',
     sha: '40e1d644ad72c6e840a0475c7634e33083c94d72',
     libraryName: 'transformers',

@@ -111,11 +111,16 @@ describe('deployment flow through the embedded system and the simulators', () =>
   it.each([
     ['an unknown model', 'nobody-here/does-not-exist', 'MODEL_NOT_FOUND'],
     ['a model that is not a diffusers pipeline', 'openai/whisper-large-v3', 'MODEL_UNSUPPORTED'],
-  ])('fails %s with %s', async (_what, model, code) => {
+    // Kandinsky 2.2's decoder loads but can never serve text-to-image without its prior.
+    ['a Kandinsky 2.2 decoder', 'kandinsky-community/kandinsky-2-2-decoder', 'MODEL_UNSUPPORTED'],
+  ])('fails %s with %s before creating anything on RunPod', async (_what, model, code) => {
     sys = await startLocalSystem();
     const { deployment_id: id } = await deploy(sys, { hf_model_id: model });
     const failed = await sys.waitForStatus(id, ['failed', 'ready']);
-    expect(failed.error?.code).toBe(code);
+    expect(failed.error).toMatchObject({ code, step: 'validate' });
+    const account = sys.runpod.account(sys.apiKey);
+    expect(account.endpoints).toEqual([]);
+    expect(account.templates).toEqual([]);
   });
 
   it('fails FLUX.1-schnell restricted to 24 GB cards with MODEL_TOO_LARGE, naming the sizes', async () => {

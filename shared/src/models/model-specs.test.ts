@@ -63,9 +63,9 @@ describe('MODEL_SPECS', () => {
     },
   );
 
-  it('marks only diffusers image families supported', () => {
+  it('marks only diffusers image families the worker serves supported', () => {
     for (const spec of MODEL_SPECS) {
-      const image = !['audio', 'video', 'pixel'].includes(spec.family);
+      const image = !['audio', 'video', 'pixel', 'kandinsky'].includes(spec.family);
       expect(spec.supported).toBe(image);
       if (!spec.supported) expect(spec.notes).toMatch(/worker/);
     }

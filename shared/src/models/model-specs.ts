@@ -4,6 +4,7 @@ import {
   type ModelFamily,
   type WeightComponent,
 } from '../memory/estimate-vram';
+import { isSupportedPipelineClass } from './supported-pipelines';
 
 /**
  * A model the registry knows without reading its headers. `weightsBytes` is at the precision the
@@ -60,7 +61,10 @@ interface ImageEntry {
   notes: string;
 }
 
-/** A diffusers text-to-image entry: figures come from `estimateVram` over the listed parts. */
+/**
+ * A diffusers text-to-image entry: figures come from `estimateVram` over the listed parts. It is
+ * supported when its pipeline class is one the worker serves (SUPPORTED_PIPELINE_CLASSES).
+ */
 function image(e: ImageEntry): ModelSpec {
   const est = estimateVram({
     pipelineClass: e.pipelineClass,
@@ -75,7 +79,7 @@ function image(e: ImageEntry): ModelSpec {
     weightsBytes: est.weights_bytes,
     vramBytes: est.vram_bytes,
     gated: e.gated,
-    supported: true,
+    supported: isSupportedPipelineClass(e.pipelineClass),
     notes: e.notes,
   };
 }
@@ -249,7 +253,8 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
       prior_text_encoder: P.openClipBigG,
     },
     gated: false,
-    notes: 'Text-to-image needs the 2.2 prior too (combined pipeline); ≈ counts for both repos.',
+    notes:
+      'Not served: text-to-image needs the 2.2 prior too (combined pipeline), which our worker does not build; deployments are refused with MODEL_UNSUPPORTED. ≈ counts for both repos.',
   }),
   unsupported({
     id: 'DeepFloyd/IF-I-XL-v1.0',
