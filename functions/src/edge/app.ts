@@ -1,9 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, isAppError, scrubSecrets } from '@visgate/shared';
+import {
+  AppError,
+  forbiddenKeyPaths,
+  isAppError,
+  scrubSecrets,
+  type ErrorCode,
+} from '@visgate/shared';
 import type { Deps } from '../handlers/deps';
 import { createWorkerManifest } from '../handlers/cache-source';
 import { createWorkerEvents } from '../handlers/worker-events';
-import { problem } from './problem';
+import { HTTP, problem } from './problem';
 import { deploymentRoutes } from './routes-deployments';
 import { metaRoutes } from './routes-meta';
 import { jobRoutes } from './routes-jobs';
@@ -37,6 +43,21 @@ export function createApp(deps: Deps): express.Express {
       type: ['application/json', 'application/*+json'],
     }),
   );
+  // One rule for every JSON body: a key that names Object.prototype is refused, never dropped.
+  app.use((req, _res, next) => {
+    const reserved = forbiddenKeyPaths(req.body);
+    if (reserved.length === 0) {
+      next();
+      return;
+    }
+    next(
+      new AppError('VALIDATION_FAILED', `the body uses a reserved key: ${reserved.join(', ')}`, {
+        details: {
+          errors: reserved.map((path) => ({ path, message: 'reserved key; use another name' })),
+        },
+      }),
+    );
+  });
 
   app.use(metaRoutes(deps));
   app.use('/v1/deployments', deploymentRoutes(deps));
@@ -64,21 +85,11 @@ export function createApp(deps: Deps): express.Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const common = { instance: req.originalUrl.split('?')[0] ?? '', requestId: req.requestId };
     let out;
-    const bodyError = err as { type?: string; status?: number } | null;
-    if (bodyError?.type === 'entity.too.large') {
-      out = problem(
-        'PAYLOAD_TOO_LARGE',
-        `the body exceeds ${deps.config.MAX_BODY_BYTES} bytes`,
-        common,
-      );
-    } else if (
-      bodyError?.type === 'entity.parse.failed' ||
-      bodyError?.type === 'encoding.unsupported' ||
-      bodyError?.type === 'charset.unsupported'
-    ) {
-      out = problem('VALIDATION_FAILED', 'the body is not valid JSON', {
+    const fromLibrary = libraryClientError(err, deps.config.MAX_BODY_BYTES);
+    if (fromLibrary) {
+      out = problem(fromLibrary.code, fromLibrary.detail, {
         ...common,
-        details: { errors: [{ path: '(body)', message: 'invalid JSON' }] },
+        details: { errors: [{ path: fromLibrary.path, message: fromLibrary.message }] },
       });
     } else if (isAppError(err)) {
       out = problem(err.code, scrubSecrets(err.message), {
@@ -113,3 +124,65 @@ export function createApp(deps: Deps): express.Express {
   });
   return app;
 }
+
+/**
+ * A client error thrown by a library (body-parser, the router, http-errors in general): anything
+ * carrying a 4xx `status`/`statusCode` is the client's fault and becomes the matching problem —
+ * a stable code and the place to fix (`(body)` or `(path)`) — never a 500.
+ */
+export function libraryClientError(
+  err: unknown,
+  maxBodyBytes: number,
+): { code: ErrorCode; detail: string; path: string; message: string } | null {
+  if (err === null || typeof err !== 'object' || isAppError(err)) return null;
+  const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    return null;
+  const type = typeof e.type === 'string' ? e.type : '';
+  const text = typeof e.message === 'string' ? e.message : '';
+  if (type === 'entity.too.large' || status === 413)
+    return {
+      code: 'PAYLOAD_TOO_LARGE',
+      detail: `the body exceeds ${maxBodyBytes} bytes`,
+      path: '(body)',
+      message: 'too large',
+    };
+  if (
+    type === 'entity.parse.failed' ||
+    type === 'encoding.unsupported' ||
+    type === 'charset.unsupported'
+  )
+    return {
+      code: 'VALIDATION_FAILED',
+      detail: 'the body is not valid JSON',
+      path: '(body)',
+      message: 'invalid JSON',
+    };
+  // The router answers a path segment that is not valid percent-encoded UTF-8 with 400.
+  if (/^Failed to decode param/.test(text))
+    return {
+      code: 'VALIDATION_FAILED',
+      detail: 'a path parameter is not valid percent-encoded UTF-8',
+      path: '(path)',
+      message: 'malformed percent-encoding',
+    };
+  const code = BY_STATUS[status] ?? 'VALIDATION_FAILED';
+  // body-parser's other 4xx (a body that does not match its Content-Encoding, a body cut short).
+  const aboutBody = type.startsWith('entity.') || type === '' || type.startsWith('request.');
+  return {
+    code,
+    detail: code === 'VALIDATION_FAILED' ? 'the request body could not be read' : HTTP[code].title,
+    path: aboutBody ? '(body)' : '(request)',
+    message: code === 'VALIDATION_FAILED' ? 'unreadable body' : HTTP[code].title,
+  };
+}
+
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+};

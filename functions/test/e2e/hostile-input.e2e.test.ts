@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
 import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
@@ -149,5 +150,153 @@ describe('hostile input', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'WEBHOOK_URL_REJECTED' });
+  });
+  // Finding 1: a string that reaches a header, a URL or a log is checked at the edge.
+  describe.each(['/v1/deployments', '/v1/estimates'])('POST %s', (path) => {
+    it.each([
+      ['hf_token', { hf_token: 'hf_\u0100' }],
+      ['hf_token', { hf_token: 'hf_abc\ndef' }],
+      ['hf_token', { hf_token: 'hf_abc\u0007' }],
+      ['hf_token', { hf_token: 'hf_abc def' }],
+      ['user_webhook_url', { user_webhook_url: 'https://example.com/a\nb' }],
+      ['user_webhook_url', { user_webhook_url: 'https://example.com/\u00e9' }],
+      [
+        'cache.access_key_id',
+        {
+          cache: {
+            scope: 'private',
+            s3_url: 's3://bucket/p',
+            access_key_id: 'AK\r\nX: y',
+            secret_access_key: 's',
+          },
+        },
+      ],
+      [
+        'cache.s3_url',
+        {
+          cache: {
+            scope: 'private',
+            s3_url: 's3://bucket/p\u0001',
+            access_key_id: 'AK',
+            secret_access_key: 's',
+          },
+        },
+      ],
+      ['user_aws_secret_access_key', { user_aws_secret_access_key: 'se\u00a0cret' }],
+      ['gpu_tier', { gpu_tier: 'A10\n' }],
+      ['metadata.team', { metadata: { team: 'a\u2028b' } }],
+      ['metadata.team', { metadata: { team: 'a\ud800' } }],
+    ])('refuses %s %j with 400 VALIDATION_FAILED naming the field', async (field, extra) => {
+      const before = sys.system.store.size();
+      const res = await request(sys.url)
+        .post(path)
+        .set('Authorization', `Bearer ${sys.apiKey}`)
+        .send({ hf_model_id: 'stabilityai/sd-turbo', ...extra });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: expect.arrayContaining([expect.objectContaining({ path: field })]),
+      });
+      expect(sys.system.store.size()).toBe(before);
+    });
+  });
+
+  // Finding 2: a library's 4xx (body-parser, the router) is the client's problem, never a 500.
+  it.each([
+    [
+      'a body that is not gzip under Content-Encoding: gzip',
+      'gzip',
+      Buffer.from('{"hf_model_id":"x/y"}'),
+    ],
+    [
+      'a truncated gzip body',
+      'gzip',
+      gzipSync('{"hf_model_id":"stabilityai/sd-turbo"}').subarray(0, 12),
+    ],
+    ['a body that is not deflate under Content-Encoding: deflate', 'deflate', Buffer.from('{}')],
+    ['an unknown Content-Encoding', 'zstd-nope', Buffer.from('{}')],
+  ])('answers %s with 400 VALIDATION_FAILED at (body)', async (_what, encoding, bytes) => {
+    const res = await request(sys.url)
+      .post('/v1/deployments')
+      .set('Authorization', `Bearer ${sys.apiKey}`)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', encoding)
+      .send(bytes);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [expect.objectContaining({ path: '(body)' })],
+    });
+  });
+
+  it.each([
+    ['GET', '/v1/deployments/%E0%A4%A'],
+    ['GET', '/v1/jobs/%'],
+    ['DELETE', '/v1/deployments/%FF'],
+    ['GET', '/v1/deployments/%C0%AF/events'],
+    ['POST', '/v1/jobs/%E0/cancel'],
+    ['GET', '/v1/deployments/%/jobs'],
+  ])(
+    'answers %s %s (malformed percent-encoding) with 400 VALIDATION_FAILED at (path)',
+    async (method, path) => {
+      const res = await request(sys.url)
+        [method.toLowerCase() as 'get' | 'post' | 'delete'](path)
+        .set('Authorization', `Bearer ${sys.apiKey}`);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [expect.objectContaining({ path: '(path)' })],
+      });
+    },
+  );
+
+  // Finding 5: keys that name Object.prototype are refused with their path, not dropped.
+  it.each([
+    [
+      'metadata.__proto__',
+      '{"hf_model_id":"stabilityai/sd-turbo","metadata":{"__proto__":{"x":"1"}}}',
+    ],
+    [
+      'metadata.__proto__',
+      '{"hf_model_id":"stabilityai/sd-turbo","metadata":{"__proto__":"x","team":"a"}}',
+    ],
+    [
+      'metadata.constructor',
+      '{"hf_model_id":"stabilityai/sd-turbo","metadata":{"constructor":"x"}}',
+    ],
+    ['metadata.prototype', '{"hf_model_id":"stabilityai/sd-turbo","metadata":{"prototype":"x"}}'],
+    ['__proto__', '{"hf_model_id":"stabilityai/sd-turbo","__proto__":{"workers_max":9}}'],
+    [
+      'cache.__proto__',
+      '{"hf_model_id":"stabilityai/sd-turbo","cache":{"scope":"none","__proto__":{}}}',
+    ],
+  ])(
+    'refuses a raw JSON body with %s with 400 VALIDATION_FAILED naming the path',
+    async (field, raw) => {
+      const before = sys.system.store.size();
+      const res = await post(raw);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: expect.arrayContaining([expect.objectContaining({ path: field })]),
+      });
+      expect(sys.system.store.size()).toBe(before);
+    },
+  );
+
+  it('refuses a reserved key in a job body too', async () => {
+    const res = await request(sys.url)
+      .post('/v1/deployments/dep_nothere/jobs')
+      .set('Authorization', `Bearer ${sys.apiKey}`)
+      .set('Content-Type', 'application/json')
+      .send('{"input":{"prompt":"x","constructor":{"a":1}}}');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [expect.objectContaining({ path: 'input.constructor' })],
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialSchema, outboundUrlSchema, plainTextSchema, VISIBLE_ASCII } from '../safe-text';
 
 /** Hugging Face repo id: `org/name`, the Hub's own character set, no path tricks. */
 export const HfModelIdSchema = z
@@ -50,10 +51,11 @@ const CacheSchema = z.strictObject({
   s3_url: z
     .string()
     .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
+    .regex(VISIBLE_ASCII, 'must be ASCII without spaces or control characters')
     .optional(),
-  endpoint_url: z.url({ protocol: /^https?$/ }).optional(),
-  access_key_id: z.string().min(1).max(256).optional(),
-  secret_access_key: z.string().min(1).max(256).optional(),
+  endpoint_url: outboundUrlSchema().optional(),
+  access_key_id: credentialSchema(256).optional(),
+  secret_access_key: credentialSchema(256).optional(),
 });
 
 /**
@@ -64,7 +66,7 @@ export const CreateDeploymentBodySchema = z
   .strictObject({
     hf_model_id: HfModelIdSchema,
     revision: RevisionSchema.optional(),
-    hf_token: z.string().min(1).max(512).optional(),
+    hf_token: credentialSchema(512).optional(),
     task: z
       .string()
       .max(64)
@@ -80,7 +82,12 @@ export const CreateDeploymentBodySchema = z
         return task;
       })
       .optional(),
-    gpu_tier: z.string().min(1).max(64).optional(),
+    gpu_tier: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+      .optional(),
     gpu_pools: z.array(PoolIdSchema).min(1).max(3).optional(),
     workers_min: z.int().min(0).max(10).default(0),
     workers_max: z.int().min(1).max(10).default(1),
@@ -90,20 +97,18 @@ export const CreateDeploymentBodySchema = z
       .array(z.string().regex(/^[A-Z0-9-]{2,32}$/))
       .max(20)
       .optional(),
-    user_webhook_url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
+    user_webhook_url: outboundUrlSchema().optional(),
     webhook_events: z.array(WebhookEventTypeSchema).min(1).optional(),
     cache: CacheSchema.optional(),
     cache_scope: z.enum(CACHE_SCOPES).optional(),
     user_s3_url: z
       .string()
       .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
+      .regex(VISIBLE_ASCII, 'must be ASCII without spaces or control characters')
       .optional(),
-    user_aws_access_key_id: z.string().min(1).max(256).optional(),
-    user_aws_secret_access_key: z.string().min(1).max(256).optional(),
-    user_aws_endpoint_url: z.url({ protocol: /^https?$/ }).optional(),
+    user_aws_access_key_id: credentialSchema(256).optional(),
+    user_aws_secret_access_key: credentialSchema(256).optional(),
+    user_aws_endpoint_url: outboundUrlSchema().optional(),
     ttl_s: z
       .int()
       .min(60)
@@ -111,7 +116,7 @@ export const CreateDeploymentBodySchema = z
       .optional(),
     budget_usd: z.number().positive().max(100_000).optional(),
     metadata: z
-      .record(z.string().min(1).max(64), z.string().max(512))
+      .record(plainTextSchema(1, 64), plainTextSchema(0, 512))
       .refine((m) => Object.keys(m).length <= 16, 'at most 16 entries')
       .optional(),
   })
