@@ -4,7 +4,7 @@ import { CloudTasksClient } from '@google-cloud/tasks';
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from './config';
 import { outboundDeps, type OutboundOverrides } from './compose-outbound';
-import { FUNCTIONS } from './entry/manifest';
+import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT } from './entry/manifest';
 import { createSecretBox } from './adapters/crypto/secret-box';
 import { createCloudTasksQueue, type TaskTarget } from './adapters/gcp/cloud-tasks-queue';
 import { createFirestoreDeploymentStore } from './adapters/gcp/firestore-deployment-store';
@@ -81,6 +81,14 @@ function requireProject(config: Config): string {
   return config.GCP_PROJECT_ID;
 }
 
+/** The account Cloud Tasks and Cloud Scheduler mint OIDC tokens as (and the task targets accept). */
+export function invokerServiceAccount(config: Config): string {
+  return (
+    config.TASKS_INVOKER_SA ??
+    `${INVOKER_SERVICE_ACCOUNT}@${requireProject(config)}.iam.gserviceaccount.com`
+  );
+}
+
 /** Where each queue's tasks go: explicit URL, else FUNCTIONS_BASE_URL (or the default) + name. */
 export function taskTargets(config: Config): Record<QueueName, TaskTarget> {
   const base =
@@ -138,7 +146,7 @@ export function buildGcpDeps(config: Config, options: GcpOptions = {}) {
       projectId: clients.projectId,
       location: config.GCP_REGION,
       targets: taskTargets(config),
-      invokerServiceAccount: config.TASKS_INVOKER_SA ?? null,
+      invokerServiceAccount: invokerServiceAccount(config),
       clock,
     }),
     clock,

@@ -26,8 +26,6 @@ const GcpConfigShape = {
   FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
   CLOUD_TASKS_EMULATOR_HOST: z.string().min(1).optional(),
-  /** Emulators only: task targets accept requests without a verified OIDC token. */
-  EMULATOR_SKIP_OIDC: bool.prefault('false'),
 };
 
 /** Every configuration variable, with its default. README's "Configuration" table mirrors this. */
@@ -152,11 +150,6 @@ export function loadConfig(
   }
   if (c.MODE === 'gcp' && c.GCP_PROJECT_ID === undefined) {
     throw new ConfigError('invalid configuration: GCP_PROJECT_ID is required in gcp mode');
-  }
-  if (c.EMULATOR_SKIP_OIDC && c.CLOUD_TASKS_EMULATOR_HOST === undefined) {
-    throw new ConfigError(
-      'invalid configuration: EMULATOR_SKIP_OIDC is only allowed with CLOUD_TASKS_EMULATOR_HOST',
-    );
   }
   if (
     c.SHARED_CACHE_S3_URL !== undefined &&

@@ -1,12 +1,12 @@
 import * as ff from '@google-cloud/functions-framework';
 import type { Config } from '../config';
 import { createStepHandlers } from '../compose';
-import { taskTargets } from '../compose-gcp';
+import { invokerServiceAccount, taskTargets } from '../compose-gcp';
 import { createApp } from '../edge/app';
 import type { Deps } from '../handlers/deps';
 import { createReaper } from '../handlers/reaper';
 import type { DeploymentScanner } from '../ports';
-import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT, type FunctionSpec } from './manifest';
+import { FUNCTIONS, type FunctionSpec } from './manifest';
 import { onPubSub, type PubSubEventData } from './on-pub-sub';
 import { onTask } from './on-task';
 import { acceptAll, createOidcAuthenticator, type RequestAuthenticator } from './task-auth';
@@ -61,13 +61,9 @@ export function audienceOf(config: Config, spec: FunctionSpec): string | null {
 }
 
 function authenticatorFor(config: Config, spec: FunctionSpec): RequestAuthenticator {
-  if (config.EMULATOR_SKIP_OIDC) return acceptAll;
   const audience = audienceOf(config, spec);
   if (audience === null) return acceptAll; // http/pubsub: api does its own auth, Eventarc is IAM
-  const serviceAccount =
-    config.TASKS_INVOKER_SA ??
-    `${INVOKER_SERVICE_ACCOUNT}@${config.GCP_PROJECT_ID ?? ''}.iam.gserviceaccount.com`;
-  return createOidcAuthenticator({ audience, serviceAccount });
+  return createOidcAuthenticator({ audience, serviceAccount: invokerServiceAccount(config) });
 }
 
 /** Registers every manifest function with functions-framework (`--target` picks one to serve). */

@@ -53,6 +53,33 @@ const toDuration = (t: number): Duration => ({
 });
 const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 
+/**
+ * The ID token a private Cloud Run target receives for a Cloud Tasks OIDC token: Google mints it
+ * (RS256, issuer accounts.google.com, `aud`, `email` of the service account), Cloud Run verifies it
+ * and replaces the signature with SIGNATURE_REMOVED_BY_GOOGLE before the request reaches the
+ * container (cloud.google.com/run/docs/troubleshooting, "signature removed"). Never `alg: none`.
+ */
+export function cloudRunShapedIdToken(c: {
+  audience: string;
+  serviceAccountEmail: string;
+  nowS?: number;
+  lifetimeS?: number;
+}): string {
+  const iat = c.nowS ?? Math.floor(Date.now() / 1000);
+  const header = { alg: 'RS256', kid: randomBytes(20).toString('hex'), typ: 'JWT' };
+  const claims = {
+    aud: c.audience,
+    azp: '1' + String(BigInt(`0x${randomBytes(8).toString('hex')}`)).padStart(20, '0'),
+    email: c.serviceAccountEmail,
+    email_verified: true,
+    exp: iat + (c.lifetimeS ?? 3600),
+    iat,
+    iss: 'https://accounts.google.com',
+    sub: '1' + String(BigInt(`0x${randomBytes(8).toString('hex')}`)).padStart(20, '0'),
+  };
+  return `${b64url(header)}.${b64url(claims)}.SIGNATURE_REMOVED_BY_GOOGLE`;
+}
+
 function fail(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
 }
@@ -79,8 +106,8 @@ function loadService(): grpc.ServiceDefinition {
 /**
  * A Cloud Tasks v2 gRPC facade of ours for tests, built from the protos inside @google-cloud/tasks:
  * CreateQueue/GetQueue/DeleteQueue, CreateTask/GetTask/DeleteTask. HTTP tasks are POSTed at their
- * scheduleTime with the X-CloudTasks-* headers and, when the task asks for one, an unsigned OIDC
- * token (alg "none": targets must run with EMULATOR_SKIP_OIDC). Non-2xx responses are retried with
+ * scheduleTime with the X-CloudTasks-* headers and, when the task asks for one, the OIDC token as
+ * Cloud Run hands it to a private target (cloudRunShapedIdToken). Non-2xx responses are retried with
  * the queue's backoff (doubling) up to maxAttempts. A task name is refused with ALREADY_EXISTS for
  * the emulator's lifetime (Cloud Tasks: up to an hour after the task ended).
  */
@@ -116,15 +143,10 @@ export async function startCloudTasksEmulator(): Promise<CloudTasksEmulator> {
       'X-CloudTasks-TaskETA': String(ms(task.scheduleTime, Date.now()) / 1000),
     };
     if (req.oidcToken) {
-      const claims = {
-        iss: 'https://accounts.google.com',
-        aud: req.oidcToken.audience ?? req.url,
-        email: req.oidcToken.serviceAccountEmail,
-        email_verified: true,
-        iat: Math.floor(Date.now() / 1000),
-        exp: Math.floor(Date.now() / 1000) + 3600,
-      };
-      headers.Authorization = `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
+      headers.Authorization = `Bearer ${cloudRunShapedIdToken({
+        audience: req.oidcToken.audience ?? req.url,
+        serviceAccountEmail: req.oidcToken.serviceAccountEmail ?? '',
+      })}`;
     }
     let status: number | null = null;
     // Past the deadline the attempt counts as failed (and is retried), as in Cloud Tasks.

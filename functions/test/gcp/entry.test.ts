@@ -4,7 +4,12 @@ import request from 'supertest';
 import { createMemoryLogger } from '../../src/adapters/log/json-logger';
 import { onPubSub } from '../../src/entry/on-pub-sub';
 import { onTask } from '../../src/entry/on-task';
-import { acceptAll, createOidcAuthenticator } from '../../src/entry/task-auth';
+import {
+  SIGNATURE_REMOVED_BY_GOOGLE,
+  acceptAll,
+  createOidcAuthenticator,
+} from '../../src/entry/task-auth';
+import { cloudRunShapedIdToken } from '../../test-support/emulators/cloud-tasks-emulator';
 import type { DeploymentMessage } from '../../src/ports';
 
 const ce = (data: unknown) => ({
@@ -106,44 +111,78 @@ describe('onTask', () => {
 
 describe('createOidcAuthenticator', () => {
   const SA = 'visgate-invoker@p.iam.gserviceaccount.com';
-  const client = (claims: Record<string, unknown> | Error, audiences: string[] = []) => ({
-    verifyIdToken: jest.fn((opts: { idToken: string; audience?: string | string[] }) => {
-      audiences.push(String(opts.audience));
-      if (claims instanceof Error) return Promise.reject(claims);
-      return Promise.resolve({ getPayload: () => claims });
-    }),
-  });
+  const AUD = 'https://us-central1-p.cloudfunctions.net/poll';
+  const now = Math.floor(Date.now() / 1000);
+  const auth = createOidcAuthenticator({ audience: AUD, serviceAccount: SA });
+  // What a private Cloud Run target receives: the token Google minted, signature removed.
+  const cloudRun = (over: { audience?: string; email?: string; nowS?: number } = {}) =>
+    `Bearer ${cloudRunShapedIdToken({
+      audience: over.audience ?? AUD,
+      serviceAccountEmail: over.email ?? SA,
+      nowS: over.nowS,
+    })}`;
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = { iss: 'https://accounts.google.com', aud: AUD, email: SA, email_verified: true };
+  const shaped = (header: object, payload: object, sig = SIGNATURE_REMOVED_BY_GOOGLE) =>
+    `Bearer ${part(header)}.${part(payload)}.${sig}`;
 
-  it('accepts a verified token of the invoker account and checks the configured audience', async () => {
-    const audiences: string[] = [];
-    const auth = createOidcAuthenticator({
-      audience: 'https://r-p.cloudfunctions.net/poll',
-      serviceAccount: SA,
-      client: client({ email: SA, email_verified: true }, audiences) as never,
-    });
-    expect(await auth('Bearer t0k3n')).toBe(true);
-    expect(audiences).toEqual(['https://r-p.cloudfunctions.net/poll']);
+  it('accepts the token as Cloud Run passes it on: header.payload.SIGNATURE_REMOVED_BY_GOOGLE', async () => {
+    const header = cloudRun();
+    expect(header.endsWith('.SIGNATURE_REMOVED_BY_GOOGLE')).toBe(true);
+    expect(await auth(header)).toBe(true);
   });
 
   it.each([
-    ['no Authorization header', undefined, { email: SA, email_verified: true }],
+    ['no Authorization header', undefined],
+    ['not a JWT', 'Bearer not-a-jwt'],
+    ['a JWT whose payload is not JSON', `Bearer ${part({ alg: 'RS256' })}.bm90IGpzb24.sig`],
+    ['another audience', cloudRun({ audience: 'https://us-central1-p.cloudfunctions.net/settle' })],
+    ['another service account', cloudRun({ email: 'x@p.iam.gserviceaccount.com' })],
+    ['an expired token', cloudRun({ nowS: now - 7200 })],
     [
-      'another service account',
-      'Bearer t',
-      { email: 'x@p.iam.gserviceaccount.com', email_verified: true },
+      'another issuer',
+      shaped({ alg: 'RS256' }, { ...claims, iss: 'https://evil.example', exp: now + 60 }),
     ],
-    ['an unverified email', 'Bearer t', { email: SA, email_verified: false }],
     [
-      'a token the library rejects (signature, expiry, audience)',
-      'Bearer t',
-      new Error('Wrong recipient'),
+      'an unverified email',
+      shaped({ alg: 'RS256' }, { ...claims, email_verified: false, exp: now + 60 }),
     ],
-  ])('rejects %s', async (_what, header, claims) => {
-    const auth = createOidcAuthenticator({
-      audience: 'a',
-      serviceAccount: SA,
-      client: client(claims) as never,
-    });
+    ['a token without exp', shaped({ alg: 'RS256' }, claims)],
+    ['an unsigned alg:none token', shaped({ alg: 'none' }, { ...claims, exp: now + 60 }, '')],
+    ['alg:none with the marker', shaped({ alg: 'none' }, { ...claims, exp: now + 60 })],
+  ])('refuses %s', async (_what, header) => {
     expect(await auth(header)).toBe(false);
+  });
+
+  it('verifies a token that still carries a signature with Google certificates, then its claims', async () => {
+    const verified: string[] = [];
+    const client = (payload: object | Error) => ({
+      verifyIdToken: jest.fn((o: { idToken: string; audience?: string | string[] }) => {
+        verified.push(String(o.audience));
+        if (payload instanceof Error) return Promise.reject(payload);
+        return Promise.resolve({ getPayload: () => payload });
+      }),
+    });
+    const signed = shaped({ alg: 'RS256' }, { ...claims, exp: now + 60 }, 'c2lnbmF0dXJl');
+    const ok = { ...claims, exp: now + 60 };
+    const good = createOidcAuthenticator({
+      audience: AUD,
+      serviceAccount: SA,
+      client: client(ok) as never,
+    });
+    expect(await good(signed)).toBe(true);
+    expect(verified).toEqual([AUD]);
+    const bad = createOidcAuthenticator({
+      audience: AUD,
+      serviceAccount: SA,
+      client: client(new Error('Invalid token signature')) as never,
+    });
+    expect(await bad(signed)).toBe(false);
+    const other = createOidcAuthenticator({
+      audience: AUD,
+      serviceAccount: SA,
+      client: client({ ...ok, email: 'x@p.iam.gserviceaccount.com' }) as never,
+    });
+    expect(await other(signed)).toBe(false);
   });
 });
