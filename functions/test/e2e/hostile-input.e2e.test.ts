@@ -151,6 +151,24 @@ describe('hostile input', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'WEBHOOK_URL_REJECTED' });
   });
+  // Finding 4: every address form that reaches an internal host is refused at creation.
+  it.each([
+    'http://[64:ff9b::7f00:1]/hook',
+    'http://[64:ff9b::a9fe:a9fe]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://[2002:c0a8:101::1]/hook',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+    'http://192.0.0.170/hook',
+    'http://[fec0::1]/hook',
+  ])('rejects the webhook URL %s with WEBHOOK_URL_REJECTED', async (url) => {
+    const res = await post({ hf_model_id: 'stabilityai/sd-turbo', user_webhook_url: url });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'WEBHOOK_URL_REJECTED',
+      errors: [expect.objectContaining({ path: 'user_webhook_url' })],
+    });
+  });
+
   // Finding 1: a string that reaches a header, a URL or a log is checked at the edge.
   describe.each(['/v1/deployments', '/v1/estimates'])('POST %s', (path) => {
     it.each([

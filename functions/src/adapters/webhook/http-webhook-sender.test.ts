@@ -38,6 +38,24 @@ describe('http webhook sender', () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it.each([
+    '[64:ff9b::7f00:1]',
+    '[::7f00:1]',
+    '[::127.0.0.1]',
+    '[2002:7f00:1::1]',
+    '[::ffff:7f00:1]',
+    '[fec0::1]',
+    '192.0.0.170',
+  ])('refuses at connect time the address form %s in production mode', async (host) => {
+    const sender = createHttpWebhookSender({ allowPrivateHosts: false });
+    const url = receiver.url.replace('127.0.0.1', host);
+    expect(await sender.send({ url, ...post })).toEqual({
+      status: null,
+      error: 'refused: non-public address',
+    });
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it('does not follow a redirect, even to the metadata server', async () => {
     const redirector: Server = createServer((_req, res) => {
       res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data' }).end();

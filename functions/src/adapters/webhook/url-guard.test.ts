@@ -1,4 +1,4 @@
-import { rejectWebhookTarget, rejectWebhookUrl } from './url-guard';
+import { isNonPublicAddress, rejectWebhookTarget, rejectWebhookUrl } from './url-guard';
 
 /** A DNS of our own: names a hostile user could register, pointing wherever they like. */
 const dns: Record<string, string[]> = {
@@ -12,6 +12,11 @@ const dns: Record<string, string[]> = {
   'evil-v6-ula.example.com': ['fd12:3456::1'],
   'evil-mapped.example.com': ['::ffff:10.0.0.1'],
   'evil-cgnat.example.com': ['100.64.0.1'],
+  'evil-nat64.example.com': ['64:ff9b::a9fe:a9fe'],
+  'evil-6to4.example.com': ['2002:a00:1::1'],
+  'evil-compat.example.com': ['::7f00:1'],
+  'evil-sitelocal.example.com': ['fec0::1'],
+  'evil-ietf.example.com': ['192.0.0.170'],
 };
 const resolve = (host: string): Promise<string[]> => {
   const found = dns[host];
@@ -51,6 +56,33 @@ describe('webhook URL safety', () => {
     ['a name resolving to an IPv4-mapped private address', 'https://evil-mapped.example.com/x'],
     ['a name resolving to carrier-grade NAT', 'https://evil-cgnat.example.com/x'],
     ['a name that does not resolve', 'https://nowhere.example.com/x'],
+    ['NAT64 to loopback', 'http://[64:ff9b::7f00:1]/x'],
+    ['NAT64 to the metadata server', 'http://[64:ff9b::a9fe:a9fe]/x'],
+    ['NAT64 dotted form', 'http://[64:ff9b::169.254.169.254]/x'],
+    ['local-use NAT64 64:ff9b:1::/48', 'http://[64:ff9b:1::a00:1]/x'],
+    ['IPv4-compatible loopback (dotted)', 'http://[::127.0.0.1]/x'],
+    ['IPv4-compatible metadata (hex)', 'http://[::a9fe:a9fe]/x'],
+    ['6to4 with an embedded private address', 'http://[2002:c0a8:101::1]/x'],
+    ['6to4 with an embedded loopback', 'http://[2002:7f00:1::]/x'],
+    ['Teredo', 'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x'],
+    ['IPv4-translated ::ffff:0:a.b.c.d', 'http://[::ffff:0:7f00:1]/x'],
+    ['192.0.0.0/24 (IETF protocol assignments)', 'http://192.0.0.170/x'],
+    ['site-local fec0::/10', 'http://[fec0::1]/x'],
+    ['benchmarking 198.18/15', 'http://198.18.0.1/x'],
+    ['documentation 203.0.113/24', 'http://203.0.113.9/x'],
+    ['reserved 240/4', 'http://240.0.0.1/x'],
+    ['broadcast', 'http://255.255.255.255/x'],
+    ['IPv6 multicast', 'http://[ff02::1]/x'],
+    ['IPv6 discard 100::/64', 'http://[100::1]/x'],
+    ['IPv6 documentation', 'http://[2001:db8::1]/x'],
+    ['IPv4-mapped metadata (hex)', 'http://[::ffff:a9fe:a9fe]/x'],
+    ['octal-encoded private', 'http://012.0.0.1/x'],
+    ['hex-encoded loopback', 'http://0x7f.1/x'],
+    ['a name resolving to NAT64 metadata', 'https://evil-nat64.example.com/x'],
+    ['a name resolving to 6to4 private', 'https://evil-6to4.example.com/x'],
+    ['a name resolving to IPv4-compatible loopback', 'https://evil-compat.example.com/x'],
+    ['a name resolving to site-local', 'https://evil-sitelocal.example.com/x'],
+    ['a name resolving to 192.0.0.170', 'https://evil-ietf.example.com/x'],
   ])('refuses %s', async (_what, url) => {
     expect(await rejectWebhookTarget(url, false, resolve)).not.toBeNull();
   });
@@ -59,6 +91,8 @@ describe('webhook URL safety', () => {
     ['a public name', 'https://hooks.example.com/visgate'],
     ['a public dual-stack name', 'https://dual.example.com/visgate?x=1'],
     ['a public IPv4 literal', 'http://93.184.216.34:8080/x'],
+    ['a public IPv6 literal', 'https://[2001:4860:4860::8888]/x'],
+    ['a public address in IPv4-mapped form', 'https://[::ffff:93.184.216.34]/x'],
   ])('accepts %s', async (_what, url) => {
     expect(await rejectWebhookTarget(url, false, resolve)).toBeNull();
   });
@@ -67,4 +101,41 @@ describe('webhook URL safety', () => {
     expect(await rejectWebhookTarget('http://127.0.0.1:9999/hook', true, resolve)).toBeNull();
     expect(rejectWebhookUrl('ftp://127.0.0.1/x', true)).not.toBeNull();
   });
+});
+
+/** The same predicate decides at creation (above) and at connect time (the sender's DNS lookup). */
+describe('isNonPublicAddress (what the sender checks at connect time)', () => {
+  it.each([
+    '127.0.0.1',
+    '10.0.0.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '192.0.0.8',
+    '0.0.0.0',
+    '::1',
+    '::',
+    '::7f00:1',
+    '::127.0.0.1',
+    '::ffff:127.0.0.1',
+    '::ffff:a00:1',
+    '64:ff9b::7f00:1',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '2001::1',
+    'fec0::1',
+    'fe80::1%eth0',
+    'fd00::1',
+    'not-an-address',
+    '',
+  ])('refuses %j', (ip) => {
+    expect(isNonPublicAddress(ip)).toBe(true);
+  });
+
+  it.each(['93.184.216.34', '8.8.8.8', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:8.8.8.8'])(
+    'allows %j',
+    (ip) => {
+      expect(isNonPublicAddress(ip)).toBe(false);
+    },
+  );
 });

@@ -1,33 +1,35 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-export function privateV4(ip: string): boolean {
-  const [a = 0, b = 0] = ip.split('.').map(Number);
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 198 && (b === 18 || b === 19)) ||
-    a >= 224
-  );
+/**
+ * True for an address a webhook must never reach. Classification is ipaddr.js's `range()` (the IANA
+ * special-purpose registries), and only `unicast` passes: loopback, private, CGNAT, link-local
+ * (the metadata server), multicast, broadcast, 192.0.0.0/24, benchmarking, documentation, reserved,
+ * site-local fec0::/10, unique local, discard, ORCHID… are refused. IPv4-mapped ::ffff:a.b.c.d is
+ * judged by its IPv4 address. Every other form that embeds an IPv4 address — NAT64 64:ff9b::/96 and
+ * 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32, IPv4-translated ::ffff:0:a.b.c.d and the
+ * deprecated IPv4-compatible ::a.b.c.d — is refused as a whole, whatever it embeds: each is a way to
+ * reach an IPv4 host through a translator, and none is needed for a public webhook receiver.
+ * Anything that is not an IP address at all is refused too.
+ */
+export function isNonPublicAddress(ip: string): boolean {
+  const kind = isIP(ip);
+  if (kind === 4) return ipaddr.IPv4.parse(ip).range() !== 'unicast';
+  if (kind !== 6) return true;
+  const v6 = ipaddr.IPv6.parse(canonicalV6(ip));
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().range() !== 'unicast';
+  // ::/96 (IPv4-compatible, RFC 4291 §2.5.5.1): ipaddr.js calls ::7f00:1 unicast, so test it here.
+  if (v6.parts.slice(0, 6).every((p) => p === 0)) return true;
+  return v6.range() !== 'unicast';
 }
 
-export function privateV6(ip: string): boolean {
-  const x = ip.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(x);
-  if (mapped?.[1]) return privateV4(mapped[1]);
-  return (
-    x === '::' ||
-    x === '::1' ||
-    x.startsWith('fc') ||
-    x.startsWith('fd') ||
-    x.startsWith('fe80') ||
-    x.startsWith('ff') ||
-    x.startsWith('::ffff:')
-  );
+/**
+ * One spelling per IPv6 address, as the URL parser writes it (a zone id dropped): ipaddr.js 2.5
+ * reads the dotted form ::127.0.0.1 as ::ffff:127.0.0.1, so it is only given the hex form.
+ */
+function canonicalV6(ip: string): string {
+  const bare = ip.replace(/%.*$/, '');
+  return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
 }
 
 /**
@@ -55,16 +57,8 @@ export function rejectWebhookUrl(raw: string, allowPrivateHosts: boolean): strin
   ) {
     return `host ${host} is internal`;
   }
-  const kind = isIP(host);
-  if ((kind === 4 && privateV4(host)) || (kind === 6 && privateV6(host)))
-    return `address ${host} is not public`;
+  if (isIP(host) !== 0 && isNonPublicAddress(host)) return `address ${host} is not public`;
   return null;
-}
-
-/** True for an address a webhook must never reach (loopback, private, link-local, metadata, ...). */
-export function isNonPublicAddress(ip: string): boolean {
-  const kind = isIP(ip);
-  return kind === 4 ? privateV4(ip) : kind === 6 ? privateV6(ip) : true;
 }
 
 /** Resolves a host name to every address it has (dns.lookup with all: true in production). */
