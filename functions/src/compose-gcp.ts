@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT } from './entry/manifest';
 import { createSecretBox } from './adapters/crypto/secret-box';
+import { sealIdempotencyStore } from './adapters/crypto/sealed-idempotency-store';
 import { createCloudTasksQueue, type TaskTarget } from './adapters/gcp/cloud-tasks-queue';
 import { createFirestoreDeploymentStore } from './adapters/gcp/firestore-deployment-store';
 import { createFirestoreJobStore } from './adapters/gcp/firestore-job-store';
@@ -132,15 +133,16 @@ export function buildGcpDeps(config: Config, options: GcpOptions = {}) {
   const clock = options.clock ?? systemClock;
   const clients = options.clients ?? createGcpClients(config);
   const store = createFirestoreDeploymentStore(clients.firestore, log);
+  const box = createSecretBox(config.secrets.secretsKey);
   const deps: Deps = {
     config,
     store,
     jobs: createFirestoreJobStore(clients.firestore),
-    secrets: createFirestoreSecretStore(
-      clients.firestore,
-      createSecretBox(config.secrets.secretsKey),
+    secrets: createFirestoreSecretStore(clients.firestore, box),
+    idempotency: sealIdempotencyStore(
+      createFirestoreIdempotencyStore(clients.firestore, clock),
+      box,
     ),
-    idempotency: createFirestoreIdempotencyStore(clients.firestore, clock),
     bus: createPubSubBus(clients.pubsub, clock),
     tasks: createCloudTasksQueue(clients.tasks, {
       projectId: clients.projectId,

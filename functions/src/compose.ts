@@ -2,6 +2,7 @@ import { createCacheFill } from './handlers/cache-source';
 import type { Config } from './config';
 import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { createSecretBox } from './adapters/crypto/secret-box';
+import { sealIdempotencyStore } from './adapters/crypto/sealed-idempotency-store';
 import { createEmbeddedBus } from './adapters/embedded/bus';
 import { createEmbeddedDocumentStore } from './adapters/embedded/document-store';
 import { createEmbeddedJobStore } from './adapters/embedded/job-store';
@@ -64,13 +65,15 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   const bus = createEmbeddedBus(queueOpts);
   const tasks = createEmbeddedTaskQueue(queueOpts);
   const store = createEmbeddedDocumentStore();
-  const secrets = createEmbeddedSecretStore(createSecretBox(config.secrets.secretsKey));
+  const box = createSecretBox(config.secrets.secretsKey);
+  const secrets = createEmbeddedSecretStore(box);
+  const idempotencyAtRest = createEmbeddedIdempotencyStore(clock);
   const deps: Deps = {
     config,
     store,
     jobs: createEmbeddedJobStore(),
     secrets,
-    idempotency: createEmbeddedIdempotencyStore(clock),
+    idempotency: sealIdempotencyStore(idempotencyAtRest, box),
     bus,
     tasks,
     clock,
@@ -99,6 +102,8 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     deps,
     store,
     secrets,
+    /** The idempotency records as they lie at rest (bodies sealed), for tests. */
+    idempotencyAtRest,
     bus,
     tasks,
     /** Runs one reaper cycle now (tests, chaos); `startReaper` schedules them every REAPER_INTERVAL_S. */

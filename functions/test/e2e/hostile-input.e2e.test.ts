@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
+import { ownerHash } from '../../src/handlers/owner';
 import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 
 jest.setTimeout(120_000);
@@ -167,6 +168,28 @@ describe('hostile input', () => {
       code: 'WEBHOOK_URL_REJECTED',
       errors: [expect.objectContaining({ path: 'user_webhook_url' })],
     });
+  });
+
+  // Finding 3: the replayable 202 body (with webhook_secret) is sealed at rest.
+  it('keeps the idempotent 202 body sealed at rest and still replays webhook_secret', async () => {
+    const key = `idem-sealed-${Date.now()}`;
+    const body = {
+      hf_model_id: 'stabilityai/sd-turbo',
+      user_webhook_url: 'https://93.184.216.34/h',
+    };
+    const first = await post(body, { 'Idempotency-Key': key });
+    expect(first.status).toBe(202);
+    const secret = (first.body as { webhook_secret: string }).webhook_secret;
+    expect(secret).toMatch(/^whsec_/);
+    const owner = ownerHash(sys.system.deps.config.secrets.ownerPepper, sys.apiKey);
+    const atRest = JSON.stringify(await sys.system.idempotencyAtRest.get(`${owner}:${key}`));
+    expect(atRest).toContain('"sealed":"v1.');
+    expect(atRest).not.toContain(secret);
+    expect(atRest).not.toContain(secret.slice('whsec_'.length));
+    const replay = await post(body, { 'Idempotency-Key': key });
+    expect(replay.status).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
   });
 
   // Finding 1: a string that reaches a header, a URL or a log is checked at the edge.
