@@ -13,8 +13,12 @@ REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "shared" / "test-vectors"
 
 
+def load_vectors_file(name: str) -> dict[str, Any]:
+    return json.loads((VECTORS / name).read_text("utf-8"))
+
+
 def load_vectors(name: str) -> list[dict[str, Any]]:
-    return json.loads((VECTORS / name).read_text("utf-8"))["vectors"]
+    return load_vectors_file(name)["vectors"]
 
 
 class EventSink:

@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("diffusers")
 from PIL import Image
 
-from tiny_models import BUILDERS
+from conftest import load_vectors_file
+from tiny_models import PIPELINES
 from visgate_worker.main import run
 
 pytestmark = pytest.mark.e2e
@@ -49,9 +50,21 @@ def decode(out):
     return Image.open(io.BytesIO(base64.b64decode(img["base64"])))
 
 
-@pytest.mark.parametrize("family", sorted(BUILDERS))
-def test_serves_a_tiny_pipeline_from_a_local_path(family, tiny_model_dirs, event_sink, tmp_path):
-    env = env_for(event_sink, tmp_path, [{"type": "local", "path": str(tiny_model_dirs[family])}])
+# The closed list of pipeline classes the control plane accepts (shared/src/models/supported-pipelines.ts).
+ACCEPTED = load_vectors_file("supported-pipelines.json")["pipeline_classes"]
+
+
+@pytest.mark.parametrize("pipeline_class", ACCEPTED)
+def test_serves_every_pipeline_class_the_control_plane_accepts(
+    pipeline_class, tiny_model_dirs, event_sink, tmp_path
+):
+    if pipeline_class not in PIPELINES:
+        pytest.fail(f"the control plane accepts {pipeline_class}: add its tiny pipeline")
+    family = PIPELINES[pipeline_class][0]
+    model = tiny_model_dirs[family]
+    assert json.loads((model / "model_index.json").read_text())["_class_name"] == pipeline_class
+    env = env_for(event_sink, tmp_path, [{"type": "local", "path": str(model)}])
+    env["VISGATE_PIPELINE"] = pipeline_class
     got = boot_and_capture(env, event_sink)
     assert got["events_at_start"] == ["downloading", "loading", "warming_up", "ready"]
     assert got["booted"].family == family
@@ -63,6 +76,7 @@ def test_serves_a_tiny_pipeline_from_a_local_path(family, tiny_model_dirs, event
     assert set(event_sink.auth) == {"Bearer evt-token"}
     out = got["booted"].handler({"id": "probe", "input": PROBE})
     assert decode(out).size == (64, 64)
+    assert out["images"][0]["nsfw_content_detected"] is None  # no safety checker in these
     out = got["booted"].handler(
         {"id": "j2", "input": {"prompt": "a cat", "width": 96, "height": 64, "seed": 3}}
     )
@@ -189,3 +203,20 @@ def test_runs_a_job_through_the_real_runpod_sdk_after_reporting_ready(
         "visgate health probe" not in proc.stdout + proc.stderr
     )  # the SDK must not log the prompt
     assert event_sink.types() == ["downloading", "loading", "warming_up", "ready"]
+
+
+@pytest.mark.parametrize("flags", [True, False])
+def test_reports_the_images_the_models_safety_checker_blanked(flags, event_sink, tmp_path):
+    from tiny_models import build_sd1
+
+    model = build_sd1(tmp_path / "checked", safety_checker=flags)
+    got = boot_and_capture(
+        env_for(event_sink, tmp_path, [{"type": "local", "path": str(model)}]), event_sink
+    )
+    out = got["booted"].handler({"id": "j", "input": {**PROBE, "num_images": 2}})
+    assert [i["nsfw_content_detected"] for i in out["images"]] == [flags, flags]
+    pixels = [
+        Image.open(io.BytesIO(base64.b64decode(i["base64"]))).getextrema() for i in out["images"]
+    ]
+    blank = [all(hi == 0 for _lo, hi in p) for p in pixels]
+    assert blank == [flags, flags]  # what the flag explains: the checker's black image

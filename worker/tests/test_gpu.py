@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from conftest import load_vectors_file
+
 torch = pytest.importorskip("torch")
 pytestmark = [
     pytest.mark.gpu,
@@ -11,9 +13,16 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("family", ["sd1", "sdxl", "sd3", "flux", "pixart"])
-def test_boots_the_tiny_pipeline_on_cuda_and_answers_the_probe(family, tiny_model_dirs, tmp_path):
+@pytest.mark.parametrize(
+    "pipeline_class", load_vectors_file("supported-pipelines.json")["pipeline_classes"]
+)
+def test_boots_the_tiny_pipeline_on_cuda_and_answers_the_probe(
+    pipeline_class, tiny_model_dirs, tmp_path
+):
+    from tiny_models import PIPELINES
     from visgate_worker.main import run
+
+    family = PIPELINES[pipeline_class][0]
 
     env = {
         "VISGATE_MODEL_ID": "test/tiny",

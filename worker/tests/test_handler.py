@@ -1,24 +1,29 @@
 import base64
 import io
 
+import pytest
 from PIL import Image
 
+from conftest import load_vectors
 from visgate_worker.handler import make_handler
 from visgate_worker.job_input import Defaults
+from visgate_worker.pipelines import Generated, nsfw_flags
 
 DEFAULTS = Defaults(steps=4, guidance=0.0, resolution=64)
 
 
 class FakeGenerator:
-    def __init__(self, error=None):
+    def __init__(self, error=None, nsfw=None):
         self.error = error
+        self.nsfw = nsfw
         self.requests = []
 
     def generate(self, req):
         self.requests.append(req)
         if self.error:
             raise self.error
-        return [Image.new("RGB", (req.width, req.height), "red") for _ in range(req.num_images)]
+        images = [Image.new("RGB", (req.width, req.height), "red") for _ in range(req.num_images)]
+        return Generated(images, self.nsfw or [None] * req.num_images)
 
 
 def handler(gen, **kw):
@@ -126,3 +131,48 @@ def test_logs_where_an_unexpected_error_happened_but_not_its_text(caplog):
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.job_id == "j9" and "test_handler.py" in record.getMessage()
     assert "secret" not in caplog.text
+
+
+def test_reports_per_image_which_ones_the_safety_checker_blanked(caplog):
+    caplog.set_level("INFO")
+    out = handler(FakeGenerator(nsfw=[False, True]))(
+        {"id": "j", "input": {"prompt": "a", "num_images": 2}}
+    )
+    assert [i["nsfw_content_detected"] for i in out["images"]] == [False, True]
+    assert "1 blanked by the safety checker" in caplog.text
+
+
+def test_reports_null_when_the_model_has_no_safety_checker():
+    out = handler(FakeGenerator())({"id": "j", "input": {"prompt": "a"}})
+    assert out["images"][0]["nsfw_content_detected"] is None
+
+
+def test_reads_the_flags_from_a_diffusers_output():
+    from types import SimpleNamespace
+
+    # StableDiffusionPipelineOutput's fields; None when the pipeline has no checker
+    assert nsfw_flags(SimpleNamespace(images=[1, 2], nsfw_content_detected=[True, False]), 2) == [
+        True,
+        False,
+    ]
+    assert nsfw_flags(SimpleNamespace(images=[1, 2], nsfw_content_detected=None), 2) == [None] * 2
+    assert nsfw_flags(object(), 1) == [None]
+
+
+OUTPUT_VECTORS = [v for v in load_vectors("job-output.json") if v["current_worker"]]
+
+
+@pytest.mark.parametrize("vector", OUTPUT_VECTORS, ids=[v["name"] for v in OUTPUT_VECTORS])
+def test_returns_the_fields_the_control_plane_summarizes(vector):
+    """shared/test-vectors/job-output.json: the same fields, so summarizeJobOutput keeps the flags."""
+    images = vector["output"]["images"]
+    job = {"prompt": "a", "num_images": len(images), "seed": images[0]["seed"]}
+    if "url" in images[0]:
+        job["output"] = {"type": "s3", "put_urls": [i["url"] + "?sig=p" for i in images]}
+    gen = FakeGenerator(nsfw=[i["nsfw_content_detected"] for i in images])
+    out = handler(gen, put=lambda *a: None)({"id": "j", "input": job})
+    assert [sorted(i) for i in out["images"]] == [sorted(i) for i in images]
+    assert [i["nsfw_content_detected"] for i in out["images"]] == [
+        i["nsfw_content_detected"] for i in images
+    ]
+    assert sorted(out["timings"]) == sorted(vector["output"]["timings"])

@@ -53,7 +53,46 @@ def _vae(**extra):
     return AutoencoderKL(**{**config, **extra})
 
 
-def build_sd1(dest: Path, variant: str | None = None) -> Path:
+def _safety_checker(flag_everything: bool):
+    """A tiny StableDiffusionSafetyChecker and its image processor. The checker flags an image when
+    a concept's cosine similarity exceeds the concept's weight; cosines lie in [-1, 1], so weights of
+    -2 flag every image and weights of 2 none."""
+    import torch
+    from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
+    from transformers import CLIPConfig, CLIPImageProcessor
+
+    config = CLIPConfig(
+        text_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 1,
+            "vocab_size": 600,
+        },
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 1,
+            "image_size": 32,
+            "patch_size": 8,
+        },
+        projection_dim=16,
+    )
+    checker = StableDiffusionSafetyChecker(config).eval()
+    weight = -2.0 if flag_everything else 2.0
+    with torch.no_grad():
+        checker.concept_embeds_weights.fill_(weight)
+        checker.special_care_embeds_weights.fill_(weight)
+    processor = CLIPImageProcessor(
+        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    return checker, processor
+
+
+def build_sd1(dest: Path, variant: str | None = None, safety_checker: bool | None = None) -> Path:
+    """``safety_checker``: None for none (as most served repos), True/False for a tiny checker that
+    flags every image / no image."""
     import torch
     from diffusers import DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextModel
@@ -71,16 +110,17 @@ def build_sd1(dest: Path, variant: str | None = None) -> Path:
         norm_num_groups=8,
         attention_head_dim=2,
     )
+    checker, processor = (None, None) if safety_checker is None else _safety_checker(safety_checker)
     pipe = StableDiffusionPipeline(
         unet=unet,
         scheduler=DDIMScheduler(),
         vae=_vae(),
         text_encoder=CLIPTextModel(_clip_config()),
         tokenizer=_clip_tokenizer(),
-        safety_checker=None,
-        feature_extractor=None,
+        safety_checker=checker,
+        feature_extractor=processor,
         image_encoder=None,
-        requires_safety_checker=False,
+        requires_safety_checker=checker is not None,
     )
     pipe.save_pretrained(dest, safe_serialization=True, variant=variant)
     return dest
@@ -264,10 +304,13 @@ def build_pixart(dest: Path) -> Path:
     return dest
 
 
-BUILDERS = {
-    "sd1": build_sd1,
-    "sdxl": build_sdxl,
-    "sd3": build_sd3,
-    "flux": build_flux,
-    "pixart": build_pixart,
+# One tiny pipeline per class the control plane accepts (shared/test-vectors/supported-pipelines.json;
+# test_e2e_cpu fails for an accepted class missing here), with the family the worker reads from it.
+PIPELINES = {
+    "StableDiffusionPipeline": ("sd1", build_sd1),
+    "StableDiffusionXLPipeline": ("sdxl", build_sdxl),
+    "StableDiffusion3Pipeline": ("sd3", build_sd3),
+    "FluxPipeline": ("flux", build_flux),
+    "PixArtSigmaPipeline": ("pixart", build_pixart),
 }
+BUILDERS = {family: build for family, build in PIPELINES.values()}

@@ -27,8 +27,13 @@ MAX_BASE64_BYTES = 18_000_000
 PutFn = Callable[[str, bytes, str], None]
 
 
+class Generation(Protocol):
+    images: list[Any]
+    nsfw_content_detected: list[bool | None]
+
+
 class Generator(Protocol):
-    def generate(self, req: JobRequest) -> list[Any]: ...
+    def generate(self, req: JobRequest) -> Generation: ...
 
 
 def urllib_put(url: str, body: bytes, content_type: str) -> None:
@@ -69,17 +74,29 @@ def make_handler(
         try:
             req = parse_job_input(job.get("input"), family=family, defaults=defaults)
             started = clock()
-            images = generator.generate(req)
+            generated = generator.generate(req)
             inference_s = clock() - started
             out = []
-            for i, (image, seed) in enumerate(zip(images, req.image_seeds(), strict=True)):
+            flagged = 0
+            for i, (image, seed, nsfw) in enumerate(
+                zip(
+                    generated.images,
+                    req.image_seeds(),
+                    generated.nsfw_content_detected,
+                    strict=True,
+                )
+            ):
                 data = encode_image(image, req.output_format)
                 item: dict[str, Any] = {
                     "content_type": CONTENT_TYPES[req.output_format],
                     "width": image.width,
                     "height": image.height,
                     "seed": seed,
+                    # The model's safety checker replaced a flagged image with a black one; say so
+                    # (null: the model has no checker).
+                    "nsfw_content_detected": nsfw,
                 }
+                flagged += nsfw is True
                 if req.output["type"] == "s3":
                     try:
                         put(req.output["put_urls"][i], data, item["content_type"])
@@ -101,7 +118,13 @@ def make_handler(
                     f"the images are {inline // 1_000_000} MB as base64, above RunPod's result limit; "
                     "use output.type 's3', jpeg/webp, fewer images or a smaller size",
                 )
-            log.info("job done: %d image(s) in %.2fs", len(out), inference_s, extra=extra)
+            log.info(
+                "job done: %d image(s) in %.2fs, %d blanked by the safety checker",
+                len(out),
+                inference_s,
+                flagged,
+                extra=extra,
+            )
             return {"images": out, "timings": {"inference_s": round(inference_s, 3)}}
         except Exception as exc:
             err = classify(exc)

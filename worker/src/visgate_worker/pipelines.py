@@ -47,6 +47,24 @@ def peak_vram_bytes() -> int | None:
     return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
 
 
+@dataclass(frozen=True)
+class Generated:
+    """One job's images and, per image, whether the model's safety checker flagged it (and blanked
+    it): True/False when the pipeline ran a checker, None when it has none."""
+
+    images: list[Any]
+    nsfw_content_detected: list[bool | None]
+
+
+def nsfw_flags(output: Any, count: int) -> list[bool | None]:
+    """The per-image flags of a diffusers output (``StableDiffusionPipelineOutput`` and its kin carry
+    ``nsfw_content_detected``: a list, or None when the pipeline has no safety checker)."""
+    flags = getattr(output, "nsfw_content_detected", None)
+    if not isinstance(flags, (list, tuple)) or len(flags) != count:
+        return [None] * count
+    return [bool(f) for f in flags]
+
+
 @dataclass
 class LoadedPipeline:
     pipe: Any
@@ -54,8 +72,10 @@ class LoadedPipeline:
     device: str
     accepts: frozenset[str]
 
-    def generate(self, req: JobRequest) -> list[Any]:
-        """Run one job; returns PIL images, one per seed of ``req.image_seeds()``."""
+    def generate(self, req: JobRequest, output_type: str = "pil") -> Generated:
+        """Run one job: PIL images, one per seed of ``req.image_seeds()``, with the checker's flags.
+
+        ``output_type="np"`` gives the float pixels instead (scripts/gpu_check.py looks for NaN)."""
         import torch
 
         gen_device = "cpu" if self.device != "cuda" else "cuda"
@@ -68,7 +88,7 @@ class LoadedPipeline:
             "height": req.height,
             "num_images_per_prompt": req.num_images,
             "generator": generators,
-            "output_type": "pil",
+            "output_type": output_type,
         }
         if req.negative_prompt and "negative_prompt" in self.accepts:
             kwargs["negative_prompt"] = req.negative_prompt
@@ -81,7 +101,8 @@ class LoadedPipeline:
         kwargs = {k: v for k, v in kwargs.items() if k in self.accepts}
         with torch.inference_mode():
             out = self.pipe(**kwargs)
-        return list(out.images)
+        images = list(out.images)
+        return Generated(images, nsfw_flags(out, len(images)))
 
 
 def load_pipeline(path: Path, plan: MemoryPlan) -> LoadedPipeline:
