@@ -11,6 +11,7 @@ import { createEmbeddedSecretStore } from './adapters/embedded/secret-store';
 import { createEmbeddedTaskQueue, type TaskHandler } from './adapters/embedded/task-queue';
 import { TimerGroup, realTimers, type Timers } from './adapters/embedded/timers';
 import { createJsonLogger } from './adapters/log/json-logger';
+import { boundedStep, type BoundedStepHandler } from './handlers/bounded-step';
 import { createDeliverWebhook } from './handlers/deliver-webhook';
 import { createDeliverJobWebhook } from './handlers/jobs-webhook';
 import { createPollJob } from './handlers/jobs-refresh';
@@ -22,15 +23,7 @@ import { createSelectGpu } from './handlers/select-gpu';
 import { createSettle } from './handlers/settle';
 import { createTeardown } from './handlers/teardown';
 import { createValidate } from './handlers/validate';
-import {
-  QUEUES,
-  TOPICS,
-  type Clock,
-  type DeploymentMessage,
-  type Logger,
-  type QueueName,
-  type Topic,
-} from './ports';
+import { QUEUES, TOPICS, type Clock, type Logger, type QueueName, type Topic } from './ports';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -62,7 +55,7 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     jitterMs: options.jitterMs,
     random: options.random,
   };
-  const bus = createEmbeddedBus(queueOpts);
+  const bus = createEmbeddedBus({ ...queueOpts, maxDeliveryAttempts: config.STEP_MAX_ATTEMPTS });
   const tasks = createEmbeddedTaskQueue(queueOpts);
   const store = createEmbeddedDocumentStore();
   const box = createSecretBox(config.secrets.secretsKey);
@@ -126,17 +119,17 @@ export type EmbeddedSystem = ReturnType<typeof buildEmbeddedSystem>;
  * ports.ts so a new topic or queue does not compile until it has a handler.
  */
 export function createStepHandlers(deps: Deps): {
-  topics: Record<Topic, (msg: DeploymentMessage) => Promise<void>>;
+  topics: Record<Topic, BoundedStepHandler>;
   queues: Record<QueueName, TaskHandler>;
 } {
   const deliverDeploymentWebhook = createDeliverWebhook(deps);
   const deliverJobWebhook = createDeliverJobWebhook(deps);
   return {
     topics: {
-      'deployment-validate': createValidate(deps),
-      'deployment-select-gpu': createSelectGpu(deps),
-      'deployment-provision': createProvision(deps),
-      'deployment-teardown': createTeardown(deps),
+      'deployment-validate': boundedStep(deps, 'deployment-validate', createValidate(deps)),
+      'deployment-select-gpu': boundedStep(deps, 'deployment-select-gpu', createSelectGpu(deps)),
+      'deployment-provision': boundedStep(deps, 'deployment-provision', createProvision(deps)),
+      'deployment-teardown': boundedStep(deps, 'deployment-teardown', createTeardown(deps)),
     },
     queues: {
       'deployment-poll': createPoll(deps),

@@ -55,6 +55,11 @@ export const ConfigSchema = z.object({
   CATALOG_TTL_S: z.coerce.number().nonnegative().default(300),
   REAPER_INTERVAL_S: z.coerce.number().positive().default(60),
   STEP_DEADLINE_S: z.coerce.number().positive().default(900),
+  /**
+   * Deliveries of one step message before the deployment is failed with the step's last error
+   * (embedded bus and Pub/Sub alike). At most 10: the Pub/Sub subscriptions dead-letter after 10.
+   */
+  STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(10),
   PROVISION_LEASE_S: z.coerce.number().positive().default(150),
   /**
    * Use RunPod's cached models (GraphQL `modelReferences`) for public models when no S3 cache hit

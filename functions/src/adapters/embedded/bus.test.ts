@@ -16,6 +16,25 @@ describe('embedded bus', () => {
     bus.close();
   });
 
+  it('tells the handler which attempt it is and dead-letters the message after maxDeliveryAttempts', async () => {
+    const log = createMemoryLogger();
+    const bus = createEmbeddedBus({ log, retryMinMs: 1, retryMaxMs: 2, maxDeliveryAttempts: 4 });
+    const attempts: number[] = [];
+    bus.subscribe('deployment-validate', (_m, delivery) => {
+      attempts.push(delivery.attempt);
+      return Promise.reject(new Error('poison'));
+    });
+    await bus.publish('deployment-validate', { deployment_id: 'dpl_poison' });
+    await waitUntil(() => attempts.length >= 4 && bus.isIdle());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(attempts).toEqual([1, 2, 3, 4]);
+    expect(bus.isIdle()).toBe(true);
+    expect(log.lines.some((l) => l.includes('dead-lettered') && l.includes('dpl_poison'))).toBe(
+      true,
+    );
+    bus.close();
+  });
+
   it('delivers every message twice when duplicate delivery is on', async () => {
     const bus = createEmbeddedBus({ log: createMemoryLogger(), duplicateDelivery: true });
     const seen: string[] = [];
