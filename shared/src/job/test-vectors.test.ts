@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { familyOf, inferenceDefaults, type ModelFamily } from '../memory/estimate-vram';
+import { JobImageSummarySchema, summarizeJobOutput } from '../schemas/job';
 import { JobInputSchema } from './job-input';
 
 /** The vectors pytest runs too (worker/tests/test_shared_vectors.py). */
@@ -31,5 +32,19 @@ describe('shared model-family vectors', () => {
   it.each(cases.map((c) => [c.pipeline_class, c.model_id, c] as const))('%s %s', (_cls, _id, c) => {
     expect(familyOf(c.pipeline_class, c.model_id, c.text_encoder_params)).toBe(c.family);
     expect(inferenceDefaults(c.family, c.model_id)).toEqual(c.defaults);
+  });
+});
+
+describe('shared job-output vectors', () => {
+  const cases = vectors('job-output.json').vectors as {
+    name: string;
+    output: unknown;
+    summary: { images: unknown[]; inference_s: number | null };
+  }[];
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const summary = summarizeJobOutput(c.output);
+    expect(summary).toEqual(c.summary);
+    for (const image of summary.images)
+      expect(JobImageSummarySchema.strict().parse(image)).toEqual(image);
   });
 });

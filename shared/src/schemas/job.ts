@@ -92,6 +92,11 @@ export const JobImageSummarySchema = z.object({
   url: z.string().nullable(),
   /** Length of the base64 text RunPod holds for this image, when it returned one. */
   base64_length: z.int().nullable(),
+  /**
+   * True when the model's safety checker flagged the image (the worker then returns a black image
+   * in its place), false when it passed it, null when the model has no checker.
+   */
+  nsfw_content_detected: z.boolean().nullable(),
 });
 export type JobImageSummary = z.infer<typeof JobImageSummarySchema>;
 
@@ -198,6 +203,8 @@ export function summarizeJobOutput(output: unknown): NonNullable<Job['output']> 
         seed: num(i.seed),
         url: str(i.url),
         base64_length: b64 === null ? null : b64.length,
+        nsfw_content_detected:
+          typeof i.nsfw_content_detected === 'boolean' ? i.nsfw_content_detected : null,
       };
     }),
     inference_s: num(timings.inference_s),
