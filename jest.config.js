@@ -22,7 +22,8 @@ module.exports = {
       displayName: 'gcp',
       roots: ['<rootDir>/functions/test/gcp'],
       testMatch: ['**/*.test.ts'],
-      // Starts the Firestore emulator, pstest and the Cloud Tasks facade on loopback (never skipped).
+      // Starts Google's Firestore and Pub/Sub emulators (gcloud) and our Cloud Tasks facade on
+      // loopback, once per run (never skipped); the teardown stops them, Java processes included.
       globalSetup: '<rootDir>/functions/test-support/emulators/global-setup.ts',
       globalTeardown: '<rootDir>/functions/test-support/emulators/global-teardown.ts',
     },

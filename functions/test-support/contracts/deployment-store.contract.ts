@@ -1,25 +1,13 @@
-import { aDeployment, transition } from '@visgate/shared';
+import { aDeployment, transition, type Deployment } from '@visgate/shared';
 import type { DeploymentStore } from '../../src/ports';
 
-/** Where an implementation under test is known to fall short of real Firestore. */
-export interface StoreDeviations {
-  /**
-   * @firestore-emulator/server gives transactions no isolation (a constant transaction id, no
-   * locks, no contention retry), so concurrent read-modify-writes lose updates there. Real
-   * Firestore serialises them (optimistic concurrency + the SDK's retry), as the embedded store does.
-   */
-  noTransactionIsolation?: boolean;
-}
-
 /**
- * The DeploymentStore contract, run against every implementation (embedded, and Firestore on the
- * emulator). Each test gets a fresh store from `make`. A deviation never weakens an assertion: the
- * affected test is replaced by one that says so in its name and checks what the emulator can show.
+ * The DeploymentStore contract, run against every implementation (embedded, and Firestore on
+ * Google's emulator). Each test gets a fresh store from `make`.
  */
 export function deploymentStoreContract(
   name: string,
   make: () => Promise<DeploymentStore> | DeploymentStore,
-  deviations: StoreDeviations = {},
 ): void {
   describe(`DeploymentStore contract: ${name}`, () => {
     let store: DeploymentStore;
@@ -59,35 +47,38 @@ export function deploymentStoreContract(
       expect(await store.get(doc.deployment_id)).toEqual(written);
     });
 
-    if (!deviations.noTransactionIsolation) {
-      it('lets exactly one of many concurrent guarded transitions win', async () => {
-        const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000e' });
-        await store.create(doc);
-        const results = await Promise.all(
-          Array.from({ length: 20 }, () =>
-            store.mutate(doc.deployment_id, (d) =>
-              d.status === 'queued' ? transition(d, 'validating', new Date()) : null,
-            ),
+    it('lets exactly one of 20 concurrent guarded transitions win', async () => {
+      const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000e' });
+      await store.create(doc);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.mutate(doc.deployment_id, (d) =>
+            d.status === 'queued' ? transition(d, 'validating', new Date()) : null,
           ),
-        );
-        expect(results.filter((r) => r !== null)).toHaveLength(1);
-        expect((await store.get(doc.deployment_id))!.history).toHaveLength(2);
-      });
-    } else {
-      it('lets exactly one of many sequential guarded transitions win (EMULATOR DEVIATION: no transaction isolation, so the concurrent case is asserted only where transactions isolate)', async () => {
-        const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000e' });
-        await store.create(doc);
-        const results = [];
-        for (let i = 0; i < 5; i += 1)
-          results.push(
-            await store.mutate(doc.deployment_id, (d) =>
-              d.status === 'queued' ? transition(d, 'validating', new Date()) : null,
-            ),
-          );
-        expect(results.filter((r) => r !== null)).toHaveLength(1);
-        expect((await store.get(doc.deployment_id))!.history).toHaveLength(2);
-      });
-    }
+        ),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      const stored = (await store.get(doc.deployment_id))!;
+      expect(stored.history).toHaveLength(2);
+      expect(stored.version).toBe(1);
+    });
+
+    it('loses no update when 20 mutations of one document run at once', async () => {
+      const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000h' });
+      await store.create(doc);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.mutate(doc.deployment_id, (d) => ({
+            ...d,
+            runtime: { ...d.runtime, poll_attempt: d.runtime.poll_attempt + 1 },
+            updated_at: new Date(Date.UTC(2026, 10, 30, 12, 0, i)).toISOString(),
+          })),
+        ),
+      );
+      const stored = (await store.get(doc.deployment_id))!;
+      expect(stored.runtime.poll_attempt).toBe(20);
+      expect(stored.version).toBe(20);
+    });
 
     it('leaves the document untouched when mutate declines or the id is unknown', async () => {
       const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000f' });
@@ -123,23 +114,48 @@ export function deploymentStoreContract(
       expect(ready.docs).toHaveLength(3);
     });
 
-    it('tells a watcher the current document and then every change in order', async () => {
-      const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000g' });
-      await store.create(doc);
-      const seen: string[] = [];
-      const done = new Promise<void>((resolve) => {
-        const stop = store.watch(doc.deployment_id, (d) => {
-          seen.push(d.status);
-          if (d.status === 'selecting_gpu') {
+    // A real listener (Firestore onSnapshot) starts from the document as it is when it attaches and
+    // may coalesce changes that follow each other quickly; what it promises is order and the latest
+    // state. Everything that follows deployments (SSE, the CLI, tests) relies on exactly that.
+    const follow = (id: string, until: (d: Deployment) => boolean): Promise<Deployment[]> =>
+      new Promise((resolve) => {
+        const seen: Deployment[] = [];
+        const stop = store.watch(id, (d) => {
+          seen.push(d);
+          if (until(d)) {
             stop();
-            resolve();
+            resolve(seen);
           }
         });
       });
+
+    it('tells a watcher the document as it is when the watcher attaches', async () => {
+      const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000g' });
+      await store.create(doc);
       await store.mutate(doc.deployment_id, (d) => transition(d, 'validating', new Date()));
       await store.mutate(doc.deployment_id, (d) => transition(d, 'selecting_gpu', new Date()));
-      await done;
-      expect(seen).toEqual(['queued', 'validating', 'selecting_gpu']);
+      const [first] = await follow(doc.deployment_id, () => true);
+      expect(first).toEqual(await store.get(doc.deployment_id));
+      expect(first).toMatchObject({ status: 'selecting_gpu', version: 2 });
+    });
+
+    it('then shows changes in order, never an older state after a newer one, ending at the latest', async () => {
+      const doc = aDeployment({ deployment_id: 'dpl_contract0000000000000000i' });
+      await store.create(doc);
+      const path = ['validating', 'selecting_gpu', 'provisioning', 'loading', 'ready'] as const;
+      const watched = follow(doc.deployment_id, (d) => d.status === 'ready');
+      for (const to of path)
+        await store.mutate(doc.deployment_id, (d) => transition(d, to, new Date()));
+      const seen = await watched;
+      const versions = seen.map((d) => d.version);
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).toBe(versions.length);
+      expect(seen.at(-1)).toEqual(await store.get(doc.deployment_id));
+      // Each document seen is a whole, consistent version: its status is its history's last entry.
+      for (const d of seen) expect(d.history.at(-1)!.to).toBe(d.status);
+      expect(seen.map((d) => d.status)).toEqual(
+        ['queued', ...path].filter((st) => seen.some((d) => d.status === st)),
+      );
     });
   });
 }

@@ -12,7 +12,7 @@ import { QUEUES } from '../../src/ports';
 import { pollUntil } from '../poll-until';
 import { emulatorConfig } from './gcp-test-config';
 import { provisionEmulatorResources } from './provision-resources';
-import { startPushBridge, type PushBridge } from './push-bridge';
+import { createPushSubscription, type PushSubscription } from './push-subscription';
 
 export interface GcpTestSystem {
   /** URL of the `api` function. */
@@ -51,8 +51,8 @@ async function bindLoopback(): Promise<BoundServer> {
 /**
  * The production wiring over real HTTP and gRPC: one functions-framework server per manifest
  * function (the servers' ports are bound first so config can name the task targets and the public
- * URL), Firestore on the emulator, Pub/Sub on pstest with a push bridge per event function playing
- * Eventarc, Cloud Tasks on our facade dispatching to the task targets, RunPod and the Hub simulated.
+ * URL), Firestore on Google's emulator, Pub/Sub on Google's emulator with a push subscription per
+ * event function delivering to its functions-framework server, Cloud Tasks on our facade dispatching to the task targets, RunPod and the Hub simulated.
  */
 export async function startGcpSystem(): Promise<GcpTestSystem> {
   const [runpod, hub, receiver] = await Promise.all([
@@ -85,14 +85,14 @@ export async function startGcpSystem(): Promise<GcpTestSystem> {
   const gcp = buildGcpDeps(config, { log, clients });
   registerFunctions(gcp.deps, gcp.scanner);
 
-  const bridges: PushBridge[] = [];
+  const pushes: PushSubscription[] = [];
   for (const spec of FUNCTIONS) {
     const { server, url } = servers.get(spec.name)!;
     const handler = getTestServer(spec.name).listeners('request')[0] as RequestListener;
     server.on('request', handler);
     if (spec.trigger.kind === 'pubsub')
-      bridges.push(
-        await startPushBridge({
+      pushes.push(
+        await createPushSubscription({
           pubsub: clients.pubsub,
           projectId: clients.projectId,
           topic: spec.trigger.topic,
@@ -114,7 +114,7 @@ export async function startGcpSystem(): Promise<GcpTestSystem> {
     async close() {
       // Stop new work (Pub/Sub pushes, task dispatches), let running invocations finish, then
       // close the servers and the clients they use.
-      await Promise.all(bridges.map((b) => b.close()));
+      await Promise.all(pushes.map((p) => p.close()));
       await Promise.all(
         QUEUES.map((q) =>
           clients.tasks.deleteQueue({

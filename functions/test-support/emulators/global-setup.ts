@@ -3,10 +3,12 @@ import { startFirestoreEmulator } from './firestore-emulator';
 import { startPubSubEmulator } from './pubsub-emulator';
 
 /**
- * Jest globalSetup of the `gcp` project: starts the Firestore emulator and our Cloud Tasks facade in
- * the jest parent process and pstest as a child (built first if needed), all on loopback, and exports
- * their addresses as the env variables config.ts reads; jest's workers inherit them. Failing to
- * start any of them fails the run: the GCP tests are never skipped.
+ * Jest globalSetup of the `gcp` project: starts Google's Firestore and Pub/Sub emulators through
+ * gcloud (each once per run, on a free loopback port) and our Cloud Tasks facade in the jest parent
+ * process, and exports their addresses as the env variables config.ts reads; jest's workers
+ * inherit them. Failing to start any of them fails the run: the GCP tests are never skipped.
+ * global-teardown.ts stops them; if jest exits without it, an exit hook (and, if jest is killed,
+ * each emulator's watchdog) stops the Java processes.
  */
 export default async function globalSetup(): Promise<void> {
   const started = await Promise.allSettled([
@@ -16,10 +18,12 @@ export default async function globalSetup(): Promise<void> {
   ] as const);
   const [f, t, p] = started;
   if (f.status === 'rejected' || t.status === 'rejected' || p.status === 'rejected') {
-    // Stop whatever did start, or a live child process would keep jest waiting for ever.
-    if (f.status === 'fulfilled') f.value.close();
-    if (t.status === 'fulfilled') await t.value.close();
-    if (p.status === 'fulfilled') await p.value.close();
+    // Stop whatever did start, or a live emulator would outlive the run.
+    await Promise.all([
+      f.status === 'fulfilled' ? f.value.close() : undefined,
+      t.status === 'fulfilled' ? t.value.close() : undefined,
+      p.status === 'fulfilled' ? p.value.close() : undefined,
+    ]);
     const reasons = started.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
     throw new Error(`emulators failed to start:\n${reasons.join('\n')}`);
   }
@@ -30,8 +34,14 @@ export default async function globalSetup(): Promise<void> {
   process.env.CLOUD_TASKS_EMULATOR_HOST = tasks.host;
   process.env.METADATA_SERVER_DETECTION = 'none';
   /* eslint-enable no-restricted-properties */
+  const stopJava = (): void => {
+    // Synchronous last resort at process exit: signals only (close() is async).
+    firestore.kill();
+    pubsub.kill();
+  };
+  process.once('exit', stopJava);
   (globalThis as { __visgateEmulators?: unknown }).__visgateEmulators = async () => {
-    firestore.close();
-    await Promise.all([tasks.close(), pubsub.close()]);
+    process.removeListener('exit', stopJava);
+    await Promise.all([firestore.close(), pubsub.close(), tasks.close()]);
   };
 }

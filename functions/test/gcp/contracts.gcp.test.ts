@@ -6,6 +6,7 @@ import {
 } from '../../src/adapters/gcp/cloud-tasks-queue';
 import { createFirestoreDeploymentStore } from '../../src/adapters/gcp/firestore-deployment-store';
 import { createFirestoreIdempotencyStore } from '../../src/adapters/gcp/firestore-idempotency-store';
+import { createFirestoreJobStore } from '../../src/adapters/gcp/firestore-job-store';
 import {
   createFirestoreSecretStore,
   DEPLOYMENT_SECRETS,
@@ -21,15 +22,19 @@ import type { QueueName } from '../../src/ports';
 import { busContract } from '../../test-support/contracts/bus.contract';
 import { deploymentStoreContract } from '../../test-support/contracts/deployment-store.contract';
 import { idempotencyStoreContract } from '../../test-support/contracts/idempotency-store.contract';
+import { jobStoreContract } from '../../test-support/contracts/job-store.contract';
 import { secretStoreContract } from '../../test-support/contracts/secret-store.contract';
 import { taskQueueContract } from '../../test-support/contracts/task-queue.contract';
 import { serveFunction, type FunctionServer } from '../../test-support/emulators/function-server';
 import { emulatorConfig } from '../../test-support/emulators/gcp-test-config';
 import { provisionEmulatorResources } from '../../test-support/emulators/provision-resources';
-import { startPushBridge, type PushBridge } from '../../test-support/emulators/push-bridge';
+import {
+  createPushSubscription,
+  type PushSubscription,
+} from '../../test-support/emulators/push-subscription';
 
-// The port contracts against the GCP adapters, on the Firestore emulator (@firestore-emulator/
-// server), pstest (tools/pstest) and our Cloud Tasks facade, all started by jest's globalSetup.
+// The port contracts against the GCP adapters, on Google's Firestore and Pub/Sub emulators and our
+// Cloud Tasks facade, all started by jest's globalSetup.
 
 jest.setTimeout(30_000);
 
@@ -48,12 +53,11 @@ afterAll(async () => {
   await new Promise((resolve) => setTimeout(resolve, 200));
 });
 
-// The bare emulator has no transaction isolation (StoreDeviations.noTransactionIsolation);
-// test-support/emulators/firestore-transactions.ts adds optimistic concurrency to it, so the
-// concurrent case runs here with real Firestore's semantics.
-deploymentStoreContract('Firestore (emulator + optimistic concurrency)', () =>
+deploymentStoreContract('Firestore (emulator)', () =>
   createFirestoreDeploymentStore(fresh().clients.firestore),
 );
+
+jobStoreContract('Firestore (emulator)', () => createFirestoreJobStore(fresh().clients.firestore));
 
 secretStoreContract('Firestore (emulator)', () => {
   const { firestore } = fresh().clients;
@@ -77,11 +81,11 @@ idempotencyStoreContract('Firestore (emulator)', (c) =>
 let functionSeq = 0;
 const log = createMemoryLogger();
 
-busContract('Pub/Sub (pstest + push bridge + functions-framework)', async () => {
+busContract('Pub/Sub (emulator push subscription + functions-framework)', async () => {
   const { clients } = fresh();
   await provisionEmulatorResources(clients, 'us-central1');
   const servers: FunctionServer[] = [];
-  const bridges: PushBridge[] = [];
+  const pushes: PushSubscription[] = [];
   return {
     bus: createPubSubBus(clients.pubsub, clock),
     async subscribe(topic, handler) {
@@ -89,8 +93,8 @@ busContract('Pub/Sub (pstest + push bridge + functions-framework)', async () => 
       ff.cloudEvent(name, onPubSub(handler, log));
       const server = await serveFunction(name);
       servers.push(server);
-      bridges.push(
-        await startPushBridge({
+      pushes.push(
+        await createPushSubscription({
           pubsub: clients.pubsub,
           projectId: clients.projectId,
           topic,
@@ -99,7 +103,7 @@ busContract('Pub/Sub (pstest + push bridge + functions-framework)', async () => 
       );
     },
     async close() {
-      await Promise.all(bridges.map((b) => b.close()));
+      await Promise.all(pushes.map((p) => p.close()));
       await Promise.all(servers.map((s) => s.close()));
     },
   };

@@ -23,9 +23,8 @@ export function decodeCursor(s: string): Cursor {
 
 /**
  * One page of `query` (already filtered by equality) in (created_at desc, <idField> desc) order,
- * after the opaque `cursor`. `startAfter` is the real cursor; the extra where() on created_at and
- * the filter make the same page come out of emulators that ignore cursors
- * (@firestore-emulator/server does), fetching more only in that case.
+ * after the opaque `cursor` (Firestore's startAfter on both order fields). Reads one document more
+ * than the page to know whether there is a next one.
  */
 export async function pageNewestFirst<T extends { created_at: string }>(
   query: Query,
@@ -34,27 +33,15 @@ export async function pageNewestFirst<T extends { created_at: string }>(
   cursor: string | undefined,
 ): Promise<{ docs: T[]; nextCursor: string | null }> {
   const after = cursor === undefined ? null : decodeCursor(cursor);
-  const id = (d: T): string => String(d[idField]);
-  const isAfter = (d: T, c: Cursor): boolean =>
-    d.created_at < c.createdAt || (d.created_at === c.createdAt && id(d) < c.id);
   let ordered = query.orderBy('created_at', 'desc').orderBy(idField, 'desc');
-  if (after) {
-    ordered = ordered
-      .where('created_at', '<=', after.createdAt)
-      .startAfter(after.createdAt, after.id);
-  }
-  for (let n = limit + 1; ; n *= 2) {
-    const snap = await ordered.limit(n).get();
-    const all = snap.docs.map((d) => d.data() as T);
-    const docs = after ? all.filter((d) => isAfter(d, after)) : all;
-    if (docs.length > limit || snap.size < n) {
-      const page = docs.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor =
-        docs.length > limit && last
-          ? encodeCursor({ createdAt: last.created_at, id: id(last) })
-          : null;
-      return { docs: page, nextCursor };
-    }
-  }
+  if (after) ordered = ordered.startAfter(after.createdAt, after.id);
+  const snap = await ordered.limit(limit + 1).get();
+  const docs = snap.docs.map((d) => d.data() as T);
+  const page = docs.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    docs.length > limit && last
+      ? encodeCursor({ createdAt: last.created_at, id: String(last[idField]) })
+      : null;
+  return { docs: page, nextCursor };
 }
