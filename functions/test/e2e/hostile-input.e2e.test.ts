@@ -294,6 +294,36 @@ describe('hostile input', () => {
     },
   );
 
+  it('answers any path parameter or query string, raw or percent-encoded, with a 4xx problem, never a 5xx', async () => {
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }).map(encodeURIComponent),
+      fc.string({ unit: 'binary', maxLength: 40 }).map(encodeURIComponent),
+      fc.stringMatching(/^(%[0-9A-Fa-f]{0,2}|[A-Za-z0-9_.~-]){1,12}$/),
+    );
+    const route = fc.constantFrom(
+      (x: string) => ['get', `/v1/deployments/${x}`] as const,
+      (x: string) => ['get', `/v1/jobs/${x}`] as const,
+      (x: string) => ['post', `/v1/jobs/${x}/cancel`] as const,
+      (x: string) => ['get', `/v1/deployments/${x}/jobs`] as const,
+      (x: string) => ['delete', `/v1/deployments/${x}`] as const,
+      (x: string) => ['get', `/v1/deployments?cursor=${x}`] as const,
+      (x: string) => ['get', `/v1/deployments?status=${x}&limit=${x}`] as const,
+      (x: string) => ['get', `/v1/deployments/dpl_x/jobs?cursor=${x}`] as const,
+    );
+    await fc.assert(
+      fc.asyncProperty(route, segment, async (at, x) => {
+        const [method, path] = at(x);
+        const res = await request(sys.url)
+          [method](path)
+          .set('Authorization', `Bearer ${sys.apiKey}`);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }),
+      { numRuns: 200, seed: 20261130 },
+    );
+  });
+
   // Finding 5: keys that name Object.prototype are refused with their path, not dropped.
   it.each([
     [
