@@ -8,6 +8,7 @@ import {
   QUEUE_RETRY,
   type FunctionSpec,
 } from '../functions/src/entry/manifest';
+import { PLACEHOLDER_WORKER_IMAGE } from '../functions/src/config';
 import { QUEUES, TOPICS } from '../functions/src/ports';
 
 /** The APIs the system uses; enabling is idempotent. */
@@ -21,6 +22,7 @@ export const APIS = [
   'cloudtasks.googleapis.com',
   'cloudscheduler.googleapis.com',
   'firestore.googleapis.com',
+  'firebase.googleapis.com',
   'firebaserules.googleapis.com',
   'secretmanager.googleapis.com',
   'iam.googleapis.com',
@@ -50,8 +52,39 @@ export interface PlanOptions {
   region: string;
   /** Folder the function bundle is built into (infra/build-functions.ts). */
   sourceDir: string;
-  workerImage?: string;
+  /** The worker image RunPod pulls; required, never the placeholder default. */
+  workerImage: string;
   sharedCache?: SharedCacheOptions;
+}
+
+export class PlanError extends Error {}
+
+/**
+ * The Artifact Registry repository of `image` when it lives in this project
+ * (`REGION-docker.pkg.dev/PROJECT/REPO/NAME[:TAG|@DIGEST]`): the deploy makes it publicly readable
+ * so RunPod, which has no Google credentials, can pull the worker.
+ */
+export function workerRepository(
+  image: string,
+  project: string,
+): { location: string; repository: string } | null {
+  const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\/[^/]/.exec(image);
+  const [, location, owner, repository] = m ?? [];
+  if (location === undefined || repository === undefined || owner !== project) return null;
+  return { location, repository };
+}
+
+/** Refuses a deploy RunPod could not run: no worker image, or the placeholder default. */
+export function checkWorkerImage(image: string | undefined): string {
+  if (image === undefined || image === '')
+    throw new PlanError(
+      'no --worker-image: build and push the worker (worker/Dockerfile), then pass its image, e.g. --worker-image=REGION-docker.pkg.dev/PROJECT/visgate/worker:TAG (README "Deploy to Google Cloud")',
+    );
+  if (image === PLACEHOLDER_WORKER_IMAGE)
+    throw new PlanError(
+      `--worker-image=${image} is the placeholder default, not a published image: pass the image you pushed`,
+    );
+  return image;
 }
 
 /** `--set-env-vars` value; switches gcloud's list delimiter when a value holds a comma. */
@@ -61,6 +94,11 @@ export function envVarsFlag(env: readonly string[]): string {
   if (d === undefined) throw new Error('no delimiter left for --set-env-vars');
   return `^${d}^${env.join(d)}`;
 }
+
+export const deadLetterTopic = (t: string): string => `${t}-dead-letter`;
+/** The subscription that keeps a dead-letter topic's messages (a topic alone keeps none). */
+export const deadLetterSubscription = (t: string): string => `${t}-dead-letter-keep`;
+const schedulerJob = (f: FunctionSpec): string => `visgate-${f.name}`;
 
 /** POSIX shell single-quoting, only where needed. */
 export function q(arg: string): string {
@@ -106,22 +144,23 @@ export function deployPlan(o: PlanOptions): string[] {
     ),
   );
   for (const ix of FIRESTORE_INDEXES) {
-    // Existing identical indexes make this fail with ALREADY_EXISTS: fine on a re-run.
+    // An identical index fails with ALREADY_EXISTS on a re-run: only that error is tolerated.
+    const create = cmd(
+      'gcloud',
+      'firestore',
+      'indexes',
+      'composite',
+      'create',
+      `--collection-group=${ix.collectionGroup}`,
+      '--query-scope=collection',
+      ...ix.fields.map(
+        (f) => `--field-config=field-path=${f.fieldPath},order=${f.order.toLowerCase()}`,
+      ),
+      '--async',
+      ...P,
+    );
     lines.push(
-      `${cmd(
-        'gcloud',
-        'firestore',
-        'indexes',
-        'composite',
-        'create',
-        `--collection-group=${ix.collectionGroup}`,
-        '--query-scope=collection',
-        ...ix.fields.map(
-          (f) => `--field-config=field-path=${f.fieldPath},order=${f.order.toLowerCase()}`,
-        ),
-        '--async',
-        ...P,
-      )} || true`,
+      `{ out="$(${create} 2>&1)" || { grep -qi 'already exists' <<<"$out" || { printf '%s\\n' "$out" >&2; exit 1; }; }; }`,
     );
   }
   for (const t of FIRESTORE_TTL_FIELDS)
@@ -142,11 +181,11 @@ export function deployPlan(o: PlanOptions): string[] {
   // gcloud has no command for security rules: release firestore.rules through the Rules API.
   lines.push(`infra/release-rules.sh ${q(o.project)} firestore.rules`);
 
-  // Every function opens every secret: loadConfig checks them in gcp mode.
+  // Each function gets only the secrets its manifest entry lists (loadConfig asks for exactly those).
   const secrets = [...SECRETS, ...(o.sharedCache ? SHARED_CACHE_SECRETS : [])];
   const secretsOf = (f: FunctionSpec): string[] => [
     ...f.secrets,
-    ...(o.sharedCache ? SHARED_CACHE_SECRETS : []),
+    ...(o.sharedCache && f.sharedCache ? SHARED_CACHE_SECRETS : []),
   ];
   section('Secrets (created empty; the operator adds the values)');
   for (const s of secrets) {
@@ -161,7 +200,7 @@ export function deployPlan(o: PlanOptions): string[] {
     );
   }
 
-  section('Topics and dead-letter topics');
+  section('Topics, dead-letter topics and the subscriptions that keep dead letters');
   for (const t of TOPICS) {
     lines.push(
       ensure(
@@ -171,8 +210,27 @@ export function deployPlan(o: PlanOptions): string[] {
     );
     lines.push(
       ensure(
-        ['gcloud', 'pubsub', 'topics', 'describe', `${t}-dead-letter`, ...P],
-        ['gcloud', 'pubsub', 'topics', 'create', `${t}-dead-letter`, ...P],
+        ['gcloud', 'pubsub', 'topics', 'describe', deadLetterTopic(t), ...P],
+        ['gcloud', 'pubsub', 'topics', 'create', deadLetterTopic(t), ...P],
+      ),
+    );
+    // A topic without a subscription drops what is published to it: this one keeps dead letters
+    // for 7 days (the longest) for inspection and replay, and never expires.
+    lines.push(
+      ensure(
+        ['gcloud', 'pubsub', 'subscriptions', 'describe', deadLetterSubscription(t), ...P],
+        [
+          'gcloud',
+          'pubsub',
+          'subscriptions',
+          'create',
+          deadLetterSubscription(t),
+          `--topic=${deadLetterTopic(t)}`,
+          '--message-retention-duration=7d',
+          '--expiration-period=never',
+          '--ack-deadline=60',
+          ...P,
+        ],
       ),
     );
   }
@@ -190,6 +248,41 @@ export function deployPlan(o: PlanOptions): string[] {
     ];
     lines.push(
       `${ensure(['gcloud', 'tasks', 'queues', 'describe', name, ...L, ...P], ['gcloud', 'tasks', 'queues', 'create', name, ...flags])} && ${cmd('gcloud', 'tasks', 'queues', 'update', name, ...flags)}`,
+    );
+  }
+
+  const repo = workerRepository(o.workerImage, o.project);
+  if (repo) {
+    section('Worker image repository (public read: RunPod pulls without Google credentials)');
+    const RL = [`--location=${repo.location}`, ...P];
+    lines.push(
+      ensure(
+        ['gcloud', 'artifacts', 'repositories', 'describe', repo.repository, ...RL],
+        [
+          'gcloud',
+          'artifacts',
+          'repositories',
+          'create',
+          repo.repository,
+          '--repository-format=docker',
+          ...RL,
+        ],
+      ),
+    );
+    // Fails under the org policy iam.allowedPolicyMemberDomains (domain restricted sharing):
+    // README "Deploy to Google Cloud" says what to do then.
+    lines.push(
+      cmd(
+        'gcloud',
+        'artifacts',
+        'repositories',
+        'add-iam-policy-binding',
+        repo.repository,
+        '--member=allUsers',
+        '--role=roles/artifactregistry.reader',
+        ...RL,
+        '--quiet',
+      ),
     );
   }
 
@@ -219,6 +312,39 @@ export function deployPlan(o: PlanOptions): string[] {
             '--quiet',
           ),
         );
+      else if (role.role === 'roles/pubsub.publisher')
+        // On our topics only, not project-wide.
+        for (const t of TOPICS)
+          lines.push(
+            cmd(
+              'gcloud',
+              'pubsub',
+              'topics',
+              'add-iam-policy-binding',
+              t,
+              `--member=${member}`,
+              `--role=${role.role}`,
+              ...P,
+              '--quiet',
+            ),
+          );
+      else if (role.role === 'roles/cloudtasks.enqueuer')
+        // On our queues only, not project-wide.
+        for (const q of QUEUES)
+          lines.push(
+            cmd(
+              'gcloud',
+              'tasks',
+              'queues',
+              'add-iam-policy-binding',
+              q,
+              `--member=${member}`,
+              `--role=${role.role}`,
+              ...L,
+              ...P,
+              '--quiet',
+            ),
+          );
       else
         lines.push(
           cmd(
@@ -256,7 +382,7 @@ export function deployPlan(o: PlanOptions): string[] {
     `GCP_REGION=${o.region}`,
     `PUBLIC_BASE_URL=${base}/api`,
     `TASKS_INVOKER_SA=${invoker}`,
-    ...(o.workerImage ? [`WORKER_IMAGE=${o.workerImage}`] : []),
+    `WORKER_IMAGE=${checkWorkerImage(o.workerImage)}`,
     ...(o.sharedCache
       ? [
           `SHARED_CACHE_S3_URL=${o.sharedCache.url}`,
@@ -330,26 +456,49 @@ export function deployPlan(o: PlanOptions): string[] {
         o.project +
         " --format='value(projectNumber)')@gcp-sa-pubsub.iam.gserviceaccount.com";
       lines.push(
-        `${cmd('gcloud', 'pubsub', 'topics', 'add-iam-policy-binding', `${t.topic}-dead-letter`)} "--member=${agent}" ${cmd('--role=roles/pubsub.publisher', ...P, '--quiet')}`,
+        `${cmd('gcloud', 'pubsub', 'topics', 'add-iam-policy-binding', deadLetterTopic(t.topic))} "--member=${agent}" ${cmd('--role=roles/pubsub.publisher', ...P, '--quiet')}`,
       );
       lines.push(
-        `for sub in $(${cmd('gcloud', 'pubsub', 'topics', 'list-subscriptions', t.topic, '--format=value(.)', ...P)}); do ${cmd('gcloud', 'pubsub', 'subscriptions', 'add-iam-policy-binding')} "$sub" "--member=${agent}" ${cmd('--role=roles/pubsub.subscriber', ...P, '--quiet')} && ${cmd('gcloud', 'pubsub', 'subscriptions', 'update')} "$sub" ${cmd(`--dead-letter-topic=${t.topic}-dead-letter`, '--max-delivery-attempts=10', '--min-retry-delay=10s', '--max-retry-delay=600s', ...P)}; done`,
+        `for sub in $(${cmd('gcloud', 'pubsub', 'topics', 'list-subscriptions', t.topic, '--format=value(.)', ...P)}); do ${cmd('gcloud', 'pubsub', 'subscriptions', 'add-iam-policy-binding')} "$sub" "--member=${agent}" ${cmd('--role=roles/pubsub.subscriber', ...P, '--quiet')} && ${cmd('gcloud', 'pubsub', 'subscriptions', 'update')} "$sub" ${cmd(`--dead-letter-topic=${deadLetterTopic(t.topic)}`, '--max-delivery-attempts=10', '--min-retry-delay=10s', '--max-retry-delay=600s', ...P)}; done`,
       );
     }
     if (t.kind === 'scheduler') {
-      const flags = [
+      const common = [
         `--schedule=${t.schedule}`,
         `--uri=${urlOf(f)}`,
         '--http-method=POST',
-        '--headers=Content-Type=application/json',
         '--message-body={}',
         `--oidc-service-account-email=${invoker}`,
         `--oidc-token-audience=${urlOf(f)}`,
+        // The default is 3 min; a reaper cycle may run up to its function timeout.
+        `--attempt-deadline=${f.timeoutS}s`,
         ...L,
         ...P,
       ];
+      const job = schedulerJob(f);
       lines.push(
-        `${ensure(['gcloud', 'scheduler', 'jobs', 'describe', `visgate-${f.name}`, ...L, ...P], ['gcloud', 'scheduler', 'jobs', 'create', 'http', `visgate-${f.name}`, ...flags])} && ${cmd('gcloud', 'scheduler', 'jobs', 'update', 'http', `visgate-${f.name}`, ...flags)}`,
+        `${ensure(
+          ['gcloud', 'scheduler', 'jobs', 'describe', job, ...L, ...P],
+          [
+            'gcloud',
+            'scheduler',
+            'jobs',
+            'create',
+            'http',
+            job,
+            ...common,
+            '--headers=Content-Type=application/json',
+          ],
+        )} && ${cmd(
+          'gcloud',
+          'scheduler',
+          'jobs',
+          'update',
+          'http',
+          job,
+          ...common,
+          '--update-headers=Content-Type=application/json',
+        )}`,
       );
     }
   }
@@ -357,11 +506,130 @@ export function deployPlan(o: PlanOptions): string[] {
   return lines;
 }
 
+/**
+ * Removes everything deployPlan creates, in reverse order: scheduler job, functions (and with them
+ * their Eventarc triggers and push subscriptions), dead-letter subscriptions, topics, queues,
+ * secrets, project role bindings, service accounts, the worker repository's public binding (and
+ * the repository) and the Firestore database with all its data. APIs stay enabled. Deleting what is
+ * already gone is skipped, so a teardown can be re-run.
+ */
+export function teardownPlan(
+  o: Omit<PlanOptions, 'sourceDir' | 'workerImage'> & {
+    workerImage?: string;
+  },
+): string[] {
+  const P = ['--project', o.project];
+  const R = ['--region', o.region];
+  const L = ['--location', o.region];
+  const sa = (name: string) => `${name}@${o.project}.iam.gserviceaccount.com`;
+  const lines: string[] = [];
+  const section = (title: string) => lines.push(`echo ${q(`== ${title}`)}`);
+  const gone = (describe: string[], del: string[]): string =>
+    `! ${cmd(...describe)} >/dev/null 2>&1 || ${cmd(...del)}`;
+
+  section('Scheduler jobs and functions');
+  for (const f of FUNCTIONS)
+    if (f.trigger.kind === 'scheduler')
+      lines.push(
+        gone(
+          ['gcloud', 'scheduler', 'jobs', 'describe', schedulerJob(f), ...L, ...P],
+          ['gcloud', 'scheduler', 'jobs', 'delete', schedulerJob(f), ...L, ...P, '--quiet'],
+        ),
+      );
+  for (const f of FUNCTIONS)
+    lines.push(
+      gone(
+        ['gcloud', 'functions', 'describe', f.name, '--gen2', ...R, ...P],
+        ['gcloud', 'functions', 'delete', f.name, '--gen2', ...R, ...P, '--quiet'],
+      ),
+    );
+
+  section('Dead-letter subscriptions and topics');
+  for (const t of TOPICS) {
+    lines.push(
+      gone(
+        ['gcloud', 'pubsub', 'subscriptions', 'describe', deadLetterSubscription(t), ...P],
+        ['gcloud', 'pubsub', 'subscriptions', 'delete', deadLetterSubscription(t), ...P],
+      ),
+    );
+    for (const topic of [t, deadLetterTopic(t)])
+      lines.push(
+        gone(
+          ['gcloud', 'pubsub', 'topics', 'describe', topic, ...P],
+          ['gcloud', 'pubsub', 'topics', 'delete', topic, ...P],
+        ),
+      );
+  }
+
+  section('Task queues');
+  for (const name of QUEUES)
+    lines.push(
+      gone(
+        ['gcloud', 'tasks', 'queues', 'describe', name, ...L, ...P],
+        ['gcloud', 'tasks', 'queues', 'delete', name, ...L, ...P, '--quiet'],
+      ),
+    );
+
+  section('Secrets');
+  for (const s of [...SECRETS, ...SHARED_CACHE_SECRETS])
+    lines.push(
+      gone(
+        ['gcloud', 'secrets', 'describe', s, ...P],
+        ['gcloud', 'secrets', 'delete', s, ...P, '--quiet'],
+      ),
+    );
+
+  section('Project role bindings and service accounts');
+  for (const f of FUNCTIONS)
+    for (const role of f.roles)
+      if (role.role === 'roles/datastore.user')
+        lines.push(
+          `${cmd(
+            'gcloud',
+            'projects',
+            'remove-iam-policy-binding',
+            o.project,
+            `--member=serviceAccount:${sa(f.serviceAccount)}`,
+            `--role=${role.role}`,
+            '--condition=None',
+            '--quiet',
+          )} >/dev/null 2>&1 || true`,
+        );
+  for (const a of [INVOKER_SERVICE_ACCOUNT, ...new Set(FUNCTIONS.map((f) => f.serviceAccount))])
+    lines.push(
+      gone(
+        ['gcloud', 'iam', 'service-accounts', 'describe', sa(a), ...P],
+        ['gcloud', 'iam', 'service-accounts', 'delete', sa(a), ...P, '--quiet'],
+      ),
+    );
+
+  const repo = o.workerImage ? workerRepository(o.workerImage, o.project) : null;
+  if (repo) {
+    section('Worker image repository');
+    const RL = [`--location=${repo.location}`, ...P];
+    lines.push(
+      gone(
+        ['gcloud', 'artifacts', 'repositories', 'describe', repo.repository, ...RL],
+        ['gcloud', 'artifacts', 'repositories', 'delete', repo.repository, ...RL, '--quiet'],
+      ),
+    );
+  }
+
+  section('Firestore database (every document, index and TTL policy)');
+  lines.push(
+    gone(
+      ['gcloud', 'firestore', 'databases', 'describe', '--database=(default)', ...P],
+      ['gcloud', 'firestore', 'databases', 'delete', '--database=(default)', ...P, '--quiet'],
+    ),
+  );
+  return lines;
+}
+
 if (require.main === module) {
   const [project, region, ...rest] = process.argv.slice(2);
   if (!project || !region) {
     process.stderr.write(
-      'usage: plan.ts PROJECT REGION [--worker-image=IMAGE] [--shared-cache-url=s3://…]\n',
+      'usage: plan.ts PROJECT REGION [--teardown] --worker-image=IMAGE [--shared-cache-url=s3://…]\n',
     );
     process.exit(2);
   }
@@ -379,12 +647,20 @@ if (require.main === module) {
         rejectUnlisted: rest.includes('--shared-cache-reject-unlisted'),
       }
     : undefined;
-  const lines = deployPlan({
-    project,
-    region,
-    sourceDir: '.build/functions',
-    workerImage,
-    sharedCache,
-  });
-  process.stdout.write(`${lines.join('\n')}\n`);
+  try {
+    const lines = rest.includes('--teardown')
+      ? teardownPlan({ project, region, workerImage })
+      : deployPlan({
+          project,
+          region,
+          sourceDir: '.build/functions',
+          workerImage: checkWorkerImage(workerImage),
+          sharedCache,
+        });
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    process.stderr.write(`infra/deploy.sh: ${e.message}\n`);
+    process.exit(2);
+  }
 }

@@ -7,6 +7,9 @@ const secondsList = z
   .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. "0,5,300"')
   .transform((s) => s.split(',').map((x) => Math.round(Number(x) * 1000)));
 
+/** The default WORKER_IMAGE: a name, not a published image; a real deploy must set its own. */
+export const PLACEHOLDER_WORKER_IMAGE = 'ghcr.io/visgate-ai/visgate-worker:0.1.0';
+
 /** GCP mode: where the project's Firestore, Pub/Sub and Cloud Tasks live, and who calls whom. */
 const GcpConfigShape = {
   GCP_PROJECT_ID: z.string().min(1).optional(),
@@ -37,7 +40,8 @@ export const ConfigSchema = z.object({
   RUNPOD_API_URL: z.url().default('https://api.runpod.io'),
   RUNPOD_ENDPOINT_URL: z.url().default('https://api.runpod.ai'),
   HF_HUB_URL: z.url().default('https://huggingface.co'),
-  WORKER_IMAGE: z.string().min(1).default('ghcr.io/visgate-ai/visgate-worker:0.1.0'),
+  /** Local mode's default is a placeholder (the RunPod simulator never pulls it); gcp mode needs a real one. */
+  WORKER_IMAGE: z.string().min(1).default(PLACEHOLDER_WORKER_IMAGE),
   WORKER_MIN_DISK_GB: z.coerce.number().int().min(5).max(1000).default(20),
   EXECUTION_TIMEOUT_S: z.coerce.number().int().min(5).max(604_800).default(600),
   OWNER_PEPPER: z.string().min(16).optional(),
@@ -139,24 +143,54 @@ export class ConfigError extends Error {
  * required; in local mode they default to per-process random values (nothing persists anyway).
  * Throws ConfigError listing every bad variable.
  */
+/** The function this process serves (FUNCTION_TARGET, set by Cloud Functions and functions-framework). */
+export function functionTarget(
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  return env.FUNCTION_TARGET;
+}
+
+/**
+ * Which secrets this process is given (gcp mode: the function's manifest `secrets`, see
+ * entry/index.ts). One not given is never read: using the owner pepper then throws.
+ */
+export interface SecretNeeds {
+  ownerPepper: boolean;
+  sharedCache: boolean;
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   randomBytes: (n: number) => Buffer = (n) =>
     Buffer.from(crypto.getRandomValues(new Uint8Array(n))),
+  needs: SecretNeeds = { ownerPepper: true, sharedCache: true },
 ): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
-  if (c.MODE === 'gcp' && (c.OWNER_PEPPER === undefined || c.SECRETS_KEY === undefined)) {
+  if (c.MODE === 'gcp' && c.SECRETS_KEY === undefined) {
+    throw new ConfigError('invalid configuration: SECRETS_KEY is required in gcp mode');
+  }
+  if (c.MODE === 'gcp' && needs.ownerPepper && c.OWNER_PEPPER === undefined) {
+    throw new ConfigError('invalid configuration: OWNER_PEPPER is required in gcp mode');
+  }
+  // RunPod would fail to pull the placeholder: refuse at startup, not at the first deployment. On
+  // the emulators (FIRESTORE_EMULATOR_HOST) the RunPod simulator never pulls an image.
+  if (
+    c.MODE === 'gcp' &&
+    c.WORKER_IMAGE === PLACEHOLDER_WORKER_IMAGE &&
+    c.FIRESTORE_EMULATOR_HOST === undefined
+  ) {
     throw new ConfigError(
-      'invalid configuration: OWNER_PEPPER and SECRETS_KEY are required in gcp mode',
+      `invalid configuration: WORKER_IMAGE is the placeholder ${PLACEHOLDER_WORKER_IMAGE}; set the worker image you pushed (infra/deploy.sh --worker-image)`,
     );
   }
   if (c.MODE === 'gcp' && c.GCP_PROJECT_ID === undefined) {
     throw new ConfigError('invalid configuration: GCP_PROJECT_ID is required in gcp mode');
   }
   if (
+    needs.sharedCache &&
     c.SHARED_CACHE_S3_URL !== undefined &&
     (c.SHARED_CACHE_ACCESS_KEY_ID === undefined || c.SHARED_CACHE_SECRET_ACCESS_KEY === undefined)
   ) {
@@ -173,21 +207,31 @@ export function loadConfig(
     SHARED_CACHE_SECRET_ACCESS_KEY,
     ...rest
   } = c;
+  const secrets: Config['secrets'] = {
+    ownerPepper: OWNER_PEPPER ?? randomBytes(32).toString('base64'),
+    secretsKey: SECRETS_KEY ? Buffer.from(SECRETS_KEY, 'base64') : randomBytes(32),
+    sharedCache:
+      needs.sharedCache && SHARED_CACHE_ACCESS_KEY_ID && SHARED_CACHE_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: SHARED_CACHE_ACCESS_KEY_ID,
+            secretAccessKey: SHARED_CACHE_SECRET_ACCESS_KEY,
+          }
+        : null,
+  };
+  if (c.MODE === 'gcp' && !needs.ownerPepper) {
+    // Never a random stand-in in gcp mode: owner hashes must match across functions.
+    Object.defineProperty(secrets, 'ownerPepper', {
+      enumerable: false,
+      get(): never {
+        throw new ConfigError('OWNER_PEPPER is not mounted on this function (manifest secrets)');
+      },
+    });
+  }
   return {
     ...rest,
     PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
     WEBHOOK_ALLOW_PRIVATE_HOSTS: WEBHOOK_ALLOW_PRIVATE_HOSTS ?? c.MODE === 'local',
-    secrets: {
-      ownerPepper: OWNER_PEPPER ?? randomBytes(32).toString('base64'),
-      secretsKey: SECRETS_KEY ? Buffer.from(SECRETS_KEY, 'base64') : randomBytes(32),
-      sharedCache:
-        SHARED_CACHE_ACCESS_KEY_ID && SHARED_CACHE_SECRET_ACCESS_KEY
-          ? {
-              accessKeyId: SHARED_CACHE_ACCESS_KEY_ID,
-              secretAccessKey: SHARED_CACHE_SECRET_ACCESS_KEY,
-            }
-          : null,
-    },
+    secrets,
   };
 }
 

@@ -1,8 +1,11 @@
 import { buildGcpDeps } from '../compose-gcp';
-import { loadConfig } from '../config';
+import { functionTarget, loadConfig } from '../config';
+import { secretNeedsOf } from './manifest';
 import { registerFunctions } from './register';
 
 // The deployed package's main: one cold start parses config and builds the clients once, then every
 // function is registered and functions-framework serves the one named by --target / FUNCTION_TARGET.
-const { deps, scanner } = buildGcpDeps(loadConfig());
+// Each function is given only its own secrets (the manifest's), so config asks only for those.
+const needs = secretNeedsOf(functionTarget());
+const { deps, scanner } = buildGcpDeps(loadConfig(undefined, undefined, needs));
 registerFunctions(deps, scanner);

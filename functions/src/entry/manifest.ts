@@ -1,3 +1,4 @@
+import type { SecretNeeds } from '../config';
 import type { QueueName, Topic } from '../ports';
 
 /** Who invokes a function: Pub/Sub through Eventarc, Cloud Tasks, Cloud Scheduler or the internet. */
@@ -20,8 +21,13 @@ export interface FunctionSpec {
   retry: boolean;
   /** Runtime service account (short name; `@PROJECT.iam.gserviceaccount.com` is appended). */
   serviceAccount: string;
-  /** Secret Manager secrets mounted as env variables of the same name. */
-  secrets: readonly ('OWNER_PEPPER' | 'SECRETS_KEY')[];
+  /**
+   * Secret Manager secrets mounted as env variables of the same name: only those the function
+   * reads (loadConfig requires exactly these in gcp mode; see secretNeedsOf).
+   */
+  secrets: readonly ServerSecret[];
+  /** Reads or writes the shared model cache: mounts its key pair when a deploy configures one. */
+  sharedCache: boolean;
   /** Project roles the runtime service account needs, and why (README lists them). */
   roles: readonly { role: string; why: string }[];
 }
@@ -33,14 +39,18 @@ const ACT_AS = {
   role: 'roles/iam.serviceAccountUser',
   why: 'lets Cloud Tasks mint OIDC tokens as visgate-invoker (granted on that account only)',
 };
-// loadConfig requires both in gcp mode; only api derives owner hashes, but all open secrets.
-const BOTH = ['OWNER_PEPPER', 'SECRETS_KEY'] as const;
+/** The server secrets (Secret Manager); the shared cache's key pair is added by infra/plan.ts. */
+export type ServerSecret = 'OWNER_PEPPER' | 'SECRETS_KEY';
+// Every function opens deployment secrets (SECRETS_KEY); only api derives owner hashes and job
+// hint tokens (OWNER_PEPPER).
+const SEALED = ['SECRETS_KEY'] as const;
 
 const step = (
   name: string,
   topic: Topic,
   roles: FunctionSpec['roles'],
   timeoutS = 120,
+  sharedCache = false,
 ): FunctionSpec => ({
   name,
   trigger: { kind: 'pubsub', topic },
@@ -50,7 +60,8 @@ const step = (
   maxInstances: 20,
   retry: true,
   serviceAccount: `visgate-${name.toLowerCase()}`,
-  secrets: BOTH,
+  secrets: SEALED,
+  sharedCache,
   roles,
 });
 
@@ -63,7 +74,8 @@ const task = (name: string, queue: QueueName, roles: FunctionSpec['roles']): Fun
   maxInstances: 20,
   retry: false,
   serviceAccount: `visgate-${name.toLowerCase()}`,
-  secrets: BOTH,
+  secrets: SEALED,
+  sharedCache: false,
   roles,
 });
 
@@ -73,18 +85,24 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'api',
     trigger: { kind: 'http', public: true },
     memory: '512Mi',
-    timeoutS: 60,
+    // The longest an HTTP function may run (gen2: 60 min): a `visgate deploy --follow` SSE stream
+    // stays open until the deployment settles. The stream itself ends before this
+    // (SSE_MAX_STREAM_S) with a reconnect hint, so the platform never cuts it mid-event.
+    timeoutS: 3600,
     concurrency: 40,
     maxInstances: 50,
     retry: false,
     serviceAccount: 'visgate-api',
-    secrets: BOTH,
+    secrets: ['OWNER_PEPPER', 'SECRETS_KEY'],
+    // GET /internal/worker-manifest/{id} presigns shared-cache URLs.
+    sharedCache: true,
     roles: [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS],
   },
   step('validate', 'deployment-validate', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
   step('selectGpu', 'deployment-select-gpu', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
-  step('provision', 'deployment-provision', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300),
-  step('teardown', 'deployment-teardown', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300),
+  // provision presigns cached files for the worker; teardown deletes the worker manifest.
+  step('provision', 'deployment-provision', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300, true),
+  step('teardown', 'deployment-teardown', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS], 300, true),
   task('poll', 'deployment-poll', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
   task('deliverWebhook', 'webhook-delivery', [FIRESTORE, ENQUEUE, ACT_AS]),
   task('settle', 'deployment-settle', [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS]),
@@ -94,6 +112,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   // already copied with the right size and digest are skipped), so even slower fills converge.
   {
     ...task('cacheFill', 'cache-fill', [FIRESTORE]),
+    sharedCache: true,
     memory: '1Gi',
     timeoutS: 1800,
     concurrency: 1,
@@ -107,7 +126,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 1,
     retry: false,
     serviceAccount: 'visgate-reaper',
-    secrets: BOTH,
+    secrets: SEALED,
+    sharedCache: false,
     roles: [FIRESTORE, PUBLISH, ENQUEUE, ACT_AS],
   },
 ];
@@ -131,3 +151,10 @@ export const QUEUE_RETRY: Record<
   // outlast it and one of them takes the lease over.
   'cache-fill': { maxAttempts: 8, minBackoffS: 60, maxBackoffS: 1800, maxDoublings: 5 },
 };
+
+/** The secrets loadConfig must find for the function `target` (all of them for an unknown one). */
+export function secretNeedsOf(target: string | undefined): SecretNeeds {
+  const spec = FUNCTIONS.find((f) => f.name === target);
+  if (!spec) return { ownerPepper: true, sharedCache: true };
+  return { ownerPepper: spec.secrets.includes('OWNER_PEPPER'), sharedCache: spec.sharedCache };
+}

@@ -1,70 +1,209 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { FIRESTORE_INDEXES, renderIndexesJson } from '../../src/adapters/gcp/firestore-indexes';
-import { FUNCTIONS } from '../../src/entry/manifest';
+import { PLACEHOLDER_WORKER_IMAGE } from '../../src/config';
+import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT } from '../../src/entry/manifest';
 import { QUEUES, TOPICS } from '../../src/ports';
 
-// infra/deploy.sh against a fake gcloud (and curl) on PATH: every function, topic, queue, index,
-// secret and scheduler job the code uses is created, configured as the manifest says, and nothing
-// else. The fake logs each call; `describe` fails so every `create` runs.
+// infra/deploy.sh --dry-run prints the plan; running that printed plan with a recorder on PATH in
+// place of gcloud (and npx, curl) collects every gcloud command it would run, the ones inside
+// `$(…)` and loops included. Each distinct command is then parsed by the REAL gcloud (the Google
+// Cloud CLI installed on this machine) with an empty config and no credentials: a well-formed
+// command exits 1 for lack of credentials, a bad flag or value exits 2. The recorder only feeds the
+// plan's control flow (`describe` fails so every `create` runs); it validates nothing itself.
 
-jest.setTimeout(60_000);
+jest.setTimeout(600_000);
 
 const ROOT = path.resolve(__dirname, '../../..');
+const GCLOUD = '/usr/bin/gcloud';
+const IMAGE = 'europe-west1-docker.pkg.dev/demo-proj/visgate/worker:0123abc';
+const exec = promisify(execFile);
 
-function runDeploy(args: string[]): { calls: string[][]; stdout: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fake-gcloud-'));
+/** deploy.sh with `args`; stdout, stderr and exit status. gcloud/npx/curl on PATH only record. */
+function deploySh(args: string[], recorder = recorderDir({ realNpx: true })) {
+  const r = spawnSync('bash', ['infra/deploy.sh', ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: `${recorder.dir}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: tmpdir(),
+    },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls: recorder.calls() };
+}
+
+interface RecorderEnv {
+  indexError?: string;
+  realNpx?: boolean;
+  /** Teardown: every resource exists, so every delete runs. */
+  allExist?: boolean;
+}
+
+function recorderDir(env: RecorderEnv = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gcloud-recorder-'));
   const log = path.join(dir, 'calls.log');
+  writeFileSync(log, '');
   writeFileSync(
     path.join(dir, 'gcloud'),
     `#!/usr/bin/env bash
 printf '%s\\x1f' "$@" >> "${log}"; echo >> "${log}"
 case "$*" in
-  *" describe "*) exit 1 ;;
+  "projects describe"*) echo 123456789012 ;;
+  *" describe "*) ${env.allExist ? 'exit 0' : 'exit 1'} ;;
   "secrets versions list"*) echo projects/p/secrets/s/versions/1 ;;
   "pubsub topics list-subscriptions"*) echo projects/p/subscriptions/eventarc-sub ;;
-  "auth print-access-token"*) echo fake-token ;;
+  "auth print-access-token"*) echo recorded-token ;;
+  "firestore indexes composite create"*) ${env.indexError ? `echo '${env.indexError}' >&2; exit 1` : ':'} ;;
 esac
 exit 0
 `,
   );
+  // The printed plan's `npx tsx infra/build-functions.ts` is not run (deploy.sh's own npx is).
+  if (!env.realNpx) writeFileSync(path.join(dir, 'npx'), '#!/usr/bin/env bash\nexit 0\n');
   writeFileSync(
     path.join(dir, 'curl'),
     `#!/usr/bin/env bash\necho '{"name":"projects/p/rulesets/r1"}'\n`,
   );
-  chmodSync(path.join(dir, 'gcloud'), 0o755);
-  chmodSync(path.join(dir, 'curl'), 0o755);
-  const stdout = execFileSync('bash', ['infra/deploy.sh', ...args], {
+  for (const f of ['gcloud', 'curl', ...(env.realNpx ? [] : ['npx'])])
+    chmodSync(path.join(dir, f), 0o755);
+  return {
+    dir,
+    calls: (): string[][] =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\x1f').filter(Boolean)),
+  };
+}
+
+/** Runs a printed plan as deploy.sh would, against the recorder; returns the gcloud calls. */
+function runPlan(plan: string, env: RecorderEnv = {}) {
+  const rec = recorderDir(env);
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', plan], {
     cwd: ROOT,
-    env: { PATH: `${dir}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: tmpdir() },
+    env: { PATH: `${rec.dir}:/usr/bin:/bin`, HOME: tmpdir() },
     encoding: 'utf8',
+    // A socket on stdin makes bash -c read /etc/bash.bashrc (it guesses it runs under rshd).
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let calls: string[][] = [];
-  try {
-    calls = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split('\x1f').filter(Boolean));
-  } catch {
-    calls = [];
-  }
-  return { calls, stdout };
+  return { status: r.status, stderr: r.stderr, calls: rec.calls() };
+}
+
+function plan(args: string[]): string {
+  const r = deploySh([...args, '--dry-run']);
+  if (r.status !== 0) throw new Error(`deploy.sh --dry-run failed: ${r.stderr}`);
+  expect(r.calls).toEqual([]); // --dry-run runs nothing
+  return r.stdout;
 }
 
 const flag = (call: string[], name: string): string | undefined =>
   call.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-describe('infra/deploy.sh', () => {
-  let calls: string[][];
-  beforeAll(() => {
-    calls = runDeploy(['demo-proj', 'europe-west1']).calls;
-  });
-  const matching = (...prefix: string[]) => calls.filter((c) => prefix.every((p, i) => c[i] === p));
+const DEPLOY = ['demo-proj', 'europe-west1', `--worker-image=${IMAGE}`];
+const WITH_CACHE = [
+  ...DEPLOY,
+  '--shared-cache-url=s3://visgate-models/models',
+  '--shared-cache-endpoint=https://acct.r2.cloudflarestorage.com',
+  '--shared-cache-allowed=stabilityai/*,black-forest-labs/FLUX.1-schnell',
+  '--shared-cache-reject-unlisted',
+];
 
+let deployCalls: string[][];
+let cacheCalls: string[][];
+let teardownCalls: string[][];
+beforeAll(() => {
+  const run = (args: string[], env: RecorderEnv = {}) => {
+    const r = runPlan(plan(args), env);
+    if (r.status !== 0) throw new Error(`plan failed against the recorder: ${r.stderr}`);
+    return r.calls;
+  };
+  deployCalls = run(DEPLOY);
+  cacheCalls = run(WITH_CACHE);
+  teardownCalls = run(['demo-proj', 'europe-west1', '--teardown', `--worker-image=${IMAGE}`], {
+    allExist: true,
+  });
+});
+const matching = (calls: string[][], ...prefix: string[]) =>
+  calls.filter((c) => prefix.every((p, i) => c[i] === p));
+
+describe('the deploy plan, parsed by the real gcloud', () => {
+  it('has no command the installed gcloud refuses: each fails only for lack of credentials', async () => {
+    // Commands that differ only in a resource name or a number parse alike: one of each shape.
+    const names = [
+      ...FUNCTIONS.flatMap((f) => [f.name, f.serviceAccount]),
+      ...TOPICS,
+      ...QUEUES,
+      INVOKER_SERVICE_ACCOUNT,
+      'OWNER_PEPPER',
+      'SECRETS_KEY',
+      'SHARED_CACHE_ACCESS_KEY_ID',
+      'SHARED_CACHE_SECRET_ACCESS_KEY',
+    ].sort((a, b) => b.length - a.length);
+    const shape = (c: string[]) =>
+      c
+        .map((a) => names.reduce((s, n) => s.split(n).join('<name>'), a).replace(/\d+/g, '0'))
+        .join('\x1f');
+    const distinct = new Map<string, string[]>();
+    for (const c of [...deployCalls, ...cacheCalls, ...teardownCalls])
+      if (!distinct.has(shape(c))) distinct.set(shape(c), c);
+    const calls = [...distinct.values()];
+    expect(calls.length).toBeGreaterThan(30);
+    const config = mkdtempSync(path.join(tmpdir(), 'gcloud-config-'));
+    const env = {
+      PATH: '/usr/bin:/bin',
+      HOME: config,
+      CLOUDSDK_CONFIG: config,
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+    };
+    const results: { args: string[]; code: number; stderr: string }[] = [];
+    const queue = [...calls];
+    // gcloud takes 1-3 s to start: four at a time.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          try {
+            await exec(GCLOUD, c, { env, cwd: ROOT });
+            results.push({ args: c, code: 0, stderr: '' });
+          } catch (e) {
+            const err = e as { code?: number; stderr?: string };
+            results.push({ args: c, code: err.code ?? -1, stderr: err.stderr ?? '' });
+          }
+        }
+      }),
+    );
+    const refused = results
+      .filter(
+        (r) => r.code !== 1 || !/credentials|gcloud auth login|active account/i.test(r.stderr),
+      )
+      .map((r) => `exit ${r.code}: gcloud ${r.args.join(' ')}\n${r.stderr.slice(0, 400)}`);
+    expect(refused).toEqual([]);
+    expect(results).toHaveLength(calls.length);
+  });
+
+  it('would have caught the old scheduler update: gcloud refuses --headers there with exit 2', () => {
+    const r = spawnSync(
+      GCLOUD,
+      ['scheduler', 'jobs', 'update', 'http', 'j', '--headers=a=b', '--location=x', '--project=p'],
+      {
+        env: {
+          PATH: '/usr/bin:/bin',
+          CLOUDSDK_CONFIG: mkdtempSync(path.join(tmpdir(), 'gcloud-config-')),
+          CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('infra/deploy.sh', () => {
   it('deploys exactly the manifest functions, gen2 on nodejs24, sized as the manifest says', () => {
-    const deploys = matching('functions', 'deploy');
+    const deploys = matching(deployCalls, 'functions', 'deploy');
     expect(deploys.map((c) => c[2]).sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
     for (const f of FUNCTIONS) {
       const c = deploys.find((d) => d[2] === f.name)!;
@@ -77,27 +216,81 @@ describe('infra/deploy.sh', () => {
         `${f.serviceAccount}@demo-proj.iam.gserviceaccount.com`,
       );
       expect(c.includes('--retry')).toBe(f.retry);
-      expect(flag(c, 'set-secrets')).toBe(f.secrets.map((s) => `${s}=${s}:latest`).join(','));
       const t = f.trigger;
       if (t.kind === 'pubsub') expect(flag(c, 'trigger-topic')).toBe(t.topic);
       else expect(c).toContain('--trigger-http');
       expect(c.includes('--allow-unauthenticated')).toBe(t.kind === 'http');
+      expect(flag(c, 'set-env-vars')).toContain(`WORKER_IMAGE=${IMAGE}`);
     }
   });
 
-  it('creates every topic the code publishes to, each with a dead-letter topic, and no other', () => {
-    const created = matching('pubsub', 'topics', 'create').map((c) => c[3]);
+  it('gives each function only the secrets it reads: the owner pepper to api alone', () => {
+    for (const c of matching(deployCalls, 'functions', 'deploy')) {
+      const f = FUNCTIONS.find((x) => x.name === c[2])!;
+      expect(flag(c, 'set-secrets')).toBe(f.secrets.map((s) => `${s}=${s}:latest`).join(','));
+    }
+    const pepper = matching(deployCalls, 'secrets', 'add-iam-policy-binding').filter(
+      (c) => c[2] === 'OWNER_PEPPER',
+    );
+    expect(pepper.map((c) => flag(c, 'member'))).toEqual([
+      'serviceAccount:visgate-api@demo-proj.iam.gserviceaccount.com',
+    ]);
+  });
+
+  it('creates every topic with a dead-letter topic, and a subscription that keeps the dead letters', () => {
+    const created = matching(deployCalls, 'pubsub', 'topics', 'create').map((c) => c[3]);
     expect(created.sort()).toEqual([...TOPICS, ...TOPICS.map((t) => `${t}-dead-letter`)].sort());
+    const subs = matching(deployCalls, 'pubsub', 'subscriptions', 'create');
+    expect(subs.map((c) => flag(c, 'topic')).sort()).toEqual(
+      TOPICS.map((t) => `${t}-dead-letter`).sort(),
+    );
+    for (const s of subs) {
+      expect(flag(s, 'message-retention-duration')).toBe('7d');
+      expect(flag(s, 'expiration-period')).toBe('never');
+    }
+    // Pub/Sub's service agent forwards dead letters: publisher on the DLQ, subscriber on the source.
+    const agent = 'serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com';
+    const dlqPublish = matching(deployCalls, 'pubsub', 'topics', 'add-iam-policy-binding').filter(
+      (c) => flag(c, 'member') === agent,
+    );
+    expect(dlqPublish.map((c) => c[3]).sort()).toEqual(
+      TOPICS.map((t) => `${t}-dead-letter`).sort(),
+    );
+    const updates = matching(deployCalls, 'pubsub', 'subscriptions', 'update');
+    expect(updates).toHaveLength(TOPICS.length);
+    for (const u of updates) expect(flag(u, 'dead-letter-topic')).toMatch(/-dead-letter$/);
   });
 
   it('creates every queue the code enqueues to, with a retry config, and no other', () => {
-    const created = matching('tasks', 'queues', 'create');
+    const created = matching(deployCalls, 'tasks', 'queues', 'create');
     expect(created.map((c) => c[3]).sort()).toEqual([...QUEUES].sort());
     for (const c of created) expect(flag(c, 'max-attempts')).toMatch(/^\d+$/);
   });
 
+  it('grants publish and enqueue on our topics and queues only, never project-wide', () => {
+    const projectRoles = matching(deployCalls, 'projects', 'add-iam-policy-binding').map((c) =>
+      flag(c, 'role'),
+    );
+    expect(new Set(projectRoles)).toEqual(new Set(['roles/datastore.user']));
+    const publishers = matching(deployCalls, 'pubsub', 'topics', 'add-iam-policy-binding').filter(
+      (c) => flag(c, 'role') === 'roles/pubsub.publisher' && TOPICS.includes(c[3] as never),
+    );
+    const enqueuers = matching(deployCalls, 'tasks', 'queues', 'add-iam-policy-binding');
+    expect(new Set(enqueuers.map((c) => c[3]))).toEqual(new Set(QUEUES));
+    for (const f of FUNCTIONS) {
+      const member = `serviceAccount:${f.serviceAccount}@demo-proj.iam.gserviceaccount.com`;
+      const has = (role: string) => f.roles.some((r) => r.role === role);
+      expect(publishers.filter((c) => flag(c, 'member') === member)).toHaveLength(
+        has('roles/pubsub.publisher') ? TOPICS.length : 0,
+      );
+      expect(enqueuers.filter((c) => flag(c, 'member') === member)).toHaveLength(
+        has('roles/cloudtasks.enqueuer') ? QUEUES.length : 0,
+      );
+    }
+  });
+
   it('creates the indexes the Firestore adapters need, the same ones firestore.indexes.json lists', () => {
-    expect(matching('firestore', 'indexes', 'composite', 'create')).toHaveLength(
+    expect(matching(deployCalls, 'firestore', 'indexes', 'composite', 'create')).toHaveLength(
       FIRESTORE_INDEXES.length,
     );
     expect(readFileSync(path.join(ROOT, 'firestore.indexes.json'), 'utf8')).toBe(
@@ -105,28 +298,102 @@ describe('infra/deploy.sh', () => {
     );
   });
 
+  it('tolerates an index that already exists, and stops on any other index error', () => {
+    const text = plan(DEPLOY);
+    const exists = runPlan(text, {
+      indexError:
+        'ERROR: (gcloud.firestore.indexes.composite.create) ALREADY_EXISTS: index already exists',
+    });
+    expect(exists.status).toBe(0);
+    const denied = runPlan(text, {
+      indexError:
+        'ERROR: (gcloud.firestore.indexes.composite.create) PERMISSION_DENIED: caller lacks datastore.indexes.create',
+    });
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain('PERMISSION_DENIED');
+    expect(matching(denied.calls, 'functions', 'deploy')).toEqual([]);
+  });
+
   it('creates the two server secrets empty and never sets a value', () => {
     expect(
-      matching('secrets', 'create')
+      matching(deployCalls, 'secrets', 'create')
         .map((c) => c[2])
         .sort(),
     ).toEqual(['OWNER_PEPPER', 'SECRETS_KEY']);
-    expect(matching('secrets', 'versions', 'add')).toEqual([]);
+    expect(matching(deployCalls, 'secrets', 'versions', 'add')).toEqual([]);
   });
 
-  it('schedules the reaper with an OIDC token of the invoker account', () => {
-    const [job] = matching('scheduler', 'jobs', 'create', 'http');
-    expect(job?.[4]).toBe('visgate-reaper');
-    expect(flag(job!, 'oidc-service-account-email')).toBe(
-      'visgate-invoker@demo-proj.iam.gserviceaccount.com',
+  it('schedules the reaper with an OIDC token of the invoker account and its whole run time', () => {
+    const reaper = FUNCTIONS.find((f) => f.trigger.kind === 'scheduler')!;
+    const [job] = matching(deployCalls, 'scheduler', 'jobs', 'create', 'http');
+    const [update] = matching(deployCalls, 'scheduler', 'jobs', 'update', 'http');
+    for (const c of [job!, update!]) {
+      expect(c[4]).toBe('visgate-reaper');
+      expect(flag(c, 'oidc-service-account-email')).toBe(
+        'visgate-invoker@demo-proj.iam.gserviceaccount.com',
+      );
+      expect(flag(c, 'uri')).toBe('https://europe-west1-demo-proj.cloudfunctions.net/reaper');
+      expect(flag(c, 'attempt-deadline')).toBe(`${reaper.timeoutS}s`);
+    }
+    expect(flag(job!, 'headers')).toBe('Content-Type=application/json');
+    expect(flag(update!, 'update-headers')).toBe('Content-Type=application/json');
+  });
+
+  it('makes the worker repository publicly readable so RunPod can pull the image', () => {
+    const [binding] = matching(deployCalls, 'artifacts', 'repositories', 'add-iam-policy-binding');
+    expect(binding?.[3]).toBe('visgate');
+    expect(flag(binding!, 'member')).toBe('allUsers');
+    expect(flag(binding!, 'role')).toBe('roles/artifactregistry.reader');
+    expect(flag(binding!, 'location')).toBe('europe-west1');
+    // An image hosted elsewhere (already public, or RunPod has its credentials): nothing to open.
+    const elsewhere = runPlan(
+      plan(['demo-proj', 'europe-west1', '--worker-image=ghcr.io/acme/worker:1.2.3']),
+    ).calls;
+    expect(matching(elsewhere, 'artifacts')).toEqual([]);
+  });
+
+  it.each([
+    ['without a worker image', [], /no --worker-image/],
+    ['with the placeholder image', [`--worker-image=${PLACEHOLDER_WORKER_IMAGE}`], /placeholder/],
+  ])('refuses to deploy %s, before running anything', (_what, extra, message) => {
+    const r = deploySh(['demo-proj', 'europe-west1', ...extra]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.calls).toEqual([]);
+  });
+
+  it('tears down everything the deploy created', () => {
+    const createdName = (c: string[], at: number) => c[at];
+    const deleted = (...prefix: string[]) =>
+      new Set(matching(teardownCalls, ...prefix, 'delete').map((c) => c[prefix.length + 1]));
+    expect(deleted('functions')).toEqual(
+      new Set(matching(deployCalls, 'functions', 'deploy').map((c) => createdName(c, 2))),
     );
-    expect(flag(job!, 'uri')).toBe('https://europe-west1-demo-proj.cloudfunctions.net/reaper');
-  });
-
-  it('prints the plan and runs nothing with --dry-run', () => {
-    const { calls: dry, stdout } = runDeploy(['demo-proj', 'europe-west1', '--dry-run']);
-    expect(dry).toEqual([]);
-    for (const f of FUNCTIONS) expect(stdout).toContain(`gcloud functions deploy ${f.name} `);
+    for (const kind of [
+      ['pubsub', 'topics'],
+      ['pubsub', 'subscriptions'],
+      ['tasks', 'queues'],
+      ['artifacts', 'repositories'],
+    ])
+      expect(deleted(...kind)).toEqual(
+        new Set(matching(deployCalls, ...kind, 'create').map((c) => createdName(c, 3))),
+      );
+    expect(deleted('scheduler', 'jobs')).toEqual(new Set(['visgate-reaper']));
+    const secrets = new Set(matching(teardownCalls, 'secrets', 'delete').map((c) => c[2]));
+    for (const c of matching(cacheCalls, 'secrets', 'create')) expect(secrets).toContain(c[2]);
+    const accounts = new Set(
+      matching(teardownCalls, 'iam', 'service-accounts', 'delete').map((c) => c[3]),
+    );
+    for (const c of matching(deployCalls, 'iam', 'service-accounts', 'create'))
+      expect(accounts).toContain(`${c[3]}@demo-proj.iam.gserviceaccount.com`);
+    expect(matching(teardownCalls, 'firestore', 'databases', 'delete')).toHaveLength(1);
+    const bound = matching(deployCalls, 'projects', 'add-iam-policy-binding').map((c) =>
+      flag(c, 'member'),
+    );
+    const unbound = matching(teardownCalls, 'projects', 'remove-iam-policy-binding').map((c) =>
+      flag(c, 'member'),
+    );
+    expect(new Set(unbound)).toEqual(new Set(bound));
   });
 });
 
@@ -145,22 +412,11 @@ describe('the function manifest', () => {
 });
 
 describe('infra/deploy.sh with a shared model cache', () => {
-  let calls: string[][];
-  beforeAll(() => {
-    calls = runDeploy([
-      'demo-proj',
-      'europe-west1',
-      '--shared-cache-url=s3://visgate-models/models',
-      '--shared-cache-endpoint=https://acct.r2.cloudflarestorage.com',
-      '--shared-cache-allowed=stabilityai/*,black-forest-labs/FLUX.1-schnell',
-      '--shared-cache-reject-unlisted',
-    ]).calls;
-  });
-  const matching = (...prefix: string[]) => calls.filter((c) => prefix.every((p, i) => c[i] === p));
+  const m = (...prefix: string[]) => matching(cacheCalls, ...prefix);
 
-  it('keeps the key pair in Secret Manager (created empty) and mounts it on every function', () => {
+  it('keeps the key pair in Secret Manager (created empty), mounted only where the cache is used', () => {
     expect(
-      matching('secrets', 'create')
+      m('secrets', 'create')
         .map((c) => c[2])
         .sort(),
     ).toEqual([
@@ -169,22 +425,23 @@ describe('infra/deploy.sh with a shared model cache', () => {
       'SHARED_CACHE_ACCESS_KEY_ID',
       'SHARED_CACHE_SECRET_ACCESS_KEY',
     ]);
-    expect(matching('secrets', 'versions', 'add')).toEqual([]);
-    for (const c of matching('functions', 'deploy')) {
-      expect(flag(c, 'set-secrets')).toContain(
-        'SHARED_CACHE_ACCESS_KEY_ID=SHARED_CACHE_ACCESS_KEY_ID:latest,SHARED_CACHE_SECRET_ACCESS_KEY=SHARED_CACHE_SECRET_ACCESS_KEY:latest',
-      );
+    expect(m('secrets', 'versions', 'add')).toEqual([]);
+    const pair =
+      'SHARED_CACHE_ACCESS_KEY_ID=SHARED_CACHE_ACCESS_KEY_ID:latest,SHARED_CACHE_SECRET_ACCESS_KEY=SHARED_CACHE_SECRET_ACCESS_KEY:latest';
+    for (const c of m('functions', 'deploy')) {
+      const f = FUNCTIONS.find((x) => x.name === c[2])!;
+      expect(flag(c, 'set-secrets')!.includes(pair)).toBe(f.sharedCache);
       // The key pair never travels as a plain environment variable.
       expect(flag(c, 'set-env-vars')).not.toMatch(/ACCESS_KEY/);
     }
-    const accessors = matching('secrets', 'add-iam-policy-binding').filter(
+    const accessors = m('secrets', 'add-iam-policy-binding').filter(
       (c) => c[2] === 'SHARED_CACHE_SECRET_ACCESS_KEY',
     );
-    expect(accessors).toHaveLength(FUNCTIONS.length);
+    expect(accessors).toHaveLength(FUNCTIONS.filter((f) => f.sharedCache).length);
   });
 
   it('passes the bucket, endpoint and allowlist as settings, comma list intact', () => {
-    const [api] = matching('functions', 'deploy', 'api');
+    const [api] = m('functions', 'deploy', 'api');
     const env = flag(api!, 'set-env-vars')!;
     // A value with commas switches gcloud's list delimiter (`^#^K=V#K2=V2`, see gcloud topic
     // escaping); '@' is taken by the invoker's service account.

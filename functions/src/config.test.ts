@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, PLACEHOLDER_WORKER_IMAGE, loadConfig } from './config';
+import { secretNeedsOf } from './entry/manifest';
+
+const gcp = (env: Record<string, string> = {}) => ({
+  MODE: 'gcp',
+  GCP_PROJECT_ID: 'demo-proj',
+  SECRETS_KEY: randomBytes(32).toString('base64'),
+  OWNER_PEPPER: randomBytes(24).toString('base64'),
+  WORKER_IMAGE: 'us-central1-docker.pkg.dev/demo-proj/visgate/worker:abc',
+  ...env,
+});
+
+describe('loadConfig in gcp mode', () => {
+  it('refuses the placeholder worker image at startup, naming the fix', () => {
+    const { WORKER_IMAGE: _unset, ...env } = gcp();
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/WORKER_IMAGE is the placeholder.*--worker-image/);
+    expect(() => loadConfig({ ...env, WORKER_IMAGE: PLACEHOLDER_WORKER_IMAGE })).toThrow(
+      /placeholder/,
+    );
+    expect(loadConfig(gcp()).WORKER_IMAGE).toBe(
+      'us-central1-docker.pkg.dev/demo-proj/visgate/worker:abc',
+    );
+  });
+
+  it('asks a function only for the secrets the manifest mounts on it', () => {
+    const { OWNER_PEPPER: _none, ...env } = gcp();
+    expect(() => loadConfig(env)).toThrow(/OWNER_PEPPER is required/);
+    expect(() => loadConfig(env, undefined, secretNeedsOf('api'))).toThrow(/OWNER_PEPPER/);
+    const validate = loadConfig(env, undefined, secretNeedsOf('validate'));
+    // Never a random stand-in: owner hashes would silently stop matching across functions.
+    expect(() => validate.secrets.ownerPepper).toThrow(/not mounted on this function/);
+  });
+
+  it('does not ask for the shared cache key pair where the cache is not used', () => {
+    const env = gcp({ SHARED_CACHE_S3_URL: 's3://visgate-models/models' });
+    expect(() => loadConfig(env, undefined, secretNeedsOf('cacheFill'))).toThrow(
+      /SHARED_CACHE_ACCESS_KEY_ID/,
+    );
+    const poll = loadConfig(env, undefined, secretNeedsOf('poll'));
+    expect(poll.secrets.sharedCache).toBeNull();
+  });
+});
