@@ -51,6 +51,7 @@ class Booted:
     family: str
     plan: MemoryPlan
     timings: dict[str, float]
+    loaded: Any = None  # the LoadedPipeline (scripts/gpu_check.py reads its raw output)
 
 
 def fitness_check(settings: Settings, plan: MemoryPlan, model_dir: Path) -> Callable[[], None]:
@@ -146,7 +147,7 @@ def boot(
         peak_vram_bytes=pipelines.peak_vram_bytes(),
     )
     handler = make_handler(loaded, family=family, defaults=defaults)
-    return Booted(handler, fitness, family, plan, timings)
+    return Booted(handler, fitness, family, plan, timings, loaded)
 
 
 def run(
