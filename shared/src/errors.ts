@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'PAYLOAD_TOO_LARGE',
   'INTERNAL',
+  'METHOD_NOT_ALLOWED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -56,6 +57,7 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   UPSTREAM_UNAVAILABLE: true,
   PAYLOAD_TOO_LARGE: false,
   INTERNAL: true,
+  METHOD_NOT_ALLOWED: false,
 };
 
 export interface AppErrorOptions {

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './ids';
 export * from './schemas/create-deployment';
+export * from './schemas/api-constraints';
 export * from './schemas/deployment';
 export * from './deployment/state-machine';
 export * from './deployment/new-deployment';

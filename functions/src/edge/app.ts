@@ -9,6 +9,7 @@ import {
 import type { Deps } from '../handlers/deps';
 import { createWorkerManifest } from '../handlers/cache-source';
 import { createWorkerEvents } from '../handlers/worker-events';
+import { methodNotAllowed } from './method-not-allowed';
 import { HTTP, problem } from './problem';
 import { deploymentRoutes } from './routes-deployments';
 import { metaRoutes } from './routes-meta';
@@ -36,6 +37,7 @@ export function createApp(deps: Deps): express.Express {
     res.setHeader('X-Request-Id', req.requestId);
     next();
   });
+  app.use(methodNotAllowed());
   app.use(
     express.json({
       limit: deps.config.MAX_BODY_BYTES,

@@ -1,8 +1,9 @@
-import { AppError } from '@visgate/shared';
+import { AppError, RUNPOD_KEY_PATTERN } from '@visgate/shared';
 
 /**
  * The caller's RunPod key from `X-Runpod-Api-Key` (wins, as in the seed) or `Authorization: Bearer`.
- * Throws UNAUTHORIZED when absent or malformed; the key itself is never echoed.
+ * Throws UNAUTHORIZED when absent or not shaped like a RunPod key (RUNPOD_KEY_PATTERN); the key
+ * itself is never echoed. A well-formed key names a tenant: one that owns nothing reads empty lists.
  */
 export function apiKeyFrom(headers: {
   authorization?: string;
@@ -12,7 +13,7 @@ export function apiKeyFrom(headers: {
   const fromHeader = typeof explicit === 'string' ? explicit.trim() : undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
   const key = fromHeader || bearer;
-  if (!key || key.length < 8 || key.length > 512 || !/^[\x21-\x7e]+$/.test(key)) {
+  if (!key || !RUNPOD_KEY_PATTERN.test(key)) {
     throw new AppError(
       'UNAUTHORIZED',
       'send your RunPod API key as "Authorization: Bearer <key>" or "X-Runpod-Api-Key"',

@@ -2,58 +2,282 @@ import { z } from 'zod';
 import {
   CreateDeploymentBodySchema,
   CreateJobBodySchema,
+  DEPLOYMENT_STATUSES,
   ERROR_CODES,
-  PublicJobSchema,
+  EstimateSchema,
+  IDEMPOTENCY_KEY_PATTERN,
+  JOB_STATUSES,
   PublicDeploymentSchema,
+  PublicJobSchema,
+  RUNPOD_KEY_PATTERN,
+  SkippedPoolSchema,
   WorkerEventSchema,
 } from '@visgate/shared';
 
-const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): unknown =>
-  z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(s, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  });
+  return rest;
+};
 
-const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string(),
-  code: z.enum(ERROR_CODES),
-  instance: z.string().optional(),
-  request_id: z.string().optional(),
-  retryable: z.boolean().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
+
+/** Members a problem body may carry besides RFC 9457's, each named by the code that sends it. */
+const ProblemSchema = z
+  .strictObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES),
+    instance: z.string().optional(),
+    request_id: z.string().optional(),
+    retryable: z.boolean().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('VALIDATION_FAILED, WEBHOOK_URL_REJECTED, RunPod rejections: each field at fault'),
+    model_id: z.string().optional().describe('MODEL_*, UPSTREAM_UNAVAILABLE from the Hub'),
+    upstream_status: z.int().optional().describe('The status the Hub or RunPod answered'),
+    reason: z.string().optional().describe('MODEL_NOT_FOUND: `token_rejected` for a bad hf_token'),
+    library_name: z.string().nullable().optional().describe('MODEL_UNSUPPORTED'),
+    component: z.string().optional().describe('MODEL_UNSUPPORTED: the pipeline component'),
+    files: z.array(z.string()).optional().describe('MODEL_UNSUPPORTED: its files'),
+    file: z.string().optional().describe('MODEL_UNSUPPORTED: an unreadable safetensors file'),
+    need_bytes: z.int().optional().describe('MODEL_TOO_LARGE, NO_CAPACITY: estimated VRAM'),
+    largest_usable_bytes: z.int().optional().describe('MODEL_TOO_LARGE'),
+    skipped: z.array(SkippedPoolSchema).optional().describe('MODEL_TOO_LARGE, NO_CAPACITY'),
+    allow: z
+      .array(z.string())
+      .optional()
+      .describe('METHOD_NOT_ALLOWED: the methods this path takes'),
+  })
+  .describe('RFC 9457 problem details with a stable `code`');
+
+const LinksSchema = z.object({ self: z.string(), events: z.string() });
+
+const DeploymentAcceptedSchema = z.strictObject({
+  deployment_id: z.string(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  hf_model_id: z.string(),
+  created_at: z.iso.datetime(),
+  links: LinksSchema,
+  poll_interval_s: z.int().min(1),
+  estimated_ready_s: z.int().min(0),
+  webhook_secret: z
+    .string()
+    .nullable()
+    .describe(
+      'The `whsec_` secret that signs your webhooks, shown only in this response (and its idempotent replays); null without user_webhook_url',
+    ),
 });
 
-const problemResponse = {
-  description: 'Error',
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+const jobLinks = z.strictObject({ self: z.string(), cancel: z.string(), deployment: z.string() });
+const JobViewSchema = PublicJobSchema.extend({ links: jobLinks }).strict();
+const JobReadSchema = PublicJobSchema.extend({
+  links: jobLinks,
+  output: z
+    .unknown()
+    .describe(
+      "While RunPod keeps a finished job's output: the worker's output as RunPod returns it (images with base64). Otherwise the stored summary (no pixels), or null",
+    ),
+  output_expired: z
+    .boolean()
+    .describe('True when the job completed with base64 images that RunPod no longer holds'),
+}).strict();
+const JobAcceptedSchema = JobViewSchema.extend({
+  webhook_secret: z
+    .string()
+    .optional()
+    .describe("The deployment's webhook secret, when this request created it (first job webhook)"),
+}).strict();
+
+const page = (item: z.ZodType) =>
+  z.strictObject({
+    data: z.array(item),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe('Pass as `cursor` for the next page; null on the last page'),
+  });
+
+const EstimateResultSchema = z.strictObject({
+  hf_model_id: z.string(),
+  revision_sha: z.string(),
+  pipeline: z.string(),
+  model: z.strictObject({
+    gated: z.union([z.literal(false), z.literal('auto'), z.literal('manual')]),
+    private: z.boolean(),
+    total_file_bytes: z.int().min(0),
+  }),
+  estimate: EstimateSchema,
+  gpu: z.strictObject({
+    pool: z.string(),
+    fallback_pools: z.array(z.string()),
+    price_per_hour_usd: z.number(),
+    usable_vram_bytes: z.int(),
+    skipped: z.array(SkippedPoolSchema),
+  }),
+  catalog: z.enum(['live', 'static']),
+});
+
+const GpuPoolsSchema = z.strictObject({
+  source: z.enum(['live', 'static']),
+  data: z.array(
+    z.strictObject({
+      pool: z.string(),
+      memory_gb: z.number(),
+      usable_vram_bytes: z.int(),
+      price_per_second_usd: z.number(),
+      price_per_hour_usd: z.number(),
+      availability: z.string().nullable(),
+      cards: z.array(
+        z.strictObject({
+          id: z.string(),
+          name: z.string(),
+          memory_gb: z.number(),
+          usable_vram_bytes: z.int(),
+        }),
+      ),
+    }),
+  ),
+});
+
+const ModelsSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      hf_model_id: z.string(),
+      family: z.string(),
+      pipeline: z.string().nullable(),
+      tasks: z.array(z.string()),
+      weights_bytes: z.number(),
+      vram_bytes: z.number(),
+      gated: z.boolean(),
+      supported: z.boolean(),
+      notes: z.string(),
+    }),
+  ),
+});
+
+const HealthSchema = z.strictObject({
+  status: z.literal('ok'),
+  mode: z.enum(['local', 'gcp']),
+  time: z.iso.datetime(),
+});
+
+const WorkerManifestSchema = z.strictObject({
+  files: z.array(
+    z.strictObject({ path: z.string(), size: z.int(), sha256: z.string(), url: z.string() }),
+  ),
+});
+
+const requestIdHeader = {
+  'X-Request-Id': {
+    description: 'Identifies this request; quote it when reporting a problem',
+    required: true,
+    schema: { type: 'string', pattern: '^req_[A-Za-z0-9_-]{12}$' },
+  },
 };
-const auth = [{ runpodKey: [] }];
-const idParam = [
-  {
-    name: 'id',
-    in: 'path',
+const retryAfterHeader = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying (RATE_LIMITED, UPSTREAM_UNAVAILABLE from RunPod)',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+};
+const problemResponse = {
+  description:
+    'A problem (application/problem+json) with a stable `code`. 401: missing or malformed key. 404: no such object for this key (another tenant`s objects are 404 too). 400: VALIDATION_FAILED naming each field.',
+  headers: { ...requestIdHeader, ...retryAfterHeader },
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+};
+const ok = (
+  description: string,
+  body: string | null,
+  extra: { headers?: Record<string, unknown>; links?: Record<string, unknown> } = {},
+) => ({
+  description,
+  headers: { ...requestIdHeader, ...extra.headers },
+  ...(body === null ? {} : { content: json(body) }),
+  ...(extra.links ? { links: extra.links } : {}),
+});
+const location = (what: string) => ({
+  Location: {
+    description: `The new ${what}'s URL path`,
     required: true,
-    schema: { type: 'string', pattern: '^dpl_[a-z2-7]{26}$' },
+    schema: { type: 'string' },
+  },
+});
+
+const auth = [{ runpodKey: [] }, { runpodKeyHeader: [] }];
+const dplId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'A deployment id (`dpl_…`); another key`s deployment answers 404',
+  schema: { type: 'string', pattern: '^dpl_[a-z2-7]{26}$' },
+};
+const jobId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'A job id (`job_…`); another key`s job answers 404',
+  schema: { type: 'string', pattern: '^job_[a-z2-7]{26}$' },
+};
+const listParams = (statuses: readonly string[]) => [
+  {
+    name: 'status',
+    in: 'query',
+    description: 'Only objects in this status',
+    schema: { type: 'string', enum: [...statuses] },
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    description: 'Page size (default 20)',
+    schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+  },
+  {
+    name: 'cursor',
+    in: 'query',
+    description:
+      'Opaque: the `next_cursor` of the previous page, exactly as returned. Any other value is 400 VALIDATION_FAILED (`cursor`).',
+    schema: { type: 'string', minLength: 1, maxLength: 512 },
   },
 ];
 
-const jobIdParam = [
-  {
-    name: 'id',
-    in: 'path',
-    required: true,
-    schema: { type: 'string', pattern: '^job_[a-z2-7]{26}$' },
-  },
-];
+const fromCreatedDeployment = { id: '$response.body#/deployment_id' };
+const deploymentLinks = {
+  GetDeployment: { operationId: 'getDeployment', parameters: fromCreatedDeployment },
+  DeleteDeployment: { operationId: 'deleteDeployment', parameters: fromCreatedDeployment },
+  PauseDeployment: { operationId: 'pauseDeployment', parameters: fromCreatedDeployment },
+  ResumeDeployment: { operationId: 'resumeDeployment', parameters: fromCreatedDeployment },
+  ListJobs: { operationId: 'listJobs', parameters: fromCreatedDeployment },
+  CreateJob: { operationId: 'createJob', parameters: fromCreatedDeployment },
+};
+const fromJob = { id: '$response.body#/job_id' };
+const jobLinksOut = {
+  GetJob: { operationId: 'getJob', parameters: fromJob },
+  CancelJob: { operationId: 'cancelJob', parameters: fromJob },
+};
 
-/** OpenAPI 3.1 document generated from the zod schemas that validate the same requests. */
+const DELETED_READABLE =
+  'A deleted deployment stays readable (status `deleting`, then `deleted`) with its history, jobs and costs, like a receipt; it never comes back to life.';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas that validate the same requests and
+ * shape the same responses. `/openapi.json` serves it; `npm run test:api-fuzz` holds the server to it.
+ */
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
       title: 'Visgate Deploy API',
       version: '1.0.0',
-      description: 'Deploy a Hugging Face diffusion model to a RunPod serverless endpoint.',
+      description: `Deploy a Hugging Face diffusion model to a RunPod serverless endpoint. Every error is application/problem+json (RFC 9457) with a stable \`code\`; a method a path does not declare answers 405 with \`Allow\`. ${DELETED_READABLE}`,
     },
     servers: [{ url: serverUrl }],
     components: {
@@ -62,202 +286,327 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'RunPod API key',
-          description: 'Your RunPod API key (also accepted as X-Runpod-Api-Key).',
+          description: `Your RunPod API key (pattern \`${RUNPOD_KEY_PATTERN.source}\`); a missing or malformed key is 401 UNAUTHORIZED. RunPod verifies it when you create a deployment (401 RUNPOD_AUTH). On reads the key names your tenant: a well-formed key that owns nothing gets empty lists and 404s, never another tenant's objects.`,
+        },
+        runpodKeyHeader: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Runpod-Api-Key',
+          description:
+            'The same RunPod API key in this header instead (it wins over Authorization)',
+        },
+        deploymentEventsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "The per-deployment token in the worker template's VISGATE_EVENTS_TOKEN; any other token answers 404 (no oracle for deployment ids)",
+        },
+        jobHintToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description:
+            'The per-job token in the webhook URL we give RunPod; any other token answers 404',
         },
       },
       schemas: {
         CreateDeployment: schema(CreateDeploymentBodySchema, 'input'),
+        DeploymentAccepted: schema(DeploymentAcceptedSchema),
         Deployment: schema(PublicDeploymentSchema),
+        DeploymentList: schema(page(PublicDeploymentSchema)),
         WorkerEvent: schema(WorkerEventSchema, 'input'),
+        WorkerManifest: schema(WorkerManifestSchema),
         CreateJob: schema(CreateJobBodySchema, 'input'),
-        Job: schema(PublicJobSchema),
+        JobAccepted: schema(JobAcceptedSchema),
+        Job: schema(JobViewSchema),
+        JobRead: schema(JobReadSchema),
+        JobList: schema(page(JobViewSchema)),
+        EstimateResult: schema(EstimateResultSchema),
+        GpuPools: schema(GpuPoolsSchema),
+        Models: schema(ModelsSchema),
+        Health: schema(HealthSchema),
         Problem: schema(ProblemSchema),
       },
     },
     paths: {
       '/v1/deployments': {
         post: {
+          operationId: 'createDeployment',
           summary: 'Deploy a model',
           security: auth,
           parameters: [
-            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/CreateDeployment' } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              description:
+                'Same key and body within 24 h → the first response again (`Idempotent-Replayed: true`); a different body → 409 IDEMPOTENCY_MISMATCH',
+              schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
             },
-          },
+          ],
+          requestBody: { required: true, content: json('CreateDeployment') },
           responses: {
-            '202': { description: 'Accepted; `webhook_secret` is shown only here' },
+            '202': ok('Accepted: the deployment runs through its steps', 'DeploymentAccepted', {
+              headers: {
+                ...location('deployment'),
+                'Idempotent-Replayed': {
+                  description: '`true` when this is the stored first response to the same key',
+                  schema: { type: 'string', enum: ['true'] },
+                },
+              },
+              links: deploymentLinks,
+            }),
             default: problemResponse,
           },
         },
         get: {
-          summary: 'List your deployments, newest first',
+          operationId: 'listDeployments',
+          summary: 'Your deployments, newest first (deleted ones included)',
           security: auth,
-          parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string' } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { '200': { description: '`{data, next_cursor}`' }, default: problemResponse },
+          parameters: listParams(DEPLOYMENT_STATUSES),
+          responses: {
+            '200': ok('One page', 'DeploymentList'),
+            default: problemResponse,
+          },
         },
       },
       '/v1/deployments/{id}': {
         get: {
-          summary: 'Get a deployment',
+          operationId: 'getDeployment',
+          summary: 'A deployment',
+          description: DELETED_READABLE,
           security: auth,
-          parameters: idParam,
+          parameters: [dplId],
+          responses: { '200': ok('The deployment', 'Deployment'), default: problemResponse },
+        },
+        delete: {
+          operationId: 'deleteDeployment',
+          summary:
+            'Delete the RunPod endpoint and template (billing stops); repeating it is harmless',
+          description: `202: \`deleting\`, then \`deleted\` once RunPod's resources are gone. ${DELETED_READABLE}`,
+          'x-readable-after-delete-as': ['deleting', 'deleted'],
+          security: auth,
+          parameters: [dplId],
+          responses: { '202': ok('Deleting', 'Deployment'), default: problemResponse },
+        },
+      },
+      '/v1/deployments/{id}/events': {
+        get: {
+          operationId: 'streamDeploymentEvents',
+          summary:
+            'Server-Sent Events: one `status` event (the deployment) per change; closes at ready, paused, failed or deleted; `Last-Event-ID` resumes',
+          security: auth,
+          parameters: [
+            dplId,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              description: 'The last `id` seen: only later versions are sent',
+              schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+            },
+          ],
           responses: {
             '200': {
-              description: 'The deployment',
+              description: 'The event stream',
+              headers: {
+                ...requestIdHeader,
+                'Cache-Control': { schema: { type: 'string', const: 'no-cache, no-transform' } },
+                'X-Accel-Buffering': { schema: { type: 'string', const: 'no' } },
+              },
               content: {
-                'application/json': { schema: { $ref: '#/components/schemas/Deployment' } },
+                'text/event-stream': {
+                  schema: {
+                    description:
+                      'One event: `event: status`, `id` the version, `data` the deployment as JSON',
+                    type: 'object',
+                    required: ['data'],
+                    properties: {
+                      event: { const: 'status' },
+                      id: { type: 'string', pattern: '^[0-9]+$' },
+                      retry: { type: 'integer' },
+                      data: {
+                        type: 'string',
+                        contentMediaType: 'application/json',
+                        contentSchema: ref('Deployment'),
+                      },
+                    },
+                  },
+                },
               },
             },
             default: problemResponse,
           },
         },
-        delete: {
-          summary: 'Delete the deployment and its RunPod endpoint (billing stops)',
-          security: auth,
-          parameters: idParam,
-          responses: { '202': { description: 'Deleting' }, default: problemResponse },
-        },
-      },
-      '/v1/deployments/{id}/events': {
-        get: {
-          summary:
-            'Server-Sent Events: one `status` event per change; closes at ready, paused, failed or deleted',
-          security: auth,
-          parameters: idParam,
-          responses: { '200': { description: 'text/event-stream' }, default: problemResponse },
-        },
       },
       '/v1/deployments/{id}/pause': {
         post: {
+          operationId: 'pauseDeployment',
           summary: 'Scale the endpoint to zero workers (kept, not billing): ready → paused',
+          description: 'Paused already: 200 again. Any other status: 409 CONFLICT.',
           security: auth,
-          parameters: idParam,
-          responses: { '200': { description: 'Paused' }, default: problemResponse },
+          parameters: [dplId],
+          responses: { '200': ok('Paused', 'Deployment'), default: problemResponse },
         },
       },
       '/v1/deployments/{id}/resume': {
         post: {
+          operationId: 'resumeDeployment',
           summary: 'Restore the configured workers: paused → loading → ready',
+          description: 'Not paused: 409 CONFLICT.',
           security: auth,
-          parameters: idParam,
-          responses: { '202': { description: 'Loading' }, default: problemResponse },
+          parameters: [dplId],
+          responses: { '202': ok('Loading', 'Deployment'), default: problemResponse },
         },
       },
       '/v1/deployments/{id}/jobs': {
         post: {
-          summary: 'Run an inference job on a ready deployment',
+          operationId: 'createJob',
+          summary: 'Run an inference job on a ready deployment (409 CONFLICT otherwise)',
           security: auth,
-          parameters: idParam,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/CreateJob' } },
-            },
-          },
+          parameters: [dplId],
+          requestBody: { required: true, content: json('CreateJob') },
           responses: {
-            '202': {
-              description: 'Queued (`webhook_secret` when one was created for this deployment)',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
-            },
+            '202': ok('Queued', 'JobAccepted', {
+              headers: location('job'),
+              links: jobLinksOut,
+            }),
             default: problemResponse,
           },
         },
         get: {
-          summary: "The deployment's jobs, newest first",
+          operationId: 'listJobs',
+          summary: "The deployment's jobs, newest first (also after it was deleted)",
           security: auth,
-          parameters: [
-            ...idParam,
-            { name: 'status', in: 'query', schema: { type: 'string' } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { '200': { description: '`{data, next_cursor}`' }, default: problemResponse },
+          parameters: [dplId, ...listParams(JOB_STATUSES)],
+          responses: { '200': ok('One page', 'JobList'), default: problemResponse },
         },
       },
       '/v1/jobs/{id}': {
         get: {
+          operationId: 'getJob',
           summary:
             'A job, re-read from RunPod while it runs; output with base64 while RunPod keeps it',
           security: auth,
-          parameters: jobIdParam,
-          responses: {
-            '200': {
-              description: 'The job',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
-            },
-            default: problemResponse,
-          },
+          parameters: [jobId],
+          responses: { '200': ok('The job', 'JobRead'), default: problemResponse },
         },
       },
       '/v1/jobs/{id}/cancel': {
         post: {
-          summary: 'Cancel a queued or running job',
+          operationId: 'cancelJob',
+          summary: 'Cancel a queued or running job; a finished job is returned as it is',
           security: auth,
-          parameters: jobIdParam,
-          responses: { '200': { description: 'The job' }, default: problemResponse },
+          parameters: [jobId],
+          responses: { '200': ok('The job', 'Job'), default: problemResponse },
         },
       },
       '/v1/estimates': {
         post: {
-          summary: 'Estimate VRAM, GPU pool and price without deploying',
+          operationId: 'createEstimate',
+          summary: 'Estimate VRAM, GPU pool and price without deploying (creates nothing)',
           security: auth,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/CreateDeployment' } },
-            },
-          },
+          requestBody: { required: true, content: json('CreateDeployment') },
           responses: {
-            '200': { description: 'Estimate and pool choice' },
+            '200': ok('Estimate and pool choice', 'EstimateResult'),
             default: problemResponse,
           },
         },
       },
       '/v1/gpus': {
         get: {
-          summary: 'GPU pools: cards, usable memory, price, stock',
-          responses: { '200': { description: 'Pools' } },
+          operationId: 'listGpuPools',
+          summary: 'GPU pools: cards, usable memory, price; live stock when you send your key',
+          security: [{}, ...auth],
+          responses: { '200': ok('Pools, cheapest first', 'GpuPools'), default: problemResponse },
         },
       },
       '/v1/models': {
         get: {
-          summary: 'Models with known figures',
-          responses: { '200': { description: 'Model specs' } },
+          operationId: 'listModels',
+          summary: 'Models with known figures and whether our worker serves them',
+          security: [],
+          responses: { '200': ok('Model specs', 'Models'), default: problemResponse },
         },
       },
-      '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
+      '/health': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': ok('Serving', 'Health'), default: problemResponse },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApiDocument',
+          summary: 'This document',
+          security: [],
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.1',
+              headers: requestIdHeader,
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            default: problemResponse,
+          },
+        },
+      },
       '/internal/worker-events/{id}': {
         post: {
-          summary: 'Worker progress and readiness (per-deployment bearer token)',
-          parameters: idParam,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/WorkerEvent' } },
-            },
+          operationId: 'postWorkerEvent',
+          summary: 'Worker progress and readiness (our worker only)',
+          security: [{ deploymentEventsToken: [] }],
+          parameters: [dplId],
+          requestBody: { required: true, content: json('WorkerEvent') },
+          responses: {
+            '204': { description: 'Recorded', headers: requestIdHeader },
+            default: problemResponse,
           },
-          responses: { '204': { description: 'Recorded' }, default: problemResponse },
         },
       },
       '/internal/worker-manifest/{id}': {
         get: {
+          operationId: 'getWorkerManifest',
           summary:
-            "The model cache's files with fresh presigned GET URLs, for a worker starting now (per-deployment bearer token); 404 until a complete copy exists",
-          parameters: idParam,
+            "The model cache's files with fresh presigned GET URLs, for a worker starting now (our worker only); 404 until a complete copy exists",
+          security: [{ deploymentEventsToken: [] }],
+          parameters: [dplId],
           responses: {
-            '200': { description: '`{files: [{path, size, sha256, url}]}`' },
+            '200': ok('The files', 'WorkerManifest', {
+              headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } },
+            }),
+            default: problemResponse,
+          },
+        },
+      },
+      '/internal/job-hints/{id}': {
+        post: {
+          operationId: 'postJobHint',
+          summary:
+            "RunPod's job webhook: a hint to re-read the job's status from RunPod (the body is ignored)",
+          security: [{ jobHintToken: [] }],
+          parameters: [jobId],
+          responses: {
+            '204': { description: 'Noted', headers: requestIdHeader },
             default: problemResponse,
           },
         },
       },
     },
   };
+}
+
+/** Each path of the document as a matcher, with the methods it declares (HEAD with GET). */
+export function declaredMethods(
+  doc: Record<string, unknown>,
+): { pattern: RegExp; allow: string[] }[] {
+  const paths = doc.paths as Record<string, Record<string, unknown>>;
+  return Object.entries(paths).map(([template, ops]) => {
+    const methods = Object.keys(ops).map((m) => m.toUpperCase());
+    if (methods.includes('GET')) methods.push('HEAD');
+    const source = template
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+');
+    return { pattern: new RegExp(`^${source}/?$`), allow: methods };
+  });
 }

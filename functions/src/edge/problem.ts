@@ -24,6 +24,7 @@ export const HTTP: Record<ErrorCode, { status: number; title: string }> = {
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'An upstream service is unavailable' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
 };
 
 export const PROBLEM_BASE = 'https://visgate.dev/problems/';

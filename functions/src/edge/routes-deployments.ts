@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   AppError,
   DeploymentStatusSchema,
+  IDEMPOTENCY_KEY_PATTERN,
   SETTLED_STATUSES,
   publicDeployment,
 } from '@visgate/shared';
@@ -32,7 +33,7 @@ export function deploymentRoutes(deps: Deps): Router {
   router.post('/', async (req, res) => {
     const apiKey = apiKeyFrom(req.headers);
     const idem = req.get('idempotency-key') ?? null;
-    if (idem !== null && !/^[\x21-\x7e]{1,255}$/.test(idem)) {
+    if (idem !== null && !IDEMPOTENCY_KEY_PATTERN.test(idem)) {
       throw new AppError(
         'VALIDATION_FAILED',
         'Idempotency-Key must be 1-255 visible ASCII characters',

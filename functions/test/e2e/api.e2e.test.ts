@@ -298,7 +298,6 @@ describe('error responses of the HTTP API', () => {
   it.each([
     ['GET', '/v1/nothing-here'],
     ['POST', '/v2/deployments'],
-    ['PUT', '/v1/deployments'],
     ['GET', '/'],
   ])('answers %s %s with a 404 NOT_FOUND problem', async (method, path) => {
     const res = await track(
@@ -307,6 +306,34 @@ describe('error responses of the HTTP API', () => {
         .set(bearer(sys.apiKey)),
     );
     expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  it.each([
+    ['PUT', '/v1/deployments', 'POST, GET, HEAD'],
+    ['PATCH', '/v1/deployments/dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'GET, DELETE, HEAD'],
+    ['DELETE', '/v1/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'GET, HEAD'],
+    ['GET', '/v1/estimates', 'POST'],
+    ['TRACE', '/health', 'GET, HEAD'],
+  ])(
+    'answers %s %s, a method the path does not declare, with 405 and Allow: %s',
+    async (method, path, allow) => {
+      const res = await track(
+        request(sys.url)
+          [method.toLowerCase() as 'get' | 'put' | 'patch' | 'delete' | 'trace'](path)
+          .set(bearer(sys.apiKey)),
+      );
+      const problem = expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe(allow);
+      expect(problem.allow).toEqual(allow.split(', '));
+    },
+  );
+
+  it('answers OPTIONS on a known path with 204 and the declared methods in Allow', async () => {
+    const res = await request(sys.url).options(
+      '/v1/deployments/dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa/jobs',
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe('POST, GET, HEAD');
   });
 
   it('answered none of these requests with a 5xx and stored nothing', async () => {

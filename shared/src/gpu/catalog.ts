@@ -265,6 +265,9 @@ const ALIASES: Record<string, { card: RegExp; otherwise: readonly string[] }> = 
   B200: { card: /\bB200\b/i, otherwise: ['BLACKWELL_180'] },
 };
 
+/** Every name `gpu_tier` accepts besides a pool id: the seed's tiers, then the card aliases. */
+export const GPU_TIER_NAMES: readonly string[] = [...Object.keys(TIERS), ...Object.keys(ALIASES)];
+
 /**
  * Resolves a user's `gpu_tier` to pool ids, cheapest first, or `null` when the name is unknown.
  * Accepts (case-insensitively, spaces/dashes ignored) a pool id, a seed tier name (ECONOMY ≤16 GB,

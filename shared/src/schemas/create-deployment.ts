@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { credentialSchema, outboundUrlSchema, plainTextSchema, VISIBLE_ASCII } from '../safe-text';
+import {
+  CACHE_RULES,
+  CREATE_DEPLOYMENT_RULES,
+  FLAT_CACHE_FIELDS,
+  GPU_POOL_IDS,
+  GPU_TIER_PATTERN,
+  HTTP_URL_PATTERN,
+} from './api-constraints';
 
 /** Hugging Face repo id: `org/name`, the Hub's own character set, no path tricks. */
 export const HfModelIdSchema = z
@@ -24,7 +32,7 @@ export const TASKS = ['text-to-image'] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
 
-/** Task spellings the seed accepted, normalised to ours. */
+/** Task spellings the seed accepted, normalised to ours; exactly these are accepted. */
 const TASK_ALIASES: Record<string, Task> = {
   'text-to-image': 'text-to-image',
   text_to_image: 'text-to-image',
@@ -42,21 +50,34 @@ export type WebhookEventType = z.infer<typeof WebhookEventTypeSchema>;
 
 export const CACHE_SCOPES = ['none', 'private', 'shared'] as const;
 
-const PoolIdSchema = z
-  .string()
-  .regex(/^[A-Z0-9_]{3,32}$/, 'must be a RunPod pool id such as ADA_24');
-
-const CacheSchema = z.strictObject({
-  scope: z.enum(CACHE_SCOPES).default('none'),
-  s3_url: z
-    .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
-    .regex(VISIBLE_ASCII, 'must be ASCII without spaces or control characters')
-    .optional(),
-  endpoint_url: outboundUrlSchema().optional(),
-  access_key_id: credentialSchema(256).optional(),
-  secret_access_key: credentialSchema(256).optional(),
+const PoolIdSchema = z.enum(GPU_POOL_IDS, {
+  error: 'must be a RunPod pool id listed by GET /v1/gpus, such as ADA_24',
 });
+
+/**
+ * An http(s) URL we call or hand on: the document's exact URL grammar (HTTP_URL_PATTERN), then the
+ * visible-ASCII and WHATWG URL checks of `outboundUrlSchema`.
+ */
+export const httpUrlSchema = (max = 2048) =>
+  z
+    .string()
+    .max(max)
+    .regex(HTTP_URL_PATTERN, 'must be an http(s) URL with a host name or IP address')
+    .pipe(outboundUrlSchema(max));
+
+const CacheSchema = z
+  .strictObject({
+    scope: z.enum(CACHE_SCOPES).default('none'),
+    s3_url: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket/prefix')
+      .regex(VISIBLE_ASCII, 'must be ASCII without spaces or control characters')
+      .optional(),
+    endpoint_url: httpUrlSchema().optional(),
+    access_key_id: credentialSchema(256).optional(),
+    secret_access_key: credentialSchema(256).optional(),
+  })
+  .meta(CACHE_RULES);
 
 /**
  * The body of `POST /v1/deployments` (and `POST /v1/estimates`) as users send it, seed aliases included.
@@ -68,25 +89,19 @@ export const CreateDeploymentBodySchema = z
     revision: RevisionSchema.optional(),
     hf_token: credentialSchema(512).optional(),
     task: z
-      .string()
-      .max(64)
-      .transform((t, ctx) => {
-        const task = TASK_ALIASES[t.trim().toLowerCase()];
-        if (task === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `unsupported task; supported: ${TASKS.join(', ')}`,
-          });
-          return z.NEVER;
-        }
-        return task;
+      .enum(Object.keys(TASK_ALIASES) as [string, ...string[]], {
+        error: `unsupported task; supported: ${TASKS.join(', ')}`,
       })
+      .transform((t) => TASK_ALIASES[t] ?? 'text-to-image')
       .optional(),
     gpu_tier: z
       .string()
       .min(1)
       .max(64)
-      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+      .regex(
+        GPU_TIER_PATTERN,
+        'must be a pool id, a tier (ECONOMY, STANDARD, PRO, ULTIMATE) or a card such as A10, 4090, H100; see GET /v1/gpus',
+      )
       .optional(),
     gpu_pools: z.array(PoolIdSchema).min(1).max(3).optional(),
     workers_min: z.int().min(0).max(10).default(0),
@@ -97,7 +112,7 @@ export const CreateDeploymentBodySchema = z
       .array(z.string().regex(/^[A-Z0-9-]{2,32}$/))
       .max(20)
       .optional(),
-    user_webhook_url: outboundUrlSchema().optional(),
+    user_webhook_url: httpUrlSchema().optional(),
     webhook_events: z.array(WebhookEventTypeSchema).min(1).optional(),
     cache: CacheSchema.optional(),
     cache_scope: z.enum(CACHE_SCOPES).optional(),
@@ -108,7 +123,7 @@ export const CreateDeploymentBodySchema = z
       .optional(),
     user_aws_access_key_id: credentialSchema(256).optional(),
     user_aws_secret_access_key: credentialSchema(256).optional(),
-    user_aws_endpoint_url: outboundUrlSchema().optional(),
+    user_aws_endpoint_url: httpUrlSchema().optional(),
     ttl_s: z
       .int()
       .min(60)
@@ -140,7 +155,31 @@ export const CreateDeploymentBodySchema = z
         message: 'a private cache needs s3_url, access_key_id and secret_access_key',
       });
     }
-  });
+    if (b.cache !== undefined) {
+      for (const field of FLAT_CACHE_FIELDS) {
+        if (b[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: 'give the cache either as `cache` or as the flat fields, not both',
+          });
+      }
+    }
+    const pairs: [string, unknown, unknown][] = [
+      ['cache.access_key_id', b.cache?.access_key_id, b.cache?.secret_access_key],
+      ['user_aws_access_key_id', b.user_aws_access_key_id, b.user_aws_secret_access_key],
+    ];
+    for (const [path, id, secret] of pairs) {
+      if ((id === undefined) !== (secret === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: path.split('.'),
+          message: 'an access key id and its secret access key go together',
+        });
+      }
+    }
+  })
+  .meta(CREATE_DEPLOYMENT_RULES);
 export type CreateDeploymentBody = z.input<typeof CreateDeploymentBodySchema>;
 
 /** Endpoint settings after defaults, as stored on the deployment. */

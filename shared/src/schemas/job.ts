@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JobInputSchema } from '../job/job-input';
-import { outboundUrlSchema } from '../safe-text';
+import { httpUrlSchema } from './create-deployment';
 
 /** A job's life on our side; the last four are terminal. Maps RunPod's job states one to one. */
 export const JOB_STATUSES = [
@@ -74,7 +74,7 @@ export const JOB_ID_PATTERN = /^job_[a-z2-7]{26}$/;
 export const CreateJobBodySchema = z.strictObject({
   input: JobInputSchema,
   /** Signed (Standard Webhooks) with the deployment's webhook secret on the terminal event. */
-  webhook_url: outboundUrlSchema().optional(),
+  webhook_url: httpUrlSchema().optional(),
   /** RunPod `policy.executionTimeout`: the job fails as timed_out past it (5 s to 7 days). */
   execution_timeout_s: z.int().min(5).max(604_800).optional(),
   /** RunPod `policy.ttl`: the job is dropped if it has not finished within it (10 s to 7 days). */
