@@ -11,6 +11,7 @@ import pytest
 from visgate_worker.errors import WorkerError
 from visgate_worker.model_source import (
     Candidate,
+    ManifestFile,
     UrllibFetchers,
     candidates,
     choose_variant,
@@ -521,3 +522,80 @@ def test_downloads_from_the_hub_exactly_the_files_the_cache_fill_copies(vector):
     allow, ignore = hub_patterns(choose_variant(vector["files"], vector["preferred"]))
     got = filter_repo_objects(vector["files"], allow_patterns=allow, ignore_patterns=ignore)
     assert sorted(got) == vector["expected"]
+
+
+def test_verifies_every_file_whatever_order_its_ranges_finish_in(tmp_path):
+    """The sha256 is computed during the download: ranges finishing last-first still verify."""
+    import time as _time
+
+    blob = bytes(range(256)) * 400  # 100 KiB, 10 ranges
+    blobs = {"model_index.json": b"{}", "unet/w.safetensors": blob}
+    f = FakeFetchers(blobs)
+
+    def slow_first(url, start, end):
+        if start == 0 and "unet" in url:
+            _time.sleep(0.3)  # the first range arrives after all the others
+        return f.get_range(url, start, end)
+
+    n = download_manifest_files(
+        parse_manifest(f.manifest), tmp_path, slow_first, chunk_bytes=10240, concurrency=4
+    )
+    assert n == len(blob) + 2 and (tmp_path / "unet/w.safetensors").read_bytes() == blob
+
+
+def test_a_corrupt_range_fails_verification_and_nothing_moves_into_place(tmp_path):
+    f = FakeFetchers(BLOBS, corrupt="unet/diffusion_pytorch_model.safetensors")
+    with pytest.raises(WorkerError, match="failed verification") as caught:
+        download_manifest_files(parse_manifest(f.manifest), tmp_path, f.get_range, chunk_bytes=1000)
+    assert caught.value.code == "checksum_mismatch"
+    assert not (tmp_path / "unet").exists()
+
+
+class _DroppingBucket(http.server.BaseHTTPRequestHandler):
+    """Serves ranges of BLOB; the first GET of each range sends half its body and hangs up."""
+
+    protocol_version = "HTTP/1.1"
+    blob = bytes(range(256)) * 4096  # 1 MiB
+    ranges: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        rng = self.headers["Range"]
+        start, end = (int(x) for x in rng.split("=")[1].split("-"))
+        first = not any(r.split("-")[1] == f"{end}" for r in type(self).ranges)
+        type(self).ranges.append(rng)
+        body = self.blob[start : end + 1]
+        self.send_response(206)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if first:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_dropped_connection_resumes_the_range_where_it_stopped(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DroppingBucket)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _DroppingBucket.ranges = []
+    blob = _DroppingBucket.blob
+    url = f"http://127.0.0.1:{server.server_port}/b/w?X-Amz-Signature=s"
+    files = [ManifestFile("unet/w.safetensors", len(blob), hashlib.sha256(blob).hexdigest(), url)]
+    fetchers = UrllibFetchers(timeout_s=5, retries=2)
+    try:
+        n = download_manifest_files(
+            files, tmp_path, read_range=fetchers.read_range, chunk_bytes=512 * 1024
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert n == len(blob) and (tmp_path / "unet/w.safetensors").read_bytes() == blob
+    # each 512 KiB range: the half that arrived is kept, only the rest is asked for again
+    assert sorted(_DroppingBucket.ranges) == sorted(
+        ["bytes=0-524287", "bytes=262144-524287", "bytes=524288-1048575", "bytes=786432-1048575"]
+    )
