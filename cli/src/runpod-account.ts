@@ -3,7 +3,6 @@ import { CliError } from './errors';
 export interface AccountEndpoint {
   id: string;
   name: string;
-  templateId: string | null;
 }
 
 export interface AccountTemplate {
@@ -41,13 +40,9 @@ export function createRunPodAccount(baseUrl: string, apiKey: string) {
   return {
     async listEndpoints(): Promise<AccountEndpoint[]> {
       const body = (await call('GET', '/serverless')) as {
-        endpoints?: { id: string; name: string; templateId?: string | null }[];
+        endpoints?: { id: string; name: string }[];
       };
-      return (body.endpoints ?? []).map((e) => ({
-        id: e.id,
-        name: e.name,
-        templateId: e.templateId ?? null,
-      }));
+      return (body.endpoints ?? []).map((e) => ({ id: e.id, name: e.name }));
     },
     async listTemplates(): Promise<AccountTemplate[]> {
       const body = (await call('GET', '/templates')) as { templates?: AccountTemplate[] };

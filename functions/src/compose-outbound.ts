@@ -27,6 +27,7 @@ export function outboundDeps(
       apiBaseUrl: config.RUNPOD_API_URL,
       endpointBaseUrl: config.RUNPOD_ENDPOINT_URL,
       timeoutMs: config.HTTP_TIMEOUT_MS,
+      log,
     });
   return {
     runpod,

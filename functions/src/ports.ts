@@ -159,13 +159,22 @@ export interface RunPodEndpointSpec {
   executionTimeoutMs: number;
 }
 
+/**
+ * An endpoint as REST v2 returns it. The spec's `Endpoint` has no `templateId` (a template is
+ * copied into the endpoint at creation, and no link is kept), so which template a deployment uses
+ * is known only from our own document (`template_id`).
+ */
 export interface RunPodEndpoint {
   id: string;
   name: string;
-  templateId: string | null;
   pools: string[];
   workersMin: number;
   workersMax: number;
+  /** Null when RunPod omits it (request-count scaling). */
+  idleTimeoutS: number | null;
+  flashboot: boolean;
+  dataCenterIds: string[];
+  executionTimeoutMs: number | null;
   runUrl: string;
 }
 
@@ -188,7 +197,8 @@ export interface RunPodHealth {
 
 export interface RunPodWorker {
   id: string;
-  status: 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED' | 'UNHEALTHY';
+  /** `UNKNOWN`: a status RunPod added after our parser was written (logged, never counted). */
+  status: 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED' | 'UNHEALTHY' | 'UNKNOWN';
   gpuTypeId: string | null;
   startedAt: string | null;
 }
@@ -245,6 +255,8 @@ export interface RunPodApi {
     endpoint: RunPodEndpointSpec & { id: string },
     references: string[],
   ): Promise<string[]>;
+  /** The cached models RunPod holds for the endpoint (GraphQL; REST v2 omits them). */
+  getModelReferences(apiKey: string, endpointId: string): Promise<string[]>;
   deleteEndpoint(apiKey: string, id: string): Promise<void>;
   listWorkers(apiKey: string, endpointId: string): Promise<RunPodWorker[]>;
   health(apiKey: string, endpointId: string): Promise<RunPodHealth>;

@@ -56,16 +56,9 @@ export async function cleanup(ctx: Ctx): Promise<void> {
     const reason = reasons.get(r.deploymentId);
     return reason ? [{ ...r, reason }] : [];
   });
-  // A template still used by an endpoint we keep cannot go (RunPod refuses, and it is in use).
-  const doomed = new Set(stale.filter((s) => s.kind === 'endpoint').map((s) => s.id));
-  const inUse = new Set(
-    endpoints.filter((e) => !doomed.has(e.id)).flatMap((e) => (e.templateId ? [e.templateId] : [])),
-  );
-  for (let i = stale.length - 1; i >= 0; i--) {
-    const s = stale[i];
-    if (s?.kind === 'template' && inUse.has(s.id)) stale.splice(i, 1);
-  }
-  // Endpoints first: a template cannot be deleted while an endpoint uses it.
+  // Endpoints first: a template cannot be deleted while an endpoint is bound to it. RunPod's v2
+  // `Endpoint` does not say which template it came from, so a template still bound to an endpoint
+  // we keep is refused by RunPod (400) and reported below, never guessed at here.
   stale.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'endpoint' ? -1 : 1));
 
   if (stale.length === 0) {

@@ -4,6 +4,7 @@ import { stage } from './lifecycle';
 import { getOwnedDeployment } from './manage-deployments';
 import { PROBE_INPUT } from './poll';
 import { enqueuePoll } from './provision';
+import { updateEndpointKeepingCache } from './runpod-model-cache';
 
 export type PauseResumeDeps = Pick<
   Deps,
@@ -31,7 +32,7 @@ export async function pauseDeployment(
   if (doc.status !== 'ready' || !doc.endpoint_id) {
     throw new AppError('CONFLICT', `only a ready deployment can be paused; ${id} is ${doc.status}`);
   }
-  await deps.runpod.updateEndpoint(await keyOf(deps, id), doc.endpoint_id, {
+  await updateEndpointKeepingCache(deps, await keyOf(deps, id), doc, {
     workersMin: 0,
     workersMax: 0,
   });
@@ -69,7 +70,7 @@ export async function resumeDeployment(
     );
   }
   const apiKey = await keyOf(deps, id);
-  await deps.runpod.updateEndpoint(apiKey, doc.endpoint_id, {
+  await updateEndpointKeepingCache(deps, apiKey, doc, {
     workersMin: doc.settings.workers_min,
     workersMax: Math.max(1, doc.settings.workers_max),
     idleTimeoutS: doc.settings.idle_timeout_s,

@@ -4,6 +4,7 @@ import type { Deps } from './deps';
 import { failDeployment, markReady } from './lifecycle';
 import { decidePoll } from './poll-decision';
 import { enqueuePoll } from './provision';
+import { updateEndpointKeepingCache } from './runpod-model-cache';
 
 export type PollDeps = Pick<
   Deps,
@@ -92,7 +93,7 @@ export function createPoll(deps: PollDeps) {
         });
         return;
       case 'switch-pools': {
-        await deps.runpod.updateEndpoint(apiKey, doc.endpoint_id, { pools: decision.pools });
+        await updateEndpointKeepingCache(deps, apiKey, doc, { pools: decision.pools });
         deps.log.info('switched to fallback pools', { deployment_id: id, pools: decision.pools });
         await record(deps, id, attempt, counts, (d) => ({
           ...d,

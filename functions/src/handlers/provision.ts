@@ -156,6 +156,10 @@ export function createProvision(deps: ProvisionDeps) {
       }
       const spec = endpointSpec(deps, doc, name, template.id, pools);
       if (modelCache.use) {
+        // runpodctl's order (cmd/serverless/update.go): REST changes first, the cached models last,
+        // in one `saveEndpoint` carrying the whole configuration, which also raises the minimum
+        // workers and so starts the first worker once RunPod knows what to cache. No REST call
+        // follows, so nothing can drop the reference afterwards.
         runpodCache = await setModelCache(
           deps,
           apiKey,
@@ -165,9 +169,8 @@ export function createProvision(deps: ProvisionDeps) {
           modelCache.reference,
         );
       }
-      if (modelCache.use || endpoint.workersMin < spec.workersMin) {
-        // GraphQL may reset what it was not sent: re-assert the configuration over REST, which also
-        // starts the worker.
+      if (runpodCache !== 'set' && endpoint.workersMin < spec.workersMin) {
+        // Created at 0 workers for the cache (refused), or an adopted endpoint: start the worker.
         const { name: _n, templateId: _t, ...patch } = spec;
         endpoint = await deps.runpod.updateEndpoint(apiKey, endpoint.id, patch);
       }
@@ -204,6 +207,8 @@ export function createProvision(deps: ProvisionDeps) {
           loading_started_at: at.toISOString(),
           poll_attempt: 0,
           provision_lease_until: null,
+          runpod_model_reference:
+            runpodCache === 'set' && modelCache.use ? modelCache.reference : null,
         },
         progress: {
           ...stage(d, 'waiting_for_worker', at),
@@ -258,11 +263,9 @@ async function setModelCache(
   reference: string,
 ): Promise<'set' | { refused: string }> {
   try {
-    const stored = await deps.runpod.setModelReferences(
-      apiKey,
-      { ...spec, id: endpointId, workersMin: 0 },
-      [reference],
-    );
+    const stored = await deps.runpod.setModelReferences(apiKey, { ...spec, id: endpointId }, [
+      reference,
+    ]);
     if (stored.includes(reference)) return 'set';
     return { refused: 'RunPod did not keep the model reference' };
   } catch (e) {

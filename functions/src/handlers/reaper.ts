@@ -86,7 +86,13 @@ export function createReaper(deps: ReaperDeps) {
       const key = (await deps.secrets.get(doc.deployment_id))?.runpodApiKey;
       if (key) keys.set(doc.owner_hash, key);
     }
-    for (const key of keys.values()) await sweep(key);
+    // Templates our live deployments recorded. RunPod's v2 `Endpoint` has no `templateId` (the
+    // template is copied in at creation), so which template an endpoint came from is known only
+    // from our own documents.
+    const recordedTemplates = new Set(
+      [...inFlight, ...live].flatMap((d) => (d.template_id ? [d.template_id] : [])),
+    );
+    for (const key of keys.values()) await sweep(key, recordedTemplates);
 
     for (const doc of closed) {
       if (
@@ -208,7 +214,7 @@ export function createReaper(deps: ReaperDeps) {
       }
     }
 
-    async function sweep(key: string): Promise<void> {
+    async function sweep(key: string, keep: ReadonlySet<string>): Promise<void> {
       let endpoints;
       let templates;
       try {
@@ -220,13 +226,8 @@ export function createReaper(deps: ReaperDeps) {
         if (isAppError(e)) return; // a revoked key or an outage: the next cycle tries again
         throw e;
       }
-      const keep = new Set<string>();
       for (const e of endpoints) {
-        const verdict = await verdictFor(e.name, e.id, 'endpoint');
-        if (verdict === 'keep') {
-          if (e.templateId) keep.add(e.templateId);
-          continue;
-        }
+        if ((await verdictFor(e.name, e.id, 'endpoint')) === 'keep') continue;
         await removeEndpoint(deps.runpod, key, e.id);
         report.orphanEndpoints += 1;
       }

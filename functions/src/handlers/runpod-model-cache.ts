@@ -1,4 +1,5 @@
-import type { Deployment } from '@visgate/shared';
+import { runpodResourceName, type Deployment } from '@visgate/shared';
+import type { RunPodEndpoint, RunPodEndpointSpec } from '../ports';
 import type { CacheChoice } from './cache-source';
 import type { Deps } from './deps';
 
@@ -51,4 +52,51 @@ export function plannedSource(
     return reasons.length > 0 ? `runpod_cache (${reasons.join('; ')})` : 'runpod_cache';
   }
   return `huggingface (${[...reasons, `runpod_cache refused: ${runpodCache.refused}`].join('; ')})`;
+}
+
+/**
+ * A REST PATCH of a deployment's endpoint that keeps its cached model. REST v2 has no
+ * `modelReferences` field, and nothing documents that a PATCH leaves GraphQL's references alone, so
+ * after the PATCH the references are read back (GraphQL) and, when RunPod dropped ours, set again
+ * with the whole configuration the PATCH answered (`saveEndpoint` is a full replace: runpodctl
+ * `internal/api/endpoints.go` `UpdateEndpointModels` round-trips every field for this reason).
+ */
+export async function updateEndpointKeepingCache(
+  deps: Pick<Deps, 'runpod' | 'log'>,
+  apiKey: string,
+  doc: Pick<Deployment, 'deployment_id' | 'endpoint_id' | 'template_id' | 'runtime'>,
+  patch: Parameters<Deps['runpod']['updateEndpoint']>[2],
+): Promise<RunPodEndpoint> {
+  const endpointId = doc.endpoint_id;
+  if (endpointId === null) throw new Error('updateEndpointKeepingCache needs an endpoint');
+  const endpoint = await deps.runpod.updateEndpoint(apiKey, endpointId, patch);
+  const reference = doc.runtime.runpod_model_reference;
+  if (reference === null || doc.template_id === null) return endpoint;
+  const stored = await deps.runpod.getModelReferences(apiKey, endpointId);
+  if (stored.includes(reference)) return endpoint;
+  deps.log.warn('RunPod dropped the cached model on an endpoint update; setting it again', {
+    deployment_id: doc.deployment_id,
+    endpoint_id: endpointId,
+  });
+  await deps.runpod.setModelReferences(
+    apiKey,
+    { ...specOf(endpoint, doc.deployment_id, doc.template_id), id: endpointId },
+    [reference],
+  );
+  return endpoint;
+}
+
+/** The configuration an endpoint has now (as REST answered it), as a full spec for `saveEndpoint`. */
+function specOf(e: RunPodEndpoint, deploymentId: string, templateId: string): RunPodEndpointSpec {
+  return {
+    name: e.name || runpodResourceName(deploymentId),
+    templateId,
+    pools: e.pools,
+    workersMin: e.workersMin,
+    workersMax: e.workersMax,
+    idleTimeoutS: e.idleTimeoutS ?? 5,
+    flashboot: e.flashboot,
+    dataCenterIds: e.dataCenterIds.length > 0 ? e.dataCenterIds : null,
+    executionTimeoutMs: e.executionTimeoutMs ?? 600_000,
+  };
 }

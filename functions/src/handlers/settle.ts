@@ -1,4 +1,5 @@
 import type { Deps } from './deps';
+import { updateEndpointKeepingCache } from './runpod-model-cache';
 
 export type SettleDeps = Pick<Deps, 'store' | 'secrets' | 'runpod' | 'clock' | 'log'>;
 
@@ -14,7 +15,7 @@ export function createSettle(deps: SettleDeps) {
     const apiKey = (await deps.secrets.get(id))?.runpodApiKey;
     if (!apiKey) return;
     if (doc.settings.workers_min < 1) {
-      await deps.runpod.updateEndpoint(apiKey, doc.endpoint_id, {
+      await updateEndpointKeepingCache(deps, apiKey, doc, {
         workersMin: doc.settings.workers_min,
         workersMax: doc.settings.workers_max,
         idleTimeoutS: doc.settings.idle_timeout_s,

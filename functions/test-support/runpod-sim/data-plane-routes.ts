@@ -25,7 +25,7 @@ function health(ctx: RouteContext): RouteResult {
 function run(ctx: RouteContext): RouteResult {
   const endpoint = queueEndpoint(ctx);
   if (!endpoint) return notFound();
-  const queued = enqueue(ctx, endpoint);
+  const queued = enqueue(ctx, endpoint, false);
   if ('rejected' in queued) return queued.rejected;
   return { status: 200, body: { id: queued.job.id, status: queued.job.status } };
 }
@@ -33,7 +33,7 @@ function run(ctx: RouteContext): RouteResult {
 async function runSync(ctx: RouteContext): Promise<RouteResult> {
   const endpoint = queueEndpoint(ctx);
   if (!endpoint) return notFound();
-  const queued = enqueue(ctx, endpoint);
+  const queued = enqueue(ctx, endpoint, true);
   if ('rejected' in queued) return queued.rejected;
   const created = queued.job;
   const waitMs = Math.min(MAX_RUNSYNC_WAIT_MS, Number(ctx.query.get('wait') ?? 90_000) || 90_000);
@@ -70,6 +70,7 @@ function cancel(ctx: RouteContext): RouteResult {
 function enqueue(
   ctx: RouteContext,
   endpoint: EndpointState,
+  sync: boolean,
 ): { job: JobRecord } | { rejected: RouteResult } {
   const body = ctx.body as Record<string, unknown> | undefined;
   const input = body?.input;
@@ -82,6 +83,7 @@ function enqueue(
     status: 'IN_QUEUE',
     input: input as Record<string, unknown>,
     lowPriority: policy.lowPriority === true,
+    sync,
     executionTimeoutMs:
       typeof policy.executionTimeout === 'number' ? policy.executionTimeout : null,
     webhook: typeof body?.webhook === 'string' ? body.webhook : null,

@@ -183,6 +183,13 @@ export function finishJob(
   }
   world.changed();
   notifyJobWebhook(world, job);
+  // RunPod keeps a result 30 min after an async job ends and 1 min after a sync one (docs
+  // serverless/endpoints/send-requests.mdx "Result retention"); then /status answers 404.
+  const { runResultRetentionMs, runSyncResultRetentionMs } = world.options;
+  endpoint.scope.after(job.sync ? runSyncResultRetentionMs : runResultRetentionMs, () => {
+    endpoint.jobs.delete(job.id);
+    world.changed();
+  });
   reconcile(world, endpoint);
 }
 

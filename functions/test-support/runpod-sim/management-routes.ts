@@ -112,7 +112,8 @@ function createEndpoint(ctx: RouteContext): RouteResult {
   if (invalid) return invalid;
   const req = body as Body;
   const templateId = (req.templateId as string | undefined) ?? null;
-  if (templateId !== null && !account.templates.has(templateId)) {
+  const template = templateId === null ? undefined : account.templates.get(templateId);
+  if (templateId !== null && !template) {
     return problem(404, `template not found: ${templateId}`);
   }
   if (req.cpu !== undefined) return problem(400, 'CPU endpoints are not simulated');
@@ -124,8 +125,11 @@ function createEndpoint(ctx: RouteContext): RouteResult {
     name: req.name as string,
     type: req.type as EndpointRecord['type'],
     templateId,
-    image: (req.image as string | undefined) ?? null,
-    env: (req.env as Record<string, string> | undefined) ?? {},
+    // The spec (CreateEndpointRequest.templateId): the template is resolved at create time into
+    // the endpoint's own container settings, body fields winning and `env` merged per key; later
+    // template edits do not affect the endpoint.
+    image: (req.image as string | undefined) ?? template?.image ?? null,
+    env: { ...(template?.env ?? {}), ...((req.env as Record<string, string> | undefined) ?? {}) },
     gpu: {
       pools: gpu.pools as string[],
       ...(gpu.excludedTypes ? { excludedTypes: gpu.excludedTypes as string[] } : {}),
@@ -143,6 +147,7 @@ function createEndpoint(ctx: RouteContext): RouteResult {
     version: 1,
     jobStats: { completed: 0, failed: 0, retried: 0 },
     modelReferences: [],
+    modelCacheReadyAtMs: null,
   };
   const rejected = checkEndpoint(rec);
   if (rejected) return rejected;
@@ -174,8 +179,13 @@ function updateEndpoint({ world, account, params, body }: RouteContext): RouteRe
   const req = body as Body;
   const next = structuredClone(endpoint.rec);
   if (typeof req.templateId === 'string') {
-    if (!account.templates.has(req.templateId)) return problem(404, 'template not found');
+    // The spec (UpdateEndpointRequest.templateId): the template's container settings apply as if
+    // sent in this body, `env` merged with the body's and replacing the endpoint's.
+    const template = account.templates.get(req.templateId);
+    if (!template) return problem(404, 'template not found');
     next.templateId = req.templateId;
+    next.image = template.image;
+    next.env = { ...template.env, ...((req.env as Record<string, string> | undefined) ?? {}) };
   }
   const gpu = req.gpu as Body | undefined;
   if (gpu?.pools) next.gpu.pools = gpu.pools as string[];
@@ -198,6 +208,10 @@ function updateEndpoint({ world, account, params, body }: RouteContext): RouteRe
   }
   const rejected = checkEndpoint(next);
   if (rejected) return rejected;
+  if (world.options.patchClearsModelReferences) {
+    next.modelReferences = [];
+    next.modelCacheReadyAtMs = null;
+  }
   next.version += 1;
   endpoint.rec = next;
   reconcileAll(world);

@@ -21,6 +21,12 @@ export interface SpecValidator {
    * (falling back to `default`); [] when valid. `route` is the path template, e.g. `/v2/serverless/{id}`.
    */
   validateResponse(method: string, route: string, status: number, body: unknown): string[];
+  /**
+   * Fields of a response body that the spec's schema does not declare, as JSON pointers (most
+   * response schemas allow extra properties, so `validateResponse` alone would let a simulator
+   * invent fields RunPod never sends — as it once invented `Endpoint.templateId`). [] when none.
+   */
+  undeclaredFields(method: string, route: string, status: number, body: unknown): string[];
 }
 
 let cached: SpecValidator | undefined;
@@ -47,26 +53,109 @@ function buildSpecValidator(): SpecValidator {
     return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
   };
 
+  /** The `$ref` of the body schema declared for a response, or null when it declares no body. */
+  const responseSchemaRef = (method: string, route: string, status: number): string | null => {
+    const m = method.toLowerCase();
+    const responses = get(spec, ['paths', route, m, 'responses']);
+    if (!responses) throw new Error(`no operation ${method} ${route} in the spec`);
+    const key = String(status) in responses ? String(status) : 'default';
+    const declared = get(responses, [key]);
+    if (!declared)
+      throw new UndeclaredStatus(`status ${status} is not declared for ${method} ${route}`);
+    // A response is declared inline or as a $ref into components.responses.
+    const ref = declared.$ref;
+    const response = typeof ref === 'string' ? get(spec, ref.slice(2).split('/')) : declared;
+    const content = response && get(response, ['content']);
+    if (!content) return null;
+    const schema = get(content, [Object.keys(content)[0] ?? '', 'schema']);
+    const schemaRef = schema?.$ref;
+    if (typeof schemaRef !== 'string') throw new Error(`inline schema for ${method} ${route}`);
+    return schemaRef;
+  };
+
   return {
     validateSchema: (name, body) => check(`/components/schemas/${name}`, body),
     validateResponse(method, route, status, body) {
-      const m = method.toLowerCase();
-      const responses = get(spec, ['paths', route, m, 'responses']);
-      if (!responses) throw new Error(`no operation ${method} ${route} in the spec`);
-      const key = String(status) in responses ? String(status) : 'default';
-      const declared = get(responses, [key]);
-      if (!declared) return [`status ${status} is not declared for ${method} ${route}`];
-      // A response is declared inline or as a $ref into components.responses.
-      const ref = declared.$ref;
-      const response = typeof ref === 'string' ? get(spec, ref.slice(2).split('/')) : declared;
-      const content = response && get(response, ['content']);
-      if (!content) return body === undefined ? [] : [`${status} declares no body`];
-      const schema = get(content, [Object.keys(content)[0] ?? '', 'schema']);
-      const schemaRef = schema?.$ref;
-      if (typeof schemaRef !== 'string') throw new Error(`inline schema for ${method} ${route}`);
-      return check(schemaRef.slice(1), body);
+      let ref: string | null;
+      try {
+        ref = responseSchemaRef(method, route, status);
+      } catch (e) {
+        if (e instanceof UndeclaredStatus) return [e.message];
+        throw e;
+      }
+      if (ref === null) return body === undefined ? [] : [`${status} declares no body`];
+      return check(ref.slice(1), body);
+    },
+    undeclaredFields(method, route, status, body) {
+      let ref: string | null;
+      try {
+        ref = responseSchemaRef(method, route, status);
+      } catch (e) {
+        if (e instanceof UndeclaredStatus) return [];
+        throw e;
+      }
+      if (ref === null) return [];
+      return extraFields(spec, [{ $ref: ref }], body, '');
     },
   };
+}
+
+class UndeclaredStatus extends Error {}
+
+/**
+ * Properties of `body` that none of `schemas` declares, recursively (through `$ref`, `allOf`,
+ * `anyOf`, `oneOf`, `if`/`then`/`else`, `properties` and `items`). An object schema with
+ * `additionalProperties` other than `false` (a map such as `env`) accepts any key.
+ */
+function extraFields(spec: Json, schemas: Json[], body: unknown, at: string): string[] {
+  const flat = flatten(spec, schemas);
+  if (Array.isArray(body)) {
+    const items = flat.flatMap((s) => (isJson(s.items) ? [s.items] : []));
+    return items.length === 0
+      ? []
+      : body.flatMap((b, i) => extraFields(spec, items, b, `${at}/${i}`));
+  }
+  if (!isJson(body)) return [];
+  if (flat.some((s) => s.additionalProperties !== undefined && s.additionalProperties !== false)) {
+    return [];
+  }
+  const declared = new Map<string, Json[]>();
+  for (const s of flat) {
+    if (!isJson(s.properties)) continue;
+    for (const [k, v] of Object.entries(s.properties)) {
+      if (isJson(v)) declared.set(k, [...(declared.get(k) ?? []), v]);
+    }
+  }
+  return Object.entries(body).flatMap(([k, v]) => {
+    const sub = declared.get(k);
+    return sub ? extraFields(spec, sub, v, `${at}/${k}`) : [`${at}/${k}`];
+  });
+}
+
+/** The schemas with every `$ref` and composition keyword expanded into one flat list. */
+function flatten(spec: Json, schemas: Json[], seen = new Set<Json>()): Json[] {
+  const out: Json[] = [];
+  for (const schema of schemas) {
+    if (seen.has(schema)) continue;
+    seen.add(schema);
+    const ref = schema.$ref;
+    const resolved = typeof ref === 'string' ? get(spec, ref.slice(2).split('/')) : undefined;
+    if (resolved) out.push(...flatten(spec, [resolved], seen));
+    out.push(schema);
+    for (const k of ['allOf', 'anyOf', 'oneOf']) {
+      const list = schema[k];
+      if (Array.isArray(list)) out.push(...flatten(spec, list.filter(isJson), seen));
+    }
+    for (const k of ['then', 'else']) {
+      const sub = schema[k];
+      if (isJson(sub)) out.push(...flatten(spec, [sub], seen));
+    }
+  }
+  return out;
+}
+
+function isJson(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

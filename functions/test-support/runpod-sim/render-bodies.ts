@@ -1,10 +1,13 @@
 import type { EndpointState, SimWorld } from './sim-world';
 
-/** The spec's `Endpoint` body for an endpoint (requestUrls point at the simulator's data plane). */
+/**
+ * The spec's `Endpoint` body for an endpoint (requestUrls point at the simulator's data plane):
+ * exactly the fields the schema declares. There is no `templateId` (the template was copied into
+ * the endpoint at creation) and no `modelReferences` (GraphQL only).
+ */
 export function endpointBody(world: SimWorld, endpoint: EndpointState): Record<string, unknown> {
   const e = endpoint.rec;
-  const template = e.templateId ? endpoint.account.templates.get(e.templateId) : undefined;
-  const image = e.image ?? template?.image;
+  const image = e.image;
   const base = `${world.url}/v2/${e.id}`;
   const requestUrls =
     e.type === 'QUEUE'
@@ -23,7 +26,6 @@ export function endpointBody(world: SimWorld, endpoint: EndpointState): Record<s
     id: e.id,
     name: e.name,
     type: e.type,
-    ...(e.templateId ? { templateId: e.templateId } : {}),
     ...(image ? { image } : {}),
     env: e.env,
     requestUrls,
@@ -93,6 +95,5 @@ export function healthBody(endpoint: EndpointState): Record<string, unknown> {
 }
 
 function endpointImage(endpoint: EndpointState): string | null {
-  const id = endpoint.rec.templateId;
-  return endpoint.rec.image ?? (id ? (endpoint.account.templates.get(id)?.image ?? null) : null);
+  return endpoint.rec.image;
 }

@@ -65,15 +65,34 @@ afterEach(async () => {
         : r.status >= 400
           ? spec.validateSchema('ErrorResponse', r.body)
           : [];
-    expect({ call: `${r.method} ${r.path} ${r.status}`, problems }).toEqual({
+    // …and carry no field the spec does not declare (RunPod's v2 Endpoint has no templateId).
+    const invented =
+      r.plane === 'management' && r.route !== null
+        ? spec.undeclaredFields(r.method, r.route, r.status, r.body)
+        : [];
+    expect({ call: `${r.method} ${r.path} ${r.status}`, problems, invented }).toEqual({
       call: `${r.method} ${r.path} ${r.status}`,
       problems: [],
+      invented: [],
     });
     if (r.status >= 400) expect(r.contentType).toBe('application/problem+json');
   }
   await sim.close();
   await new Promise((resolve) => receiver?.server.close(resolve));
 });
+
+/** A GraphQL call with the key in the Authorization header, as runpodctl sends it. */
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: unknown; errors?: { message: string }[] }> {
+  const res = await fetch(`${sim.url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: unknown; errors?: { message: string }[] };
+}
 
 async function deployTemplate(env: Record<string, string> = {}): Promise<string> {
   const template = await client.createTemplate(KEY, {
@@ -118,11 +137,7 @@ describe('RunPod simulator', () => {
 
     const templateId = await deployTemplate();
     const endpoint = await deployEndpoint(templateId, ['AMPERE_16', 'AMPERE_24']);
-    expect(endpoint).toMatchObject({
-      templateId,
-      pools: ['AMPERE_16', 'AMPERE_24'],
-      workersMin: 1,
-    });
+    expect(endpoint).toMatchObject({ pools: ['AMPERE_16', 'AMPERE_24'], workersMin: 1 });
     expect(endpoint.runUrl).toBe(`${sim.url}/v2/${endpoint.id}/run`);
 
     await sim.waitFor(() => receiver!.events.some((e) => e.body.type === 'ready'), {
@@ -256,7 +271,7 @@ describe('RunPod simulator', () => {
     await setUp({ failLoad: { code: 'CUDA_OOM', message: 'out of memory' } });
     await deployEndpoint(await deployTemplate());
     await sim.waitFor(() => receiver!.events.find((e) => e.body.type === 'failed'));
-    expect(receiver!.events.at(-1)!.body.error).toEqual({
+    expect(receiver!.events.find((e) => e.body.type === 'failed')!.body.error).toEqual({
       code: 'CUDA_OOM',
       message: 'out of memory',
     });
@@ -317,6 +332,161 @@ describe('RunPod simulator', () => {
       name: 'x',
     });
     expect(problems.length).toBeGreaterThan(0);
+  });
+
+  it('finds fields the spec does not declare, such as an Endpoint templateId', async () => {
+    await setUp();
+    const endpoint = await deployEndpoint(await deployTemplate(), ['AMPERE_16'], 0);
+    const got = await fetch(`${sim.url}/v2/serverless/${endpoint.id}`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    const body = (await got.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty('templateId');
+    const spec = specValidator();
+    expect(spec.undeclaredFields('GET', '/v2/serverless/{id}', 200, body)).toEqual([]);
+    const invented = { ...body, templateId: 'abc', gpu: { ...(body.gpu as object), extra: 1 } };
+    expect(spec.validateResponse('GET', '/v2/serverless/{id}', 200, invented)).toEqual([]);
+    expect(spec.undeclaredFields('GET', '/v2/serverless/{id}', 200, invented).sort()).toEqual([
+      '/gpu/extra',
+      '/templateId',
+    ]);
+    // The template's env was copied into the endpoint at creation (no link is kept).
+    expect(body.env).toMatchObject({ VISGATE_MODEL_ID: 'stabilityai/sd-turbo' });
+  });
+
+  it('takes every EndpointInput field runpodctl sends and resets the ones left out (full replace)', async () => {
+    await setUp();
+    const templateId = await deployTemplate();
+    const endpoint = await deployEndpoint(templateId, ['AMPERE_16'], 0);
+    const save = (input: Record<string, unknown>) =>
+      gql(
+        `mutation S($input: EndpointInput!) { saveEndpoint(input: $input) {
+           id workersMin workersMax idleTimeout executionTimeoutMs minCudaVersion locations
+           networkVolumeIds { networkVolumeId } flashBootType modelReferences } }`,
+        { input },
+      );
+    const full = await save({
+      id: endpoint.id,
+      name: 'visgate-test',
+      templateId,
+      gpuIds: 'AMPERE_16,ADA_24',
+      gpuCount: 1,
+      workersMin: 0,
+      workersMax: 2,
+      locations: 'EU-RO-1,US-TX-3',
+      networkVolumeId: '',
+      networkVolumeIds: [{ networkVolumeId: 'vol1' }],
+      idleTimeout: 30,
+      scalerType: 'QUEUE_DELAY',
+      scalerValue: 4,
+      executionTimeoutMs: 900_000,
+      minCudaVersion: '12.8',
+      flashBootType: 'FLASHBOOT',
+      modelReferences: ['https://huggingface.co/stabilityai/sd-turbo:main'],
+    });
+    expect(full.errors).toBeUndefined();
+    const saved = (full.data as { saveEndpoint: Record<string, unknown> }).saveEndpoint;
+    expect(saved).toMatchObject({
+      workersMax: 2,
+      idleTimeout: 30,
+      executionTimeoutMs: 900_000,
+      minCudaVersion: '12.8',
+      locations: 'EU-RO-1,US-TX-3',
+      networkVolumeIds: [{ networkVolumeId: 'vol1' }],
+      flashBootType: 'FLASHBOOT',
+    });
+    // `:main` is stored resolved to a commit sha, as runpodctl's e2e test expects.
+    const [ref] = saved.modelReferences as string[];
+    expect(ref).toMatch(/^https:\/\/huggingface\.co\/stabilityai\/sd-turbo:[0-9a-f]{40}$/);
+
+    // Sent again with only what is required: everything else goes back to the defaults.
+    const bare = await save({
+      id: endpoint.id,
+      name: 'visgate-test',
+      templateId,
+      gpuIds: 'AMPERE_16',
+    });
+    expect(bare.errors).toBeUndefined();
+    expect((bare.data as { saveEndpoint: unknown }).saveEndpoint).toMatchObject({
+      workersMin: 0,
+      workersMax: 3,
+      idleTimeout: 5,
+      executionTimeoutMs: 600_000,
+      minCudaVersion: null,
+      locations: null,
+      networkVolumeIds: [],
+      flashBootType: 'OFF',
+      modelReferences: [],
+    });
+    expect(sim.account(KEY).endpoints[0]).toMatchObject({ timeout: 600_000, dataCenterIds: [] });
+  });
+
+  it('holds workers back, initializing and unbilled, until a new cached model is on the host', async () => {
+    await setUp({ cacheFillMs: 300 });
+    const sha = 'c'.repeat(40);
+    const templateId = await deployTemplate({ VISGATE_MODEL_REVISION: sha });
+    const endpoint = await deployEndpoint(templateId, ['AMPERE_16'], 0);
+    const spec = {
+      id: endpoint.id,
+      name: 'visgate-test',
+      templateId,
+      pools: ['AMPERE_16'],
+      workersMin: 1,
+      workersMax: 2,
+      idleTimeoutS: 10,
+      flashboot: true,
+      dataCenterIds: null,
+      executionTimeoutMs: 600_000,
+    };
+    await client.setModelReferences(KEY, spec, [
+      `https://huggingface.co/stabilityai/sd-turbo:${sha}`,
+    ]);
+    const setAt = Date.now();
+    const [waiting] = await client.listWorkers(KEY, endpoint.id);
+    expect(waiting).toMatchObject({ status: 'INITIALIZING', startedAt: null });
+    expect((await client.health(KEY, endpoint.id)).workers).toMatchObject({
+      initializing: 1,
+      throttled: 0,
+      ready: 0,
+    });
+    await sim.waitFor(() => receiver!.events.some((e) => e.body.type === 'ready'), {
+      timeoutMs: 3_000,
+    });
+    const firstEvent = receiver!.events[0]!.body;
+    expect(Date.parse(String(firstEvent.at)) - setAt).toBeGreaterThanOrEqual(250);
+  });
+
+  it('restarts a worker whose boot failed instead of leaving it unhealthy', async () => {
+    await setUp({ failLoad: { code: 'MODEL_LOAD_FAILED', message: 'boom' }, restartMs: 10 });
+    await deployEndpoint(await deployTemplate());
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.restarts >= 2), {
+      what: 'two restarts',
+    });
+    expect(receiver!.events.filter((e) => e.body.type === 'failed').length).toBeGreaterThan(1);
+  });
+
+  it('drops an async job result after the retention window (404 from /status)', async () => {
+    await setUp({ runResultRetentionMs: 50, jobMs: 5 });
+    const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 1);
+    const job = await client.runJob(KEY, endpoint.id, { prompt: 'a dog' });
+    await sim.waitFor(() => sim.account(KEY).jobs.find((j) => j.status === 'COMPLETED'));
+    expect((await client.jobStatus(KEY, endpoint.id, job.id)).status).toBe('COMPLETED');
+    await sim.waitFor(() => sim.account(KEY).jobs.length === 0, { what: 'result expired' });
+    const gone = await client.jobStatus(KEY, endpoint.id, job.id).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('accepts /run bodies up to 10 MB and refuses larger ones with 413', async () => {
+    await setUp();
+    const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 0);
+    const post = (bytes: number) =>
+      fetch(`${sim.url}/v2/${endpoint.id}/run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: { prompt: 'x', blob: 'a'.repeat(bytes) } }),
+      });
+    expect((await post(2_000_000)).status).toBe(200);
+    expect((await post(11 * 1024 * 1024)).status).toBe(413);
   });
 
   it('loads a cached model (GraphQL modelReferences) without downloading and says so', async () => {

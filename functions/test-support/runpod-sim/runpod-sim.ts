@@ -46,7 +46,12 @@ export interface RunPodSim {
 
 const ROUTES: SimRoute[] = [...MANAGEMENT_ROUTES, ...GRAPHQL_ROUTES, ...DATA_PLANE_ROUTES];
 const RESERVED_IDS = new Set(['serverless', 'templates', 'catalog']);
-const MAX_BODY_BYTES = 1_000_000;
+/**
+ * Request body limits: `/run` 10 MB and `/runsync` 20 MB (docs serverless/endpoints/
+ * operation-reference.mdx "Maximum payload size"); the management API is held to the `/run` limit.
+ */
+const MAX_RUN_BYTES = 10 * 1024 * 1024;
+const MAX_RUNSYNC_BYTES = 20 * 1024 * 1024;
 
 /** Starts the simulator on 127.0.0.1 with an ephemeral port. */
 export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): Promise<RunPodSim> {
@@ -77,13 +82,16 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const raw = await readBody(req);
-    if (world.options.latencyMs > 0) await world.scope.wait(world.options.latencyMs);
-
     const matched = matchRoute(path);
     const route = matched.find((m) => m.route.method === method);
+    const limit =
+      route?.route.template === '/v2/{endpointId}/runsync' ? MAX_RUNSYNC_BYTES : MAX_RUN_BYTES;
+    const raw = await readBody(req, limit);
+    if (world.options.latencyMs > 0) await world.scope.wait(world.options.latencyMs);
+
     const plane: Plane = matched[0]?.route.plane ?? planeOf(path);
-    // GraphQL takes the key as `?api_key=` (RunPod's docs, runpodctl); REST takes a bearer token.
+    // REST takes a bearer token; GraphQL takes the same header (runpodctl internal/api/graphql.go) or
+    // `?api_key=` (docs sdks/graphql/configurations.mdx), which our client never uses.
     const key =
       /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ??
       (path === '/graphql' ? (url.searchParams.get('api_key') ?? undefined) : undefined);
@@ -250,12 +258,12 @@ function contentType(result: RouteResult): string {
 }
 
 /** The request body as text, or null when it exceeds the limit. */
-async function readBody(req: IncomingMessage): Promise<string | null> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
+    if (size > limit) return null;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

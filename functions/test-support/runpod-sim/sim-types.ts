@@ -15,7 +15,11 @@ export interface RunPodSimOptions {
   crashLoop: boolean;
   /** Workers whose env `VISGATE_MODEL_ID` is listed crash-loop. */
   crashLoopModels: string[];
-  /** Workers post `failed` with this error instead of `ready`, then stay UNHEALTHY. */
+  /**
+   * Workers post `failed` with this error instead of `ready`, go UNHEALTHY, and are restarted
+   * after `restartMs` (RunPod restarts a crashed worker: docs `serverless/workers/overview.mdx`,
+   * "Unhealthy — Crashed; auto-retries for up to 7 days", and `development/fitness-checks.mdx`).
+   */
   failLoad: { code: string; message: string } | null;
   /** INITIALIZING time before the download starts (image pull, container start). */
   initMs: number;
@@ -39,6 +43,24 @@ export interface RunPodSimOptions {
   callbackBackoffMs: number;
   /** GraphQL `saveEndpoint` with model references fails with this message (RunPod refusing them). */
   modelReferenceError: string | null;
+  /**
+   * How long RunPod takes to put a newly referenced cached model on a host. Workers wait until
+   * then, unbilled, listed INITIALIZING (docs `serverless/workers/overview.mdx`:
+   * "Initializing — … downloading cached models (if using model caching) — Billing: No";
+   * `endpoints/model-caching.mdx`: "Wait for model download on target host → Worker ready after
+   * download").
+   */
+  cacheFillMs: number;
+  /**
+   * REST PATCH clears GraphQL's model references. REST v2's UpdateEndpointRequest says "Only
+   * provided fields are changed" and has no such field, so the default keeps them; nothing
+   * promises it, so callers must verify (this switch plays the worst case).
+   */
+  patchClearsModelReferences: boolean;
+  /** How long a finished `/run` job's result stays readable (docs `endpoints/send-requests.mdx`: 30 min). */
+  runResultRetentionMs: number;
+  /** How long a finished `/runsync` job's result stays readable (same page: 1 min). */
+  runSyncResultRetentionMs: number;
   /** Called with every response the simulator sends (in addition to `sim.responses`). */
   onResponse: ((response: RecordedResponse) => void) | null;
 }
@@ -63,6 +85,10 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   callbackRetries: 3,
   callbackBackoffMs: 10,
   modelReferenceError: null,
+  cacheFillMs: 40,
+  patchClearsModelReferences: false,
+  runResultRetentionMs: 30 * 60_000,
+  runSyncResultRetentionMs: 60_000,
   onResponse: null,
 };
 
@@ -114,6 +140,8 @@ export interface JobRecord {
   status: JobStatus;
   input: Record<string, unknown>;
   lowPriority: boolean;
+  /** Sent to `/runsync` (results kept 1 min) rather than `/run` (30 min). */
+  sync: boolean;
   executionTimeoutMs: number | null;
   webhook: string | null;
   createdAtMs: number;
@@ -147,8 +175,13 @@ export interface EndpointRecord {
   createdAt: string;
   version: number;
   jobStats: { completed: number; failed: number; retried: number };
-  /** Cached models (`https://huggingface.co/org/name:rev`), set through GraphQL only; REST omits them. */
+  /**
+   * Cached models (`https://huggingface.co/org/name:<sha>`, the revision resolved to a commit sha
+   * as RunPod stores it), set through GraphQL only; REST omits them.
+   */
   modelReferences: string[];
+  /** Epoch ms when RunPod has the referenced models on a host (null: nothing to fill). */
+  modelCacheReadyAtMs: number | null;
 }
 
 export type TemplateRecord = Record<string, unknown> & {

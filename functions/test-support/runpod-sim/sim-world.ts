@@ -69,12 +69,9 @@ export function randomJobId(): string {
   return `${randomUUID()}-u1`;
 }
 
-/** Env a worker of this endpoint sees: the template's, overridden by the endpoint's. */
+/** Env a worker of this endpoint sees: the endpoint's own (a template was merged in at creation). */
 export function workerEnv(endpoint: EndpointState): Record<string, string> {
-  const template = endpoint.rec.templateId
-    ? endpoint.account.templates.get(endpoint.rec.templateId)
-    : undefined;
-  return { ...(template?.env ?? {}), ...endpoint.rec.env };
+  return { ...endpoint.rec.env };
 }
 
 /** The simulator's seeded PRNG (one implementation for every simulator and the chaos run). */

@@ -17,9 +17,21 @@ export function startWorker(
   const env = workerEnv(endpoint);
   const o = world.options;
   const w = worker.rec;
+  w.idleSince = null;
+  // RunPod delays the worker until the referenced models are on its host: it waits unbilled,
+  // listed as INITIALIZING (docs serverless/workers/overview.mdx; see `cacheFillMs`).
+  const fillLeftMs = (endpoint.rec.modelCacheReadyAtMs ?? 0) - Date.now();
+  if (fillLeftMs > 0) {
+    w.status = 'INITIALIZING';
+    w.startedAt = null;
+    world.changed();
+    worker.scope.after(fillLeftMs, () => {
+      startWorker(world, endpoint, worker, onIdle);
+    });
+    return;
+  }
   w.status = 'INITIALIZING';
   w.startedAt = new Date().toISOString();
-  w.idleSince = null;
   world.changed();
 
   const modelId = env.VISGATE_MODEL_ID ?? '';
@@ -60,9 +72,15 @@ export function startWorker(
     worker.scope.after(o.loadMs, () => {
       const failure = world.options.failLoad;
       if (failure) {
+        // The worker exits; RunPod marks it unhealthy and restarts the container (docs
+        // serverless/development/fitness-checks.mdx, workers/overview.mdx "auto-retries").
         emit('failed', { error: { code: failure.code, message: failure.message } });
         w.status = 'UNHEALTHY';
         world.changed();
+        worker.scope.after(o.restartMs, () => {
+          w.restarts += 1;
+          startWorker(world, endpoint, worker, onIdle);
+        });
         return;
       }
       emit('ready', {

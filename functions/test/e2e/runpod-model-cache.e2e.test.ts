@@ -26,18 +26,15 @@ function sourcesWhileLoading(sys: LocalSystem, id: string): string[] {
 
 /** The model references RunPod holds for the endpoint, read over GraphQL like runpodctl does. */
 async function storedReferences(sys: LocalSystem, endpointId: string): Promise<string[]> {
-  const res = await fetch(`${sys.runpod.url}/graphql?api_key=${sys.apiKey}`, {
+  const res = await fetch(`${sys.runpod.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: 'query R($id: String!) { myself { endpoint(id: $id) { modelReferences } } }',
-      variables: { id: endpointId },
-    }),
+    headers: { authorization: `Bearer ${sys.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ myself { endpoints { id modelReferences } } }' }),
   });
   const body = (await res.json()) as {
-    data: { myself: { endpoint: { modelReferences: string[] } } };
+    data: { myself: { endpoints: { id: string; modelReferences: string[] }[] } };
   };
-  return body.data.myself.endpoint.modelReferences;
+  return body.data.myself.endpoints.find((e) => e.id === endpointId)?.modelReferences ?? [];
 }
 
 /** The management calls RunPod saw, as `METHOD path`, in order. */
@@ -63,15 +60,26 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
 
     const reference = `https://huggingface.co/stabilityai/sd-turbo:${ready.revision_sha!}`;
     expect(await storedReferences(sys, ready.endpoint_id!)).toEqual([reference]);
-    // Created with no worker, the reference set, then one worker started over REST.
+    // runpodctl's order: created over REST with no worker, then the cached model set last in one
+    // saveEndpoint carrying the whole configuration, which also starts the worker: no REST call
+    // comes between it and the worker loading.
     const created = sys.runpod.responses.find(
       (r) => r.method === 'POST' && r.route === '/v2/serverless',
     );
     expect(created?.body).toMatchObject({ workers: { min: 0 } });
     const calls = managementCalls(sys);
-    const at = (call: string) => calls.indexOf(call);
-    expect(at('POST /v2/serverless')).toBeLessThan(at('POST /graphql'));
-    expect(at('POST /graphql')).toBeLessThan(at('PATCH /v2/serverless/{id}'));
+    const save = calls.indexOf('POST /graphql');
+    expect(calls[save - 1]).toBe('POST /v2/serverless');
+    const saved = sys.runpod.responses.find((r) => r.route === '/graphql')?.body as {
+      data: { saveEndpoint: Record<string, unknown> };
+    };
+    expect(saved.data.saveEndpoint).toMatchObject({
+      workersMin: 1,
+      executionTimeoutMs: 600_000,
+      modelReferences: [reference],
+    });
+    // No REST update follows it while loading (one could drop the reference).
+    expect(calls.slice(save)).not.toContain('PATCH /v2/serverless/{id}');
 
     expect(seen[0]).toBe('runpod_cache');
     expect(ready.progress.source).toBe('runpod_cache');
@@ -81,6 +89,41 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
     expect(JSON.parse(env.VISGATE_MODEL_SOURCES ?? '[]')).toEqual([
       { type: 'huggingface', repo: 'stabilityai/sd-turbo', revision: ready.revision_sha },
     ]);
+  });
+
+  it('sets the cached model again when a later REST update drops it (settle, pause, resume)', async () => {
+    sys = await startLocalSystem({ runpod: { patchClearsModelReferences: true } });
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    const reference = `https://huggingface.co/stabilityai/sd-turbo:${ready.revision_sha!}`;
+    // Settling to the user's 0 workers is a REST PATCH, which (here) clears the references.
+    await sys.waitForDoc(id, (d) => d.runtime.settled, 5000, 'settled');
+    expect(sys.runpod.account(sys.apiKey).endpoints[0]).toMatchObject({
+      workers: { min: 0 },
+      modelReferences: [reference],
+    });
+    const paused = await request(sys.url)
+      .post(`/v1/deployments/${id}/pause`)
+      .set('Authorization', `Bearer ${sys.apiKey}`);
+    expect(paused.status).toBe(200);
+    expect(sys.runpod.account(sys.apiKey).endpoints[0]).toMatchObject({
+      workers: { min: 0, max: 0 },
+      modelReferences: [reference],
+    });
+    expect(sys.log.lines.some((l) => l.includes('RunPod dropped the cached model'))).toBe(true);
+  });
+
+  it('waits for RunPod to fill its cache (workers initializing, unbilled) without failing over', async () => {
+    // The fill outlasts the throttle grace (0.15 s here) many times over.
+    sys = await startLocalSystem({ runpod: { cacheFillMs: 1_500 } });
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    expect(ready.status).toBe('ready');
+    expect(ready.runtime.throttled_since).toBeNull();
+    expect(ready.gpu?.skipped).toEqual([]);
+    expect(ready.gpu?.active_pools[0]).toBe(ready.gpu?.pool);
+    expect(ready.progress.source).toBe('runpod_cache');
   });
 
   it('falls back to the Hub and says why when RunPod refuses the reference', async () => {

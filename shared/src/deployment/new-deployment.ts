@@ -73,6 +73,7 @@ export function newDeployment(
       nudged_at: null,
       cost_checked_at: null,
       secrets_purged: false,
+      runpod_model_reference: null,
     },
     metadata: req.metadata,
     created_at: iso,

@@ -218,6 +218,11 @@ export const DeploymentSchema = z.object({
     cost_checked_at: z.iso.datetime().nullable().default(null),
     /** Secrets dropped after the retention window: the deployment is fully closed. */
     secrets_purged: z.boolean().default(false),
+    /**
+     * The cached model set on the RunPod endpoint (GraphQL `modelReferences`), or null. Every later
+     * REST update checks it is still there and sets it again if not.
+     */
+    runpod_model_reference: z.string().nullable().default(null),
   }),
   metadata: z.record(z.string(), z.string()),
   created_at: z.iso.datetime(),

@@ -219,6 +219,50 @@ describe('createRunPodClient', () => {
       });
     });
 
+    it('sends the key in the Authorization header, never in the GraphQL URL', async () => {
+      const seen: { url: string; auth: string | null }[] = [];
+      const spy = ((input: string | URL, init?: RequestInit) => {
+        const headers = new Headers(init?.headers);
+        seen.push({ url: input.toString(), auth: headers.get('authorization') });
+        return fetch(input, init);
+      }) as typeof fetch;
+      const client = clientFor(2_000, spy);
+      const { spec, endpoint } = await anEndpoint(client);
+      await client.setModelReferences(KEY, { ...spec, id: endpoint.id }, [REF]);
+      expect(await client.getModelReferences(KEY, endpoint.id)).toEqual([REF]);
+      const graphql = seen.filter((c) => c.url.includes('/graphql'));
+      expect(graphql).toHaveLength(2);
+      for (const c of graphql) {
+        expect(c.url).not.toContain(KEY);
+        expect(c.url).not.toContain('api_key');
+        expect(c.auth).toBe(`Bearer ${KEY}`);
+      }
+    });
+
+    it('sends the whole configuration with the references, as runpodctl does (a full replace)', async () => {
+      const client = clientFor();
+      const { spec, endpoint } = await anEndpoint(client);
+      await client.setModelReferences(
+        KEY,
+        {
+          ...spec,
+          id: endpoint.id,
+          workersMin: 1,
+          dataCenterIds: ['EU-RO-1'],
+          executionTimeoutMs: 900_000,
+        },
+        [REF],
+      );
+      expect(sim.account(KEY).endpoints[0]).toMatchObject({
+        workers: { min: 1, max: 2, idleTimeout: 60 },
+        dataCenterIds: ['EU-RO-1'],
+        timeout: 900_000,
+        flashboot: 'FLASHBOOT',
+        gpu: { pools: ['AMPERE_16', 'ADA_24'] },
+        modelReferences: [REF],
+      });
+    });
+
     it('maps a GraphQL error to a non-retryable VALIDATION_FAILED that quotes RunPod', async () => {
       sim.set({ modelReferenceError: 'model references are not enabled for this account' });
       const client = clientFor();
@@ -262,6 +306,48 @@ describe('createRunPodClient', () => {
       )) as typeof fetch;
     const status = await clientFor(2_000, running).jobStatus(KEY, 'ep', 'job-1');
     expect(status).toEqual({ id: 'job-1', status: 'IN_PROGRESS', delayTime: 5 });
+  });
+
+  it('tolerates and logs enum values RunPod adds later instead of failing the whole read', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log = {
+      warn: (_msg: string, fields?: Record<string, unknown>) => warnings.push(fields ?? {}),
+    };
+    const answers: Record<string, unknown> = {
+      '/workers': {
+        workers: [
+          { id: 'w1', status: 'IDLE', gpuCount: 1, isStale: false },
+          { id: 'w2', status: 'OUTDATED', gpuCount: 1, isStale: true },
+        ],
+        summary: {},
+      },
+      '/status/': { id: 'job-1', status: 'PAUSED_FOR_MAINTENANCE' },
+      '/catalog/': {
+        gpus: [{ id: 'g', name: 'G', pool: 'ADA_24', memory: 24, availability: 'VERY_HIGH' }],
+      },
+    };
+    const fake = ((input: string | URL) => {
+      const url = input.toString();
+      const key = Object.keys(answers).find((k) => url.includes(k))!;
+      return Promise.resolve(Response.json(answers[key]));
+    }) as typeof fetch;
+    const client = createRunPodClient({
+      apiBaseUrl: sim.url,
+      endpointBaseUrl: sim.url,
+      timeoutMs: 2_000,
+      fetch: fake,
+      log,
+    });
+    const workers = await client.listWorkers(KEY, 'ep');
+    expect(workers.map((w) => w.status)).toEqual(['IDLE', 'UNKNOWN']);
+    expect((await client.jobStatus(KEY, 'ep', 'job-1')).status).toBe('IN_PROGRESS');
+    expect((await client.listGpuTypes(KEY))[0]!.availability).toBeNull();
+    await client.listWorkers(KEY, 'ep'); // the same value again is not logged twice
+    expect(warnings).toEqual([
+      { field: 'worker.status', value: 'OUTDATED' },
+      { field: 'job.status', value: 'PAUSED_FOR_MAINTENANCE' },
+      { field: 'gpu.availability', value: 'VERY_HIGH' },
+    ]);
   });
 
   it('rejects an answer it cannot read as a non-retryable upstream fault', async () => {

@@ -1,6 +1,7 @@
 import { AppError } from '@visgate/shared';
 import type { z } from 'zod';
 import type {
+  Logger,
   RunPodApi,
   RunPodEndpoint,
   RunPodEndpointSpec,
@@ -16,9 +17,13 @@ import {
   ListGpusWire,
   ListTemplatesWire,
   ListWorkersWire,
+  MyEndpointsWire,
   RunWire,
   SaveEndpointWire,
   TemplateWire,
+  AVAILABILITY_LEVELS,
+  JOB_STATUSES,
+  WORKER_STATUSES,
 } from './runpod-wire';
 import { scrubSecrets } from './scrub-secrets';
 
@@ -30,6 +35,8 @@ export interface RunPodClientOptions {
   /** Per-call limit; past it the call fails with UPSTREAM_UNAVAILABLE. */
   timeoutMs: number;
   fetch?: typeof fetch;
+  /** Where a value outside a known enum is reported (once per field and value). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 /** RunPod REST v2 + endpoint data plane behind the RunPodApi port. */
@@ -39,14 +46,42 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
   const data = (endpointId: string, path: string) =>
     `${trimSlash(opts.endpointBaseUrl)}/v2/${encodeURIComponent(endpointId)}${path}`;
   const id = encodeURIComponent;
+  const graphqlUrl = `${trimSlash(opts.apiBaseUrl)}/graphql`;
+  const reported = new Set<string>();
+
+  /**
+   * `value` when it is one of `known`, else `fallback`: a value RunPod adds later is logged once
+   * and tolerated, so one new upstream enum value does not fail a whole list.
+   */
+  function knownOr<T extends string, F>(
+    known: readonly T[],
+    value: string | null | undefined,
+    fallback: F,
+    field: string,
+  ): T | F {
+    if (value === null || value === undefined) return fallback;
+    if ((known as readonly string[]).includes(value)) return value as T;
+    const seen = `${field}=${value}`;
+    if (!reported.has(seen)) {
+      reported.add(seen);
+      opts.log?.warn('RunPod sent a value we do not know; tolerated', {
+        field,
+        value: value.slice(0, 60),
+      });
+    }
+    return fallback;
+  }
 
   const toEndpoint = (e: EndpointWire): RunPodEndpoint => ({
     id: e.id,
     name: e.name,
-    templateId: e.templateId ?? null,
     pools: e.gpu?.pools ?? [],
     workersMin: e.workers.min,
     workersMax: e.workers.max,
+    idleTimeoutS: e.workers.idleTimeout ?? null,
+    flashboot: (e.flashboot ?? 'OFF') !== 'OFF',
+    dataCenterIds: e.dataCenterIds ?? [],
+    executionTimeoutMs: e.timeout ?? null,
     runUrl: e.requestUrls?.run ?? data(e.id, '/run'),
   });
 
@@ -64,7 +99,7 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
         pool: g.pool,
         memoryGb: g.memory,
         serverlessPricePerHour: g.price?.serverless ?? null,
-        availability: g.availability ?? null,
+        availability: knownOr(AVAILABILITY_LEVELS, g.availability, null, 'gpu.availability'),
       }));
     },
 
@@ -129,22 +164,26 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
     },
 
     async setModelReferences(apiKey, endpoint, references) {
-      // GraphQL takes the key as `?api_key=` (RunPod's docs); errors quote only the path.
-      const url = `${trimSlash(opts.apiBaseUrl)}/graphql?api_key=${encodeURIComponent(apiKey)}`;
+      // The key travels in the Authorization header only (as runpodctl's client sends it,
+      // internal/api/graphql.go), never in the URL, where proxies and access logs would keep it.
       const body = {
         query: SAVE_ENDPOINT_MODELS,
         variables: { input: saveEndpointInput(endpoint, references) },
       };
-      const res = read(SaveEndpointWire, await request(apiKey, 'POST', url, body));
-      const message = res.errors?.[0]?.message;
-      if (message !== undefined || !res.data?.saveEndpoint) {
-        const detail = scrubSecrets(message ?? 'no endpoint in the answer', [apiKey]);
-        throw new AppError(
-          /unauthori[sz]ed|forbidden|api key/i.test(detail) ? 'RUNPOD_AUTH' : 'VALIDATION_FAILED',
-          `RunPod rejected the cached-model setting (POST /graphql saveEndpoint: ${detail})`,
-        );
-      }
-      return res.data.saveEndpoint.modelReferences ?? [];
+      const res = read(SaveEndpointWire, await request(apiKey, 'POST', graphqlUrl, body));
+      const saved = res.data?.saveEndpoint;
+      if (!saved) graphqlFailure(res.errors?.[0]?.message, apiKey, 'saveEndpoint');
+      return saved.modelReferences ?? [];
+    },
+
+    async getModelReferences(apiKey, endpointId) {
+      const body = { query: MY_ENDPOINT_MODELS };
+      const res = read(MyEndpointsWire, await request(apiKey, 'POST', graphqlUrl, body));
+      const endpoints = res.data?.myself?.endpoints;
+      if (!endpoints) graphqlFailure(res.errors?.[0]?.message, apiKey, 'myself.endpoints');
+      const found = endpoints.find((e) => e.id === endpointId);
+      if (!found) throw new AppError('NOT_FOUND', `RunPod has no endpoint ${endpointId}`);
+      return found.modelReferences ?? [];
     },
 
     async deleteEndpoint(apiKey, endpointId) {
@@ -156,7 +195,7 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
       const { workers } = read(ListWorkersWire, await request(apiKey, 'GET', url));
       return workers.map((w) => ({
         id: w.id,
-        status: w.status,
+        status: knownOr(WORKER_STATUSES, w.status, 'UNKNOWN' as const, 'worker.status'),
         gpuTypeId: w.gpuTypeId ?? null,
         startedAt: w.startedAt ?? null,
       }));
@@ -181,7 +220,11 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
     async jobStatus(apiKey, endpointId, jobId) {
       const url = data(endpointId, `/status/${id(jobId)}`);
       const s = read(JobStatusWire, await request(apiKey, 'GET', url));
-      const out: RunPodJobStatus = { id: s.id, status: s.status };
+      // The docs also name RUNNING for a job in progress; a status we do not know yet is read as
+      // still in progress (never final), so the job is asked about again.
+      const raw = s.status === 'RUNNING' ? 'IN_PROGRESS' : s.status;
+      const status = knownOr(JOB_STATUSES, raw, 'IN_PROGRESS' as const, 'job.status');
+      const out: RunPodJobStatus = { id: s.id, status };
       if (s.output !== undefined) out.output = s.output;
       if (s.error !== undefined) out.error = s.error;
       if (s.delayTime !== undefined) out.delayTime = s.delayTime;
@@ -210,15 +253,21 @@ export function createEndpointBody(spec: RunPodEndpointSpec): Record<string, unk
   };
 }
 
-const SAVE_ENDPOINT_MODELS = `mutation saveEndpoint($input: EndpointInput!) {
-  saveEndpoint(input: $input) { id modelReferences }
+const SAVE_ENDPOINT_MODELS = `mutation SaveEndpoint($input: EndpointInput!) {
+  saveEndpoint(input: $input) {
+    id name templateId gpuIds gpuCount workersMin workersMax locations idleTimeout
+    scalerType scalerValue executionTimeoutMs flashBootType modelReferences
+  }
 }`;
 
+const MY_ENDPOINT_MODELS = `query MyEndpoints { myself { endpoints { id modelReferences } } }`;
+
 /**
- * GraphQL `EndpointInput` for an update of an existing endpoint (RunPod's GraphQL docs and
- * runpodctl's `CreateEndpointInput`): the whole configuration we created it with, plus the cached
- * models. Data centers are not sent (GraphQL's `locations` is not documented to take data center
- * ids); the caller re-asserts them over REST afterwards.
+ * GraphQL `EndpointInput` for an update of an existing endpoint, with the fields runpodctl's
+ * `UpdateEndpointModels` round-trips (internal/api/endpoints.go): `saveEndpoint` is a full
+ * replace, and a field left out is reset to the server default, so the whole configuration goes
+ * with the cached models. `locations` takes data center ids (runpodctl's `--data-center-ids` fills
+ * it, cmd/serverless/create.go); no network volumes, and no CUDA floor (we set none over REST).
  */
 export function saveEndpointInput(
   e: RunPodEndpointSpec & { id: string },
@@ -232,12 +281,24 @@ export function saveEndpointInput(
     gpuCount: 1,
     workersMin: e.workersMin,
     workersMax: e.workersMax,
+    locations: (e.dataCenterIds ?? []).join(','),
+    networkVolumeIds: [],
     idleTimeout: e.idleTimeoutS,
     scalerType: 'QUEUE_DELAY',
     scalerValue: 4,
+    executionTimeoutMs: e.executionTimeoutMs,
     flashBootType: e.flashboot ? 'FLASHBOOT' : 'OFF',
     modelReferences: references,
   };
+}
+
+/** A GraphQL answer without data: RunPod's first error, scrubbed, as our error. */
+function graphqlFailure(message: string | undefined, apiKey: string, field: string): never {
+  const detail = scrubSecrets(message ?? 'no data in the answer', [apiKey]);
+  throw new AppError(
+    /unauthori[sz]ed|forbidden|api key/i.test(detail) ? 'RUNPOD_AUTH' : 'VALIDATION_FAILED',
+    `RunPod rejected the cached-model call (POST /graphql ${field}: ${detail})`,
+  );
 }
 
 /** Parses an upstream body; a shape we cannot read is RunPod's fault and retrying won't fix it. */

@@ -2,15 +2,20 @@ import { z } from 'zod';
 
 /**
  * The parts of RunPod's REST v2 and data-plane bodies we read. Unknown fields are ignored, so an
- * additive change upstream does not break us; a missing field we need is an upstream fault.
+ * additive change upstream does not break us; a missing field we need is an upstream fault. Enum
+ * values are read as strings and mapped by the client (`knownOr`), so one value RunPod adds later
+ * is logged and tolerated instead of failing the whole read.
  */
 
+/** The spec's `Endpoint` (runpod-openapi-v2.json): note there is no `templateId`. */
 export const EndpointWire = z.object({
   id: z.string(),
   name: z.string(),
-  templateId: z.string().nullish(),
   gpu: z.object({ pools: z.array(z.string()) }).nullish(),
-  workers: z.object({ min: z.number(), max: z.number() }),
+  workers: z.object({ min: z.number(), max: z.number(), idleTimeout: z.number().optional() }),
+  dataCenterIds: z.array(z.string()).nullish(),
+  timeout: z.number().nullish(),
+  flashboot: z.string().nullish(),
   requestUrls: z.object({ run: z.string().optional() }).nullish(),
 });
 export type EndpointWire = z.infer<typeof EndpointWire>;
@@ -24,7 +29,7 @@ export const ListWorkersWire = z.object({
   workers: z.array(
     z.object({
       id: z.string(),
-      status: z.enum(['RUNNING', 'IDLE', 'INITIALIZING', 'THROTTLED', 'UNHEALTHY']),
+      status: z.string(),
       gpuTypeId: z.string().nullish(),
       startedAt: z.string().nullish(),
     }),
@@ -39,7 +44,7 @@ export const ListGpusWire = z.object({
       pool: z.string().nullable(),
       memory: z.number(),
       price: z.object({ serverless: z.number().optional() }).optional(),
-      availability: z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH']).optional(),
+      availability: z.string().nullish(),
     }),
   ),
 });
@@ -68,17 +73,16 @@ export const RunWire = z.object({ id: z.string() });
 
 export const JobStatusWire = z.object({
   id: z.string(),
-  // The docs also name RUNNING for a job in progress.
-  status: z
-    .enum(['IN_QUEUE', 'IN_PROGRESS', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'])
-    .transform((s) => (s === 'RUNNING' ? 'IN_PROGRESS' : s)),
+  status: z.string(),
   output: z.unknown().optional(),
   error: z.unknown().optional(),
   delayTime: z.number().optional(),
   executionTime: z.number().optional(),
 });
 
-/** GraphQL answer to `saveEndpoint { id modelReferences }`: data, errors, or both. */
+const GqlErrors = z.array(z.object({ message: z.string() })).nullish();
+
+/** GraphQL answer to `saveEndpoint { … modelReferences }`: data, errors, or both. */
 export const SaveEndpointWire = z.object({
   data: z
     .object({
@@ -87,5 +91,38 @@ export const SaveEndpointWire = z.object({
         .nullable(),
     })
     .nullish(),
-  errors: z.array(z.object({ message: z.string() })).nullish(),
+  errors: GqlErrors,
 });
+
+/** GraphQL answer to `myself { endpoints { id modelReferences } }` (runpodctl `api/endpoint.go`). */
+export const MyEndpointsWire = z.object({
+  data: z
+    .object({
+      myself: z
+        .object({
+          endpoints: z
+            .array(z.object({ id: z.string(), modelReferences: z.array(z.string()).nullish() }))
+            .nullish(),
+        })
+        .nullable(),
+    })
+    .nullish(),
+  errors: GqlErrors,
+});
+
+export const WORKER_STATUSES = [
+  'RUNNING',
+  'IDLE',
+  'INITIALIZING',
+  'THROTTLED',
+  'UNHEALTHY',
+] as const;
+export const AVAILABILITY_LEVELS = ['NONE', 'LOW', 'MEDIUM', 'HIGH'] as const;
+export const JOB_STATUSES = [
+  'IN_QUEUE',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMED_OUT',
+] as const;
