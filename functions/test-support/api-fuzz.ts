@@ -54,6 +54,16 @@ async function seedTenant(sys: LocalSystem, key: string): Promise<{ dpl: string;
 
 const toml = (v: string): string => JSON.stringify(v);
 
+/** Runs a program with this process's stdout/stderr; resolves with its exit status. */
+function run(program: string, args: string[], cwd?: string): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(program, args, { stdio: 'inherit', cwd });
+    child.on('exit', (c, signal) => {
+      done(c ?? (signal ? 1 : 0));
+    });
+  });
+}
+
 interface ScenarioFinished {
   recorder?: { checks?: Record<string, { name: string; status: string }[]> };
 }
@@ -93,14 +103,14 @@ export function checkTable(ndjson: string): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const schemathesis = join(VENV, 'bin', 'schemathesis');
   if (!existsSync(schemathesis)) {
     process.stderr.write(
       `api-fuzz: ${schemathesis} is missing; install it with\n` +
         `  python3 -m venv .tools/schemathesis-venv && .tools/schemathesis-venv/bin/pip install -r tools/schemathesis/requirements.txt\n`,
     );
-    process.exit(2);
+    return 2;
   }
   const sys = await startLocalSystem({
     log: createMemoryLogger('warn'),
@@ -108,7 +118,6 @@ async function main(): Promise<void> {
     runpod: { initMs: 30, downloadMs: 60, downloadSteps: 2, loadMs: 30, jobMs: 50 },
   });
   const dir = await mkdtemp(join(tmpdir(), 'api-fuzz-'));
-  let code = 1;
   try {
     const alice = sys.apiKey;
     const bob = fakeRunPodKey();
@@ -163,6 +172,16 @@ async function main(): Promise<void> {
     ].join('\n');
     await writeFile(join(dir, 'schemathesis.toml'), config);
 
+    // The document itself first: a valid OpenAPI 3.1 document, or nothing else is worth running.
+    const doc = await (await fetch(`${sys.url}/openapi.json`)).text();
+    await writeFile(join(dir, 'openapi.json'), doc);
+    const validator = await run(join(VENV, 'bin', 'python'), [
+      '-m',
+      'openapi_spec_validator',
+      join(dir, 'openapi.json'),
+    ]);
+    if (validator !== 0) return validator;
+
     const args = [
       '--config-file',
       join(dir, 'schemathesis.toml'),
@@ -195,22 +214,20 @@ async function main(): Promise<void> {
       ...process.argv.slice(2),
     ];
     say(`api-fuzz: schemathesis ${args.join(' ')}`);
-    code = await new Promise<number>((done) => {
-      const child = spawn(schemathesis, args, { stdio: 'inherit', cwd: dir });
-      child.on('exit', (c, signal) => {
-        done(c ?? (signal ? 1 : 0));
-      });
-    });
+    const code = await run(schemathesis, args, dir);
     if (existsSync(join(dir, 'events.ndjson')))
       say(checkTable(await readFile(join(dir, 'events.ndjson'), 'utf8')));
+    return code;
   } finally {
     await sys.close();
     await rm(dir, { recursive: true, force: true });
   }
-  process.exit(code);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
