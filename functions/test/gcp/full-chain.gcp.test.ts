@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import type { Deployment, DeploymentStatus } from '@visgate/shared';
 import { DEPLOYMENTS } from '../../src/adapters/gcp/firestore-deployment-store';
+import { readSse, type SseFrame } from '../../src/local/sse-client';
 import { startGcpSystem, type GcpTestSystem } from '../../test-support/emulators/gcp-system';
 
 // The end-to-end scenarios of local mode, on the production wiring: functions-framework servers
@@ -148,4 +151,76 @@ describe('the full chain on the GCP adapters, over HTTP and gRPC', () => {
     expect(inOrderWithin(followed, ['queued', 'validating', 'failed'])).toBe(true);
     expect(followed.at(-1)).toBe('failed');
   });
+
+  it('an SSE stream and `visgate deploy --wait` follow a deployment to ready on Firestore listeners', async () => {
+    // Both attach to a live deployment through the api function's listener, which may start at any
+    // state and coalesce quick changes: each must still show progress in order and end at ready.
+    const cli = runCli(['deploy', 'stabilityai/sd-turbo', '--wait', '--json']);
+    const { id } = await deploy('stabilityai/sd-turbo');
+    const frames: SseFrame[] = [];
+    for await (const f of readSse(`${sys.url}/v1/deployments/${id}/events`, {
+      Authorization: `Bearer ${sys.apiKey}`,
+    }))
+      frames.push(f);
+    const ids = frames.map((f) => Number(f.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    const statuses = frames.map((f) => (JSON.parse(f.data) as { status: DeploymentStatus }).status);
+    // Several frames may share a status (progress updates); the statuses never go back.
+    const order = statuses.map((st) => PIPELINE.indexOf(st));
+    expect(order).not.toContain(-1);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(statuses.at(-1)).toBe('ready');
+    // Resuming after the last event seen sends nothing older (later versions of the ready document,
+    // such as the settle step's, may follow) and closes at ready.
+    const resumed: SseFrame[] = [];
+    for await (const f of readSse(`${sys.url}/v1/deployments/${id}/events`, {
+      Authorization: `Bearer ${sys.apiKey}`,
+      'Last-Event-ID': String(ids.at(-1)),
+    }))
+      resumed.push(f);
+    for (const f of resumed) {
+      expect(Number(f.id)).toBeGreaterThan(ids.at(-1)!);
+      expect(JSON.parse(f.data)).toMatchObject({ status: 'ready' });
+    }
+
+    const r = await cli;
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ready' });
+  });
 });
+
+const PIPELINE: readonly DeploymentStatus[] = [
+  'queued',
+  'validating',
+  'selecting_gpu',
+  'provisioning',
+  'loading',
+  'ready',
+];
+
+/** `node cli/bin/visgate.js …` against the gcp system's api function. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = path.resolve(__dirname, '../../../cli/bin/visgate.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      timeout: 45_000,
+      env: {
+        // eslint-disable-next-line no-restricted-properties -- the child needs PATH and friends
+        ...process.env,
+        VISGATE_API_URL: sys.url,
+        RUNPOD_API_KEY: sys.apiKey,
+        VISGATE_RUNPOD_API_URL: sys.runpod.url,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
