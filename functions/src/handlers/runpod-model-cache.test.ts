@@ -1,4 +1,11 @@
-import { planRunPodModelCache, plannedSource, runpodModelReference } from './runpod-model-cache';
+import { AppError, type Deployment } from '@visgate/shared';
+import type { Deps } from './deps';
+import {
+  planRunPodModelCache,
+  plannedSource,
+  runpodModelReference,
+  updateEndpointKeepingCache,
+} from './runpod-model-cache';
 
 const SHA = 'c'.repeat(40);
 const publicModel = {
@@ -73,5 +80,64 @@ describe('plannedSource', () => {
 
   it('builds the reference in the form runpodctl reports', () => {
     expect(runpodModelReference('org/name', SHA)).toBe(`https://huggingface.co/org/name:${SHA}`);
+  });
+});
+
+describe('updateEndpointKeepingCache', () => {
+  const reference = `https://huggingface.co/stabilityai/sd-turbo:${SHA}`;
+  const endpoint = {
+    id: 'ep1',
+    name: 'visgate-dpl_x',
+    pools: ['ADA_24'],
+    workersMin: 0,
+    workersMax: 1,
+    idleTimeoutS: 5,
+    flashboot: true,
+    dataCenterIds: [],
+    executionTimeoutMs: 600_000,
+    runUrl: 'http://x/v2/ep1/run',
+  };
+  const doc = {
+    deployment_id: 'dpl_x',
+    endpoint_id: 'ep1',
+    template_id: 'tpl1',
+    runtime: { runpod_model_reference: reference } as Deployment['runtime'],
+  };
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => warnings.push(m) } as unknown as Deps['log'];
+
+  it('sets the reference again with the whole configuration when an update dropped it', async () => {
+    const saved: unknown[] = [];
+    const runpod = {
+      updateEndpoint: () => Promise.resolve(endpoint),
+      getModelReferences: () => Promise.resolve([]),
+      setModelReferences: (_k: string, spec: unknown, refs: string[]) => {
+        saved.push({ spec, refs });
+        return Promise.resolve(refs);
+      },
+    } as unknown as Deps['runpod'];
+    await updateEndpointKeepingCache({ runpod, log }, 'key', doc, { workersMin: 0 });
+    expect(saved).toEqual([
+      {
+        spec: expect.objectContaining({
+          id: 'ep1',
+          templateId: 'tpl1',
+          workersMin: 0,
+          pools: ['ADA_24'],
+        }),
+        refs: [reference],
+      },
+    ]);
+  });
+
+  it('logs and goes on when the check fails: the update itself went through', async () => {
+    const runpod = {
+      updateEndpoint: () => Promise.resolve(endpoint),
+      getModelReferences: () => Promise.reject(new AppError('UPSTREAM_UNAVAILABLE', 'down')),
+    } as unknown as Deps['runpod'];
+    await expect(
+      updateEndpointKeepingCache({ runpod, log }, 'key', doc, { workersMax: 0 }),
+    ).resolves.toEqual(endpoint);
+    expect(warnings.at(-1)).toMatch(/could not check the cached model/);
   });
 });

@@ -1,4 +1,4 @@
-import { runpodResourceName, type Deployment } from '@visgate/shared';
+import { isAppError, runpodResourceName, type Deployment } from '@visgate/shared';
 import type { RunPodEndpoint, RunPodEndpointSpec } from '../ports';
 import type { CacheChoice } from './cache-source';
 import type { Deps } from './deps';
@@ -72,17 +72,28 @@ export async function updateEndpointKeepingCache(
   const endpoint = await deps.runpod.updateEndpoint(apiKey, endpointId, patch);
   const reference = doc.runtime.runpod_model_reference;
   if (reference === null || doc.template_id === null) return endpoint;
-  const stored = await deps.runpod.getModelReferences(apiKey, endpointId);
-  if (stored.includes(reference)) return endpoint;
-  deps.log.warn('RunPod dropped the cached model on an endpoint update; setting it again', {
-    deployment_id: doc.deployment_id,
-    endpoint_id: endpointId,
-  });
-  await deps.runpod.setModelReferences(
-    apiKey,
-    { ...specOf(endpoint, doc.deployment_id, doc.template_id), id: endpointId },
-    [reference],
-  );
+  const fields = { deployment_id: doc.deployment_id, endpoint_id: endpointId };
+  try {
+    const stored = await deps.runpod.getModelReferences(apiKey, endpointId);
+    if (stored.includes(reference)) return endpoint;
+    deps.log.warn(
+      'RunPod dropped the cached model on an endpoint update; setting it again',
+      fields,
+    );
+    await deps.runpod.setModelReferences(
+      apiKey,
+      { ...specOf(endpoint, doc.deployment_id, doc.template_id), id: endpointId },
+      [reference],
+    );
+  } catch (e) {
+    // The update itself went through; the cache only makes the next cold start cheaper, so a
+    // failed check is logged rather than failing the pause, resume, settle or failover.
+    if (!isAppError(e)) throw e;
+    deps.log.warn('could not check the cached model after an endpoint update', {
+      ...fields,
+      code: e.code,
+    });
+  }
   return endpoint;
 }
 
