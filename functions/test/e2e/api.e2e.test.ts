@@ -1046,11 +1046,13 @@ describe('secret hygiene', () => {
     for (const s of [sys.apiKey, s3Secret, s3KeyId, webhookQuerySecret, whsec]) {
       expect(templateEnv).not.toContain(s);
     }
+    // RunPod copies the template into the endpoint at creation (spec: CreateEndpointRequest
+    // templateId), so the endpoint's env holds the same token, and nothing else secret.
     const endpoint = sys.runpod
       .account(sys.apiKey)
       .endpoints.find((e) => e.name === runpodResourceName(id));
-    expect(endpoint).toBeDefined();
-    for (const s of [sys.apiKey, hfToken, s3Secret, s3KeyId, webhookQuerySecret, whsec]) {
+    expect(endpoint?.env).toEqual(template?.env);
+    for (const s of [sys.apiKey, s3Secret, s3KeyId, webhookQuerySecret, whsec]) {
       expect(JSON.stringify(endpoint)).not.toContain(s);
     }
 
