@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { CreateDeploymentBodySchema, type Job } from '@visgate/shared';
+import { CreateDeploymentBodySchema, CreateJobBodySchema, type Job } from '@visgate/shared';
 import { declaredMethods, openApiDocument } from './openapi';
 import { jobView } from './routes-jobs';
 
@@ -132,6 +132,41 @@ describe('the OpenAPI document', () => {
     const body = { hf_model_id: 'stabilityai/sd-turbo', ...extra };
     expect(CreateDeploymentBodySchema.safeParse(body).success).toBe(valid);
     expect(validator('CreateDeployment')(body)).toBe(valid);
+  });
+
+  const put = (n: number) => Array.from({ length: n }, (_, i) => `https://s3.example/b/${i}?sig=x`);
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['a prompt alone', { prompt: 'a cat' }, true],
+    [
+      'two images, two PUT URLs',
+      { prompt: 'a', num_images: 2, output: { type: 's3', put_urls: put(2) } },
+      true,
+    ],
+    [
+      'two images, one PUT URL',
+      { prompt: 'a', num_images: 2, output: { type: 's3', put_urls: put(1) } },
+      false,
+    ],
+    [
+      'one image (default), one PUT URL',
+      { prompt: 'a', output: { type: 's3', put_urls: put(1) } },
+      true,
+    ],
+    [
+      'GET URLs matching the PUT URLs',
+      { prompt: 'a', output: { type: 's3', put_urls: put(2), get_urls: put(2) } },
+      true,
+    ],
+    [
+      'fewer GET URLs than PUT URLs',
+      { prompt: 'a', output: { type: 's3', put_urls: put(2), get_urls: put(1) } },
+      false,
+    ],
+    ['an odd width', { prompt: 'a', width: 513 }, false],
+  ])('CreateJob agrees with the server on %s', (_what, input, valid) => {
+    const body = { input };
+    expect(CreateJobBodySchema.safeParse(body).success).toBe(valid);
+    expect(validator('CreateJob')(body)).toBe(valid);
   });
 
   it('describes job views as the server sends them: links, live output, output_expired', () => {

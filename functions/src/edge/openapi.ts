@@ -24,6 +24,47 @@ const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string,
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * The job input's cross-field rules, which zod checks with `refine` and JSON Schema needs spelled
+ * out: one PUT URL per image (`num_images`, default 1) and, when given, one GET URL per PUT URL.
+ */
+function withJobInputRules(body: Record<string, unknown>): Record<string, unknown> {
+  const properties = body.properties as Record<string, Record<string, unknown>>;
+  const output = (put: object, get?: object) => ({
+    properties: { output: { properties: { put_urls: put, ...(get ? { get_urls: get } : {}) } } },
+  });
+  const counts = [1, 2, 3, 4];
+  const rules = [
+    {
+      anyOf: [
+        { properties: { num_images: { maximum: 1 } } },
+        ...counts.slice(1).map((k) => ({
+          properties: { num_images: { const: k }, ...output({ minItems: k }).properties },
+          required: ['num_images'],
+        })),
+      ],
+    },
+    {
+      anyOf: [
+        { properties: { output: { properties: { get_urls: false } } } },
+        ...counts.map((n) => output({ minItems: n, maxItems: n }, { minItems: n, maxItems: n })),
+      ],
+    },
+  ];
+  return {
+    ...body,
+    properties: {
+      ...properties,
+      input: {
+        ...properties.input,
+        description:
+          'With `output.type: "s3"`: one PUT URL per image (`num_images`) and, if given, one GET URL per PUT URL',
+        allOf: rules,
+      },
+    },
+  };
+}
 const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
 
 /** Members a problem body may carry besides RFC 9457's, each named by the code that sends it. */
@@ -316,7 +357,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         DeploymentList: schema(page(PublicDeploymentSchema)),
         WorkerEvent: schema(WorkerEventSchema, 'input'),
         WorkerManifest: schema(WorkerManifestSchema),
-        CreateJob: schema(CreateJobBodySchema, 'input'),
+        CreateJob: withJobInputRules(schema(CreateJobBodySchema, 'input')),
         JobAccepted: schema(JobAcceptedSchema),
         Job: schema(JobViewSchema),
         JobRead: schema(JobReadSchema),
