@@ -1,16 +1,24 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
-import { AppError, type Deployment } from '@visgate/shared';
+import { AppError, publicDeployment, type Deployment } from '@visgate/shared';
 import type { DeploymentScanner, DeploymentStore, Logger } from '../../ports';
 import { pageNewestFirst } from './firestore-pages';
 import { GRPC, hasGrpcCode } from './grpc-errors';
 
 export const DEPLOYMENTS = 'deployments';
+/**
+ * `deployment_status/{id}`: the public projection of `deployments/{id}`, exactly what
+ * `GET /v1/deployments/{id}` returns (publicDeployment: no owner hash, no runtime bookkeeping, no
+ * version). The one collection web clients may read (firestore.rules: `get` by id only), for live
+ * status with `onSnapshot`; written in the same transaction as the deployment, so the two never
+ * disagree.
+ */
+export const DEPLOYMENT_STATUS = 'deployment_status';
 
 /**
- * `deployments/{id}` in Firestore. `mutate` is a transaction (the SDK retries on contention, so `fn`
- * may run more than once); `watch` is a document listener; `list` needs the composite indexes in
- * firestore.indexes.json (owner_hash [, status], created_at desc, deployment_id desc; and
- * status, updated_at for the reaper's `scan`).
+ * `deployments/{id}` in Firestore, with its public projection in `deployment_status/{id}`. `mutate`
+ * is a transaction (the SDK retries on contention, so `fn` may run more than once); `watch` is a
+ * document listener; `list` needs the composite indexes in firestore.indexes.json (owner_hash
+ * [, status], created_at desc, deployment_id desc; and status, updated_at for the reaper's `scan`).
  */
 export function createFirestoreDeploymentStore(
   db: Firestore,
@@ -18,11 +26,16 @@ export function createFirestoreDeploymentStore(
 ): DeploymentStore & DeploymentScanner {
   const col = db.collection(DEPLOYMENTS);
   const ref = (id: string) => col.doc(id);
+  const statusRef = (id: string) => db.collection(DEPLOYMENT_STATUS).doc(id);
 
   return {
     async create(doc) {
       try {
-        await ref(doc.deployment_id).create(doc);
+        await db
+          .batch()
+          .create(ref(doc.deployment_id), doc)
+          .set(statusRef(doc.deployment_id), publicDeployment(doc))
+          .commit();
       } catch (e) {
         if (hasGrpcCode(e, GRPC.ALREADY_EXISTS))
           throw new AppError('CONFLICT', `deployment ${doc.deployment_id} exists`, { cause: e });
@@ -45,6 +58,7 @@ export function createFirestoreDeploymentStore(
           if (next === null) return null;
           const stored: Deployment = { ...next, version: current.version + 1 };
           tx.set(ref(id), stored);
+          tx.set(statusRef(id), publicDeployment(stored));
           return stored;
         },
         { maxAttempts: 10 },
