@@ -232,7 +232,14 @@ const retryAfterHeader = {
 const problemResponse = {
   description:
     'A problem (application/problem+json) with a stable `code`. 401: missing or malformed key. 404: no such object for this key (another tenant`s objects are 404 too). 400: VALIDATION_FAILED naming each field.',
-  headers: { ...requestIdHeader, ...retryAfterHeader },
+  headers: {
+    ...requestIdHeader,
+    ...retryAfterHeader,
+    Allow: {
+      description: 'With 405 METHOD_NOT_ALLOWED: the methods this path takes',
+      schema: { type: 'string' },
+    },
+  },
   content: { 'application/problem+json': { schema: ref('Problem') } },
 };
 const ok = (
