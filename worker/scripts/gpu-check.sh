@@ -33,8 +33,11 @@ case "$cmd" in
   prepare)
     mkdir -p "$wheels"
     "$python" scripts/gpu_check.py requirements >"$wheels/requirements.txt"
+    # pip does not widen a manylinux_2_x platform to older glibc tags: name the ones the pins ship
+    # (torch manylinux_2_28, triton 2_27, most others manylinux2014 = 2_17, which pip widens).
     "$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-      --platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+      --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
       --dest "$wheels" -r "$wheels/requirements.txt"
     echo "wheels for the GPU check in $wheels ($(du -sh "$wheels" | cut -f1)); copy it to the GPU machine"
     ;;
