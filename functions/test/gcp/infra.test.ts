@@ -461,3 +461,40 @@ describe('infra/deploy.sh with a shared model cache', () => {
     });
   });
 });
+
+describe('cloudbuild.yaml', () => {
+  const text = readFileSync(path.join(ROOT, 'cloudbuild.yaml'), 'utf8');
+  const config = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n');
+
+  it('is a build config the real gcloud accepts (it fails only for lack of credentials)', () => {
+    // gcloud reads the config before it asks for credentials: a bad field is "interpreting … as
+    // build config".
+    const r = spawnSync(
+      GCLOUD,
+      ['builds', 'submit', '--config=cloudbuild.yaml', '--no-source', '--project=demo-proj'],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: '/usr/bin:/bin',
+          CLOUDSDK_CONFIG: mkdtempSync(path.join(tmpdir(), 'gcloud-config-')),
+          CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).not.toMatch(/interpreting|unrecognized|invalid/i);
+    expect(r.stderr).toMatch(/active account|credentials/);
+  });
+
+  it('tags the worker with a value every build has, allows an hour, uses the current CLI image', () => {
+    // $SHORT_SHA is empty under `gcloud builds submit` (no commit): "worker:" is no valid tag.
+    expect(config).not.toMatch(/SHORT_SHA|COMMIT_SHA/);
+    expect(config).toMatch(/worker:\$BUILD_ID/);
+    expect(config).toMatch(/^timeout: \d+s$/m);
+    expect(config).not.toMatch(/cloudsdktool\/cloud-sdk/);
+    expect(config).toMatch(/cloudsdktool\/google-cloud-cli/);
+  });
+});
