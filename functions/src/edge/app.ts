@@ -99,7 +99,9 @@ export function createApp(deps: Deps): express.Express {
         retryable: err.retryable,
         details: err.details,
       });
-      if (err.retryAfterS !== undefined) res.setHeader('Retry-After', String(err.retryAfterS));
+      // RFC 9110 §10.2.3: delay-seconds is a non-negative integer.
+      if (err.retryAfterS !== undefined)
+        res.setHeader('Retry-After', String(Math.max(0, Math.ceil(err.retryAfterS))));
       if (out.status >= 500)
         deps.log.warn('request failed upstream', {
           request_id: req.requestId,
