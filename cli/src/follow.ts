@@ -11,9 +11,9 @@ export const sleep = (ms: number): Promise<void> =>
   });
 
 /**
- * Shows a deployment's progress until its status is one of `until`, over the SSE stream, falling
- * back to polling `GET /v1/deployments/{id}` when the stream fails or ends early. Returns the last
- * document seen.
+ * Shows a deployment's progress until its status is one of `until`, over the SSE stream (resumed
+ * with Last-Event-ID when the server asks to reconnect), falling back to polling
+ * `GET /v1/deployments/{id}` when the stream fails or ends early. Returns the last document seen.
  */
 export async function followDeployment(
   client: ApiClient,
@@ -28,11 +28,21 @@ export async function followDeployment(
   if (opts.sse) {
     try {
       const url = `${client.baseUrl}/v1/deployments/${encodeURIComponent(id)}/events`;
-      for await (const frame of readSse(url, client.headers())) {
-        if (frame.event !== 'status') continue;
-        const d = JSON.parse(frame.data) as PublicDeployment;
-        show(d);
-        if (until.includes(d.status)) return d;
+      let lastId: string | null = null;
+      // The server ends a long stream with a `reconnect` event (before the platform's request
+      // timeout would cut it): resume at once where it left off, with Last-Event-ID.
+      for (let resume = true; resume;) {
+        resume = false;
+        const headers: Record<string, string> = { ...client.headers() };
+        if (lastId !== null) headers['Last-Event-ID'] = lastId;
+        for await (const frame of readSse(url, headers)) {
+          if (frame.event === 'reconnect') resume = true;
+          if (frame.event !== 'status') continue;
+          lastId = frame.id ?? lastId;
+          const d = JSON.parse(frame.data) as PublicDeployment;
+          show(d);
+          if (until.includes(d.status)) return d;
+        }
       }
     } catch (e) {
       if (e instanceof CliError) throw e;

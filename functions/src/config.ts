@@ -76,6 +76,11 @@ export const ConfigSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_HOSTS: bool.optional(),
   IDEMPOTENCY_TTL_S: z.coerce.number().int().positive().default(86_400),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(65_536),
+  /**
+   * Longest one SSE response stays open; it then ends with a `reconnect` event and the client
+   * resumes with Last-Event-ID. Below the api function's timeout (3600 s), which would cut it.
+   */
+  SSE_MAX_STREAM_S: z.coerce.number().positive().max(3600).default(3300),
   BUS_DUPLICATE_DELIVERY: bool.prefault('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Platform ("shared") model cache: `s3://bucket[/prefix]`; unset disables the shared scope. */

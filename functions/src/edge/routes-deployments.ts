@@ -80,11 +80,21 @@ export function deploymentRoutes(deps: Deps): Router {
     });
     res.write('retry: 2000\n\n');
     let closed = false;
+    // End before the platform would cut the request (api's function timeout): a `reconnect` event,
+    // then a clean close; EventSource (and the CLI) reconnect after `retry` with Last-Event-ID and
+    // get only newer versions.
+    const cutoff = setTimeout(() => {
+      if (closed) return;
+      res.write('event: reconnect\ndata: {}\n\n');
+      close();
+    }, deps.config.SSE_MAX_STREAM_S * 1000);
+    cutoff.unref();
     const close = (): void => {
       if (closed) return;
       closed = true;
       unsubscribe();
       clearInterval(heartbeat);
+      clearTimeout(cutoff);
       res.end();
     };
     const unsubscribe = deps.store.watch(doc.deployment_id, (d) => {
