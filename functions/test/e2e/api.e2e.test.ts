@@ -328,6 +328,31 @@ describe('error responses of the HTTP API', () => {
     },
   );
 
+  it('routes every operation /openapi.json declares (none falls through to "no route")', async () => {
+    const doc = (await request(sys.url).get('/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const id = (path: string): string =>
+      path.includes('/v1/jobs/') || path.includes('job-hints')
+        ? 'job_aaaaaaaaaaaaaaaaaaaaaaaaaa'
+        : 'dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const unrouted: string[] = [];
+    let operations = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        const res = await request(sys.url)
+          [method as 'get' | 'post' | 'delete'](path.replace('{id}', id(path)))
+          .set(bearer(sys.apiKey))
+          .send({});
+        operations += 1;
+        if (/^no route for/.test(String((res.body as { detail?: unknown }).detail)))
+          unrouted.push(`${method} ${path}`);
+      }
+    }
+    expect(operations).toBeGreaterThanOrEqual(19);
+    expect(unrouted).toEqual([]);
+  });
+
   it('answers OPTIONS on a known path with 204 and the declared methods in Allow', async () => {
     const res = await request(sys.url).options(
       '/v1/deployments/dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa/jobs',
