@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys Visgate Deploy to a Google Cloud project:
-#   infra/deploy.sh PROJECT REGION --worker-image=IMAGE [--dry-run]
+#   infra/deploy.sh PROJECT REGION --worker-image=IMAGE [--public-base-url=https://DOMAIN] [--dry-run]
 #     [--shared-cache-url=s3://BUCKET/PREFIX [--shared-cache-endpoint=URL]
 #      [--shared-cache-allowed=ORG/MODEL,ORG/*] [--shared-cache-reject-unlisted]]
 # or removes everything a deploy created (functions, scheduler job, topics, subscriptions, queues,
@@ -27,7 +27,7 @@ for arg in "$@"; do
     --dry-run) dry_run=true ;;
     --teardown) teardown=true; extra+=("$arg") ;;
     --yes) yes=true ;;
-    --worker-image=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted) extra+=("$arg") ;;
+    --worker-image=* | --public-base-url=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted) extra+=("$arg") ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done

@@ -54,6 +54,8 @@ export interface PlanOptions {
   sourceDir: string;
   /** The worker image RunPod pulls; required, never the placeholder default. */
   workerImage: string;
+  /** PUBLIC_BASE_URL (a custom domain in front of `api`); default the api function's own URL. */
+  publicBaseUrl?: string;
   sharedCache?: SharedCacheOptions;
 }
 
@@ -380,7 +382,7 @@ export function deployPlan(o: PlanOptions): string[] {
     'MODE=gcp',
     `GCP_PROJECT_ID=${o.project}`,
     `GCP_REGION=${o.region}`,
-    `PUBLIC_BASE_URL=${base}/api`,
+    `PUBLIC_BASE_URL=${o.publicBaseUrl ?? `${base}/api`}`,
     `TASKS_INVOKER_SA=${invoker}`,
     `WORKER_IMAGE=${checkWorkerImage(o.workerImage)}`,
     ...(o.sharedCache
@@ -502,7 +504,7 @@ export function deployPlan(o: PlanOptions): string[] {
       );
     }
   }
-  section(`API: ${base}/api`);
+  section(`API: ${o.publicBaseUrl ?? `${base}/api`}`);
   return lines;
 }
 
@@ -655,6 +657,7 @@ if (require.main === module) {
           region,
           sourceDir: '.build/functions',
           workerImage: checkWorkerImage(workerImage),
+          publicBaseUrl: value('public-base-url'),
           sharedCache,
         });
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -339,6 +339,16 @@ describe('infra/deploy.sh', () => {
     expect(flag(update!, 'update-headers')).toBe('Content-Type=application/json');
   });
 
+  it('points PUBLIC_BASE_URL at a custom domain when given one, else at the api function', () => {
+    const env = (calls: string[][]) =>
+      flag(matching(calls, 'functions', 'deploy', 'api')[0]!, 'set-env-vars');
+    expect(env(deployCalls)).toContain(
+      'PUBLIC_BASE_URL=https://europe-west1-demo-proj.cloudfunctions.net/api',
+    );
+    const custom = runPlan(plan([...DEPLOY, '--public-base-url=https://api.example.com'])).calls;
+    expect(env(custom)).toContain('PUBLIC_BASE_URL=https://api.example.com,');
+  });
+
   it('makes the worker repository publicly readable so RunPod can pull the image', () => {
     const [binding] = matching(deployCalls, 'artifacts', 'repositories', 'add-iam-policy-binding');
     expect(binding?.[3]).toBe('visgate');
