@@ -441,7 +441,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           operationId: 'streamDeploymentEvents',
           summary:
-            'Server-Sent Events: one `status` event (the deployment) per change; closes at ready, paused, failed or deleted; `Last-Event-ID` resumes',
+            'Server-Sent Events: one `status` event (the deployment) per change; closes at ready, paused, failed or deleted, or with a `reconnect` event after SSE_MAX_STREAM_S; `Last-Event-ID` resumes',
           security: auth,
           parameters: [
             dplId,
