@@ -70,8 +70,16 @@ export function deploymentRoutes(deps: Deps): Router {
   });
 
   router.get('/:id/events', async (req, res) => {
-    const doc = await getOwnedDeployment(deps, owner(apiKeyFrom(req.headers)), req.params.id);
-    const lastSeen = Number(req.get('last-event-id') ?? -1);
+    const who = owner(apiKeyFrom(req.headers));
+    // Our event ids are document versions; anything else was not sent by us.
+    const lastEventId = req.get('last-event-id');
+    if (lastEventId !== undefined && !/^[0-9]{1,15}$/.test(lastEventId)) {
+      throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an event id we sent', {
+        details: { errors: [{ path: 'Last-Event-ID', message: 'not an event id' }] },
+      });
+    }
+    const doc = await getOwnedDeployment(deps, who, req.params.id);
+    const lastSeen = lastEventId === undefined ? -1 : Number(lastEventId);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

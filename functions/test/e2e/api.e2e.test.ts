@@ -353,6 +353,16 @@ describe('error responses of the HTTP API', () => {
     expect(unrouted).toEqual([]);
   });
 
+  it('rejects a Last-Event-ID we never sent with 400 VALIDATION_FAILED instead of replaying everything', async () => {
+    const res = await track(
+      request(sys.url)
+        .get('/v1/deployments/dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa/events')
+        .set(bearer(sys.apiKey))
+        .set('Last-Event-ID', 'FALSE'),
+    );
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+  });
+
   it('answers OPTIONS on a known path with 204 and the declared methods in Allow', async () => {
     const res = await request(sys.url).options(
       '/v1/deployments/dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa/jobs',
