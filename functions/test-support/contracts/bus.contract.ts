@@ -3,7 +3,7 @@ import { pollUntil } from '../poll-until';
 
 export interface BusUnderTest {
   bus: Bus;
-  /** Delivers the topic's messages to `handler` (for GCP: subscription + push bridge + function). */
+  /** Delivers the topic's messages to `handler` (for GCP: a push subscription to a function server). */
   subscribe(topic: Topic, handler: (msg: DeploymentMessage) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
