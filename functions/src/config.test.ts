@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, PLACEHOLDER_WORKER_IMAGE, loadConfig } from './config';
 import { secretNeedsOf } from './entry/manifest';
 
@@ -40,5 +42,20 @@ describe('loadConfig in gcp mode', () => {
     );
     const poll = loadConfig(env, undefined, secretNeedsOf('poll'));
     expect(poll.secrets.sharedCache).toBeNull();
+  });
+});
+
+describe('WORKER_MIN_CUDA_VERSION', () => {
+  it('defaults to the CUDA build of the worker image we ship (worker/Dockerfile), so RunPod never places it on an older driver', () => {
+    const dockerfile = readFileSync(join(__dirname, '../../worker/Dockerfile'), 'utf8');
+    const cuda = /^ARG CUDA_VERSION=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(cuda).toMatch(/^\d+\.\d+$/);
+    expect(loadConfig({}).WORKER_MIN_CUDA_VERSION).toBe(cuda);
+  });
+
+  it('takes major.minor or empty (no floor), and refuses anything else', () => {
+    expect(loadConfig({ WORKER_MIN_CUDA_VERSION: '12.4' }).WORKER_MIN_CUDA_VERSION).toBe('12.4');
+    expect(loadConfig({ WORKER_MIN_CUDA_VERSION: '' }).WORKER_MIN_CUDA_VERSION).toBe('');
+    expect(() => loadConfig({ WORKER_MIN_CUDA_VERSION: '12' })).toThrow(ConfigError);
   });
 });

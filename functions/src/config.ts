@@ -42,6 +42,11 @@ export const ConfigSchema = z.object({
   HF_HUB_URL: z.url().default('https://huggingface.co'),
   /** Local mode's default is a placeholder (the RunPod simulator never pulls it); gcp mode needs a real one. */
   WORKER_IMAGE: z.string().min(1).default(PLACEHOLDER_WORKER_IMAGE),
+  /** The worker image's CUDA build (worker/Dockerfile CUDA_VERSION): RunPod places workers only on hosts that offer it. Empty: no floor. */
+  WORKER_MIN_CUDA_VERSION: z
+    .string()
+    .regex(/^(\d+\.\d+)?$/, 'must be major.minor, e.g. 12.8, or empty')
+    .default('12.8'),
   WORKER_MIN_DISK_GB: z.coerce.number().int().min(5).max(1000).default(20),
   EXECUTION_TIMEOUT_S: z.coerce.number().int().min(5).max(604_800).default(600),
   OWNER_PEPPER: z.string().min(16).optional(),

@@ -157,6 +157,11 @@ export interface RunPodEndpointSpec {
   flashboot: boolean;
   dataCenterIds: string[] | null;
   executionTimeoutMs: number;
+  /**
+   * Lowest CUDA version a host must offer (`gpu.minCudaVersion`, `major.minor`): the worker image's
+   * CUDA build. Null sets no floor.
+   */
+  minCudaVersion: string | null;
 }
 
 /**
@@ -175,6 +180,7 @@ export interface RunPodEndpoint {
   flashboot: boolean;
   dataCenterIds: string[];
   executionTimeoutMs: number | null;
+  minCudaVersion: string | null;
   runUrl: string;
 }
 

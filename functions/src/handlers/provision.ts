@@ -246,6 +246,7 @@ function endpointSpec(
     flashboot: doc.settings.flashboot,
     dataCenterIds: doc.settings.data_centers,
     executionTimeoutMs: deps.config.EXECUTION_TIMEOUT_S * 1000,
+    minCudaVersion: deps.config.WORKER_MIN_CUDA_VERSION || null,
   };
 }
 

@@ -109,5 +109,6 @@ function specOf(e: RunPodEndpoint, deploymentId: string, templateId: string): Ru
     flashboot: e.flashboot,
     dataCenterIds: e.dataCenterIds.length > 0 ? e.dataCenterIds : null,
     executionTimeoutMs: e.executionTimeoutMs ?? 600_000,
+    minCudaVersion: e.minCudaVersion,
   };
 }

@@ -283,6 +283,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       flashboot: false,
       dataCenterIds: null,
       executionTimeoutMs: 60_000,
+      minCudaVersion: null,
     });
     orphansPlanted += 2;
   }

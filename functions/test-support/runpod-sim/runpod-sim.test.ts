@@ -121,6 +121,7 @@ async function deployEndpoint(templateId: string, pools = ['AMPERE_16'], workers
     flashboot: true,
     dataCenterIds: null,
     executionTimeoutMs: 600_000,
+    minCudaVersion: null,
   });
 }
 
@@ -437,6 +438,7 @@ describe('RunPod simulator', () => {
       flashboot: true,
       dataCenterIds: null,
       executionTimeoutMs: 600_000,
+      minCudaVersion: null,
     };
     await client.setModelReferences(KEY, spec, [
       `https://huggingface.co/stabilityai/sd-turbo:${sha}`,
@@ -506,6 +508,7 @@ describe('RunPod simulator', () => {
         flashboot: true,
         dataCenterIds: null,
         executionTimeoutMs: 600_000,
+        minCudaVersion: null,
       },
       [`https://huggingface.co/stabilityai/sd-turbo:${'a'.repeat(40)}`],
     );

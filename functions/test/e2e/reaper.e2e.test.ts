@@ -52,6 +52,7 @@ describe('reaper', () => {
       flashboot: true,
       dataCenterIds: null,
       executionTimeoutMs: 60_000,
+      minCudaVersion: null,
     });
     await runpod.createEndpoint(sys.apiKey, {
       name: `visgate-${id}`,
@@ -63,6 +64,7 @@ describe('reaper', () => {
       flashboot: true,
       dataCenterIds: null,
       executionTimeoutMs: 60_000,
+      minCudaVersion: null,
     });
     await runpod.createTemplate(sys.apiKey, {
       name: orphanName(1),

@@ -80,6 +80,10 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
     });
     // No REST update follows it while loading (one could drop the reference).
     expect(calls.slice(save)).not.toContain('PATCH /v2/serverless/{id}');
+    // Workers are placed only on hosts whose CUDA runs the image (worker/Dockerfile CUDA_VERSION),
+    // and the full-replace saveEndpoint kept that floor.
+    expect(created?.body).toMatchObject({ gpu: { minCudaVersion: '12.8' } });
+    expect(sys.runpod.account(sys.apiKey).endpoints[0]!.gpu.minCudaVersion).toBe('12.8');
 
     expect(seen[0]).toBe('runpod_cache');
     expect(ready.progress.source).toBe('runpod_cache');

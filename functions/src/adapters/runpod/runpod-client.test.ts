@@ -146,8 +146,11 @@ describe('createRunPodClient', () => {
       flashboot: false,
       dataCenterIds: ['EU-RO-1'],
       executionTimeoutMs: 600_000,
+      minCudaVersion: '12.8',
     });
+    expect(endpoint.minCudaVersion).toBe('12.8');
     expect(sim.account(KEY).endpoints[0]).toMatchObject({
+      gpu: { pools: ['ADA_24', 'AMPERE_24'], minCudaVersion: '12.8' },
       flashboot: 'OFF',
       dataCenterIds: ['EU-RO-1'],
       timeout: 600_000,
@@ -183,6 +186,7 @@ describe('createRunPodClient', () => {
         flashboot: true,
         dataCenterIds: null,
         executionTimeoutMs: 600_000,
+        minCudaVersion: '12.8',
       };
       const endpoint = await client.createEndpoint(KEY, spec);
       return { spec, endpoint };
@@ -258,7 +262,8 @@ describe('createRunPodClient', () => {
         dataCenterIds: ['EU-RO-1'],
         timeout: 900_000,
         flashboot: 'FLASHBOOT',
-        gpu: { pools: ['AMPERE_16', 'ADA_24'] },
+        // The CUDA floor set at creation is sent again, or the full replace would drop it.
+        gpu: { pools: ['AMPERE_16', 'ADA_24'], minCudaVersion: '12.8' },
         modelReferences: [REF],
       });
     });

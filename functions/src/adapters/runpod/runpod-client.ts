@@ -82,6 +82,7 @@ export function createRunPodClient(opts: RunPodClientOptions): RunPodApi {
     flashboot: (e.flashboot ?? 'OFF') !== 'OFF',
     dataCenterIds: e.dataCenterIds ?? [],
     executionTimeoutMs: e.timeout ?? null,
+    minCudaVersion: e.gpu?.minCudaVersion || null,
     runUrl: e.requestUrls?.run ?? data(e.id, '/run'),
   });
 
@@ -244,7 +245,13 @@ export function createEndpointBody(spec: RunPodEndpointSpec): Record<string, unk
     name: spec.name,
     type: 'QUEUE',
     templateId: spec.templateId,
-    gpu: { pools: spec.pools, count: 1 },
+    // CreateEndpointGpuConfig.minCudaVersion: hosts whose driver is older than the image's CUDA
+    // build cannot start it, so RunPod must not place a worker there.
+    gpu: {
+      pools: spec.pools,
+      count: 1,
+      ...(spec.minCudaVersion ? { minCudaVersion: spec.minCudaVersion } : {}),
+    },
     workers: { min: spec.workersMin, max: spec.workersMax, idleTimeout: spec.idleTimeoutS },
     scaling: { type: 'QUEUE_DELAY', queueDelay: 4 },
     flashboot: spec.flashboot ? 'FLASHBOOT' : 'OFF',
@@ -267,7 +274,8 @@ const MY_ENDPOINT_MODELS = `query MyEndpoints { myself { endpoints { id modelRef
  * `UpdateEndpointModels` round-trips (internal/api/endpoints.go): `saveEndpoint` is a full
  * replace, and a field left out is reset to the server default, so the whole configuration goes
  * with the cached models. `locations` takes data center ids (runpodctl's `--data-center-ids` fills
- * it, cmd/serverless/create.go); no network volumes, and no CUDA floor (we set none over REST).
+ * it, cmd/serverless/create.go); no network volumes; the CUDA floor set at creation goes again,
+ * or the replace would drop it.
  */
 export function saveEndpointInput(
   e: RunPodEndpointSpec & { id: string },
@@ -288,6 +296,7 @@ export function saveEndpointInput(
     scalerValue: 4,
     executionTimeoutMs: e.executionTimeoutMs,
     flashBootType: e.flashboot ? 'FLASHBOOT' : 'OFF',
+    ...(e.minCudaVersion ? { minCudaVersion: e.minCudaVersion } : {}),
     modelReferences: references,
   };
 }

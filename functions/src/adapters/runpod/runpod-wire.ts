@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const EndpointWire = z.object({
   id: z.string(),
   name: z.string(),
-  gpu: z.object({ pools: z.array(z.string()) }).nullish(),
+  gpu: z.object({ pools: z.array(z.string()), minCudaVersion: z.string().nullish() }).nullish(),
   workers: z.object({ min: z.number(), max: z.number(), idleTimeout: z.number().optional() }),
   dataCenterIds: z.array(z.string()).nullish(),
   timeout: z.number().nullish(),
