@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  CacheManifestFileSchema,
   chooseVariant,
   decideCacheHit,
   fillLeaseKey,
@@ -105,6 +108,38 @@ describe('hit decision', () => {
     expect(decideCacheHit(manifest([{ path: '../w.bin', size: 1 }]), objects)).toMatchObject({
       reason: 'bad-manifest',
     });
+  });
+});
+
+const partVectors = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'test-vectors', 'cache-part-digests.json'), 'utf8'),
+) as { files: { name: string; valid: boolean; file: Record<string, unknown> }[] };
+
+describe('part digests in the manifest (shared/test-vectors/cache-part-digests.json)', () => {
+  test.each(partVectors.files)('$name', ({ valid, file }) => {
+    // The worker's parse_manifest is tested on the same entries.
+    expect(CacheManifestFileSchema.safeParse(file).success).toBe(valid);
+  });
+
+  test('a manifest from before part digests is still a hit; one with them is too', () => {
+    const objects = new Map([['unet/w.bin', 10]]);
+    expect(decideCacheHit(manifest([{ path: 'unet/w.bin', size: 10 }]), objects)).toMatchObject({
+      hit: true,
+    });
+    const withParts = JSON.stringify({
+      ...(JSON.parse(manifest([{ path: 'unet/w.bin', size: 10 }])) as object),
+      files: [
+        {
+          path: 'unet/w.bin',
+          size: 10,
+          sha256: 'b'.repeat(64),
+          part_size: 4,
+          part_sha256: ['c'.repeat(64), 'd'.repeat(64), 'e'.repeat(64)],
+        },
+      ],
+    });
+    const hit = decideCacheHit(withParts, objects);
+    expect(hit.hit && hit.manifest.files[0]?.part_sha256).toHaveLength(3);
   });
 });
 

@@ -92,13 +92,42 @@ export function fillLeaseState(text: string | null, now: Date): FillLeaseState {
   return { state: 'live', lease: l.data };
 }
 
+/**
+ * Size of the parts a file's `part_sha256` digests cover: part `i` is bytes
+ * `[i * part_size, min((i + 1) * part_size, size))`. The worker fetches one ranged GET per part and
+ * checks each as it arrives, so this is also its range size (32 MiB, its CHUNK_BYTES).
+ */
+export const CACHE_PART_BYTES = 32 * 1024 * 1024;
+
+/** How many parts of `partSize` bytes a file of `size` bytes has (0 for an empty file). */
+export function partCount(size: number, partSize: number): number {
+  return Math.ceil(size / partSize);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * One cached file. `sha256` is the whole file's digest (always present: a manifest without part
+ * digests, written before they existed, is verified through it). `part_size` and `part_sha256`
+ * come together or not at all: one sha256 per part, so a reader verifies every range on arrival,
+ * in any order, with no second pass over the file.
+ */
 export const CacheManifestFileSchema = z
   .object({
     path: z.string().refine(isSafeRepoPath, 'unsafe path'),
     size: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sha256: z.string().regex(SHA256_HEX),
+    part_size: z.number().int().positive().optional(),
+    part_sha256: z.array(z.string().regex(SHA256_HEX)).optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (f) =>
+      f.part_size === undefined
+        ? f.part_sha256 === undefined
+        : f.part_sha256?.length === partCount(f.size, f.part_size),
+    'part_size and part_sha256 come together, one digest per part',
+  );
 
 export const CacheManifestSchema = z
   .object({
