@@ -212,7 +212,20 @@ const HealthSchema = z.strictObject({
 
 const WorkerManifestSchema = z.strictObject({
   files: z.array(
-    z.strictObject({ path: z.string(), size: z.int(), sha256: z.string(), url: z.string() }),
+    z.strictObject({
+      path: z.string(),
+      size: z.int(),
+      sha256: z.string().describe('sha256 of the whole file'),
+      part_size: z
+        .int()
+        .optional()
+        .describe('Bytes per part of part_sha256; absent in manifests written before part digests'),
+      part_sha256: z
+        .array(z.string())
+        .optional()
+        .describe('sha256 of each part_size part in file order (the last part may be shorter)'),
+      url: z.string(),
+    }),
   ),
 });
 

@@ -239,6 +239,67 @@ describe('model cache on a real S3 server (moto)', () => {
     expect((await checkCache(ref)).hit).toBe(true);
   });
 
+  test('the manifest holds a sha256 per part, the worker checks each range against it, and a resumed fill keeps them', async () => {
+    const ref = await freshCache();
+    const PART = 8 * 1024 * 1024; // the big file: 3 parts, the last one short
+    let n = 0;
+    await expect(
+      fillCache(ref, source(), {
+        ...opts,
+        partBytes: PART,
+        onFile: () => {
+          if (++n === 2) throw new Error('worker killed');
+        },
+      }),
+    ).rejects.toThrow('worker killed');
+    // A sidecar from a fill before part digests held the bare sha256: that file is listed with the
+    // whole-file digest only, and the worker verifies it through that.
+    const base = revisionKeyBase(ref.loc, MODEL, SHA);
+    const [old] = (await ref.store.list(`${base}/.visgate-sha256`)).keys();
+    expect(old).toBeDefined();
+    const oldKey = `${base}/.visgate-sha256/${old}`;
+    const oldSidecar = JSON.parse((await ref.store.getText(oldKey))!) as { sha256: string };
+    await ref.store.put(oldKey, oldSidecar.sha256, 'text/plain');
+
+    const resumed = await fillCache(ref, source(), { ...opts, partBytes: PART });
+    expect(resumed.skipped).toHaveLength(2);
+    const hit = await checkCache(ref);
+    if (!hit.hit) throw new Error('no hit after the resumed fill');
+    const byPath = new Map(hit.manifest.files.map((f) => [f.path, f]));
+    expect(byPath.get(old!)).toEqual({
+      path: old,
+      size: byPath.get(old!)!.size,
+      sha256: oldSidecar.sha256,
+    });
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const big = byPath.get('unet/diffusion_pytorch_model.safetensors')!;
+    expect(big).toEqual({
+      path: 'unet/diffusion_pytorch_model.safetensors',
+      size: BIG,
+      sha256: sha(Buffer.alloc(BIG)),
+      part_size: PART,
+      part_sha256: [PART, PART, BIG - 2 * PART].map((len) => sha(Buffer.alloc(len))),
+    });
+    const listed = hit.manifest.files.filter((f) => f.part_sha256 !== undefined);
+    expect(listed.length).toBe(hit.manifest.files.length - 1); // the skipped one kept its parts too
+
+    // The worker's manifest carries them, and the worker's fetcher verifies both kinds of file.
+    const { manifestUrl } = await publishWorkerManifest(ref, hit.manifest, 'dep_parts', 600);
+    const doc = (await (await fetch(manifestUrl)).json()) as {
+      files: { path: string; part_sha256?: string[] }[];
+    };
+    expect(doc.files.find((f) => f.path === big.path)?.part_sha256).toEqual(big.part_sha256);
+    const dest = mkdtempSync(join(tmpdir(), 'visgate-cache-'));
+    try {
+      const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(Number(r.stdout.trim())).toBe(hit.manifest.files.reduce((n, f) => n + f.size, 0));
+      expect(statSync(join(dest, big.path)).size).toBe(BIG);
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
+  });
+
   test('a corrupted (short) object or a missing one is not a hit', async () => {
     const ref = await freshCache({ prefix: '/p' });
     await fillCache(ref, source(), opts);

@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import {
   AppError,
+  CACHE_PART_BYTES,
+  CacheManifestFileSchema,
   decideCacheHit,
   fillLeaseKey,
   fillLeaseState,
@@ -12,6 +14,7 @@ import {
   workerManifestKey,
   type CacheHitDecision,
   type CacheManifest,
+  type CacheManifestFile,
   type S3Location,
   type WeightVariant,
 } from '@visgate/shared';
@@ -53,6 +56,8 @@ export interface FillOptions {
    * only the variant it will load is copied. Default fp16, the worker's dtype for most families.
    */
   preferredVariant?: WeightVariant | null;
+  /** Bytes per part digest in the manifest (`part_size`); default CACHE_PART_BYTES. */
+  partBytes?: number;
 }
 
 export const DEFAULT_FILL_LEASE_S = 900;
@@ -140,8 +145,30 @@ class FillLeaseHold {
   }
 }
 
-/** Sidecar holding a file's verified sha256, written after its object: the resume marker. */
+/**
+ * Sidecar holding a file's verified digests, written after its object: the resume marker. JSON
+ * `{sha256, part_size, part_sha256}`; a sidecar from before part digests holds the bare sha256 hex
+ * (its file is listed with the whole-file digest only).
+ */
 const digestKey = (b: string, path: string): string => `${b}/.visgate-sha256/${path}`;
+
+type FileDigests = Pick<CacheManifestFile, 'sha256' | 'part_size' | 'part_sha256'>;
+
+/** The digests a sidecar records for a file of `size` bytes, or null when it records none. */
+function readSidecar(text: string | null, path: string, size: number): FileDigests | null {
+  if (text === null) return null;
+  if (/^[0-9a-f]{64}$/.test(text)) return { sha256: text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const f = CacheManifestFileSchema.safeParse({ ...(parsed as object), path, size });
+  return f.success
+    ? { sha256: f.data.sha256, part_size: f.data.part_size, part_sha256: f.data.part_sha256 }
+    : null;
+}
 
 export interface FillReport {
   uploaded: string[];
@@ -151,25 +178,45 @@ export interface FillReport {
   wroteManifest: boolean;
 }
 
-function hashing(
+/**
+ * A pass-through that computes the file's sha256 and one sha256 per `partBytes` part (the last
+ * part may be shorter) from the same bytes, and fails on a wrong size or digest.
+ */
+export function hashing(
   expected: string | null,
   expectedSize: number,
   path: string,
+  partBytes: number,
 ): {
   t: Transform;
-  result: () => string;
+  result: () => FileDigests;
 } {
   const h = createHash('sha256');
+  let part = createHash('sha256');
+  let inPart = 0;
+  const parts: string[] = [];
   let n = 0;
   let digest = '';
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       h.update(chunk);
       n += chunk.length;
+      for (let off = 0; off < chunk.length;) {
+        const take = Math.min(partBytes - inPart, chunk.length - off);
+        part.update(chunk.subarray(off, off + take));
+        inPart += take;
+        off += take;
+        if (inPart === partBytes) {
+          parts.push(part.digest('hex'));
+          part = createHash('sha256');
+          inPart = 0;
+        }
+      }
       cb(null, chunk);
     },
     flush(cb) {
       digest = h.digest('hex');
+      if (inPart > 0) parts.push(part.digest('hex'));
       if (n !== expectedSize) {
         cb(
           new AppError('UPSTREAM_UNAVAILABLE', `${path}: got ${n} bytes, expected ${expectedSize}`),
@@ -179,7 +226,10 @@ function hashing(
       } else cb();
     },
   });
-  return { t, result: () => digest };
+  return {
+    t,
+    result: () => ({ sha256: digest, part_size: partBytes, part_sha256: parts }),
+  };
 }
 
 /**
@@ -187,8 +237,9 @@ function hashing(
  * tokenizers and the safetensors of one weights variant) into the bucket, then writes the
  * manifest last.
  * Resumable: a file already present with the right size and recorded sha256 is skipped.
- * Every file streams through (multipart, bounded memory) while its sha256 is computed; LFS files
- * are also checked against their oid. A verified file gets a digest sidecar (the resume marker).
+ * Every file streams through (multipart, bounded memory) while its sha256, and one sha256 per
+ * `partBytes` part, are computed; LFS files are also checked against their oid. A verified file
+ * gets a digest sidecar (the resume marker).
  * One fill per model@sha and bucket runs at a time (the fill lease, renewed before each copy and
  * before the manifest; another fill gets a retryable CONFLICT), and the manifest is written with
  * If-None-Match so even a fill that lost its lease cannot overwrite a committed one.
@@ -248,22 +299,24 @@ async function fillUnderLease(
   for (const f of files) {
     const key = objectKey(b, f.path);
     const have = await r.store.head(key);
-    const done = have && have.size === f.size ? await r.store.getText(digestKey(b, f.path)) : null;
-    if (
-      done &&
-      /^[0-9a-f]{64}$/.test(done) &&
-      (!verifyOid || f.sha256 === null || done === f.sha256)
-    ) {
+    const done =
+      have && have.size === f.size
+        ? readSidecar(await r.store.getText(digestKey(b, f.path)), f.path, f.size)
+        : null;
+    if (done && (!verifyOid || f.sha256 === null || done.sha256 === f.sha256)) {
       report.skipped.push(f.path);
-      manifestFiles.push({ path: f.path, size: f.size, sha256: done });
+      manifestFiles.push({ path: f.path, size: f.size, ...done });
       continue;
     }
     await lease.renew(); // a full lease period for each copy
-    const sha256 = await uploadOne(r.store, key, r.modelId, r.revisionSha, f, source, verifyOid);
-    await r.store.put(digestKey(b, f.path), sha256, 'text/plain');
+    const digests = await uploadOne(r.store, key, r.modelId, r.revisionSha, f, source, {
+      verifyOid,
+      partBytes: opts.partBytes ?? CACHE_PART_BYTES,
+    });
+    await r.store.put(digestKey(b, f.path), JSON.stringify(digests), 'application/json');
     report.uploaded.push(f.path);
     report.bytesUploaded += f.size;
-    manifestFiles.push({ path: f.path, size: f.size, sha256 });
+    manifestFiles.push({ path: f.path, size: f.size, ...digests });
     onFile?.(f.path);
   }
   await lease.renew(); // still ours: no other fill took over while the last file copied
@@ -285,10 +338,10 @@ async function uploadOne(
   sha: string,
   f: SourceFile,
   source: ModelFileSource,
-  verifyOid: boolean,
-): Promise<string> {
+  { verifyOid, partBytes }: { verifyOid: boolean; partBytes: number },
+): Promise<FileDigests> {
   const stream = await source.open(modelId, sha, f.path);
-  const { t, result } = hashing(verifyOid ? f.sha256 : null, f.size, f.path);
+  const { t, result } = hashing(verifyOid ? f.sha256 : null, f.size, f.path, partBytes);
   stream.on('error', (e) => t.destroy(e));
   try {
     await store.putStream(key, stream.pipe(t), { sha256: verifyOid ? (f.sha256 ?? '') : '' });
@@ -300,10 +353,20 @@ async function uploadOne(
 }
 
 export interface WorkerManifest {
-  files: { path: string; size: number; sha256: string; url: string }[];
+  files: {
+    path: string;
+    size: number;
+    sha256: string;
+    part_size?: number;
+    part_sha256?: string[];
+    url: string;
+  }[];
 }
 
-/** The worker's view of a hit: every file with a presigned GET URL expiring after `ttlS`. */
+/**
+ * The worker's view of a hit: every file with its digests (per part where the manifest has them)
+ * and a presigned GET URL expiring after `ttlS`.
+ */
 export async function presignManifest(
   r: CacheRef,
   manifest: CacheManifest,
@@ -315,6 +378,7 @@ export async function presignManifest(
       path: f.path,
       size: f.size,
       sha256: f.sha256,
+      ...(f.part_size === undefined ? {} : { part_size: f.part_size, part_sha256: f.part_sha256 }),
       url: await r.store.presignGet(objectKey(b, f.path), ttlS),
     })),
   );
