@@ -3,6 +3,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -599,3 +600,161 @@ def test_a_dropped_connection_resumes_the_range_where_it_stopped(tmp_path):
     assert sorted(_DroppingBucket.ranges) == sorted(
         ["bytes=0-524287", "bytes=262144-524287", "bytes=524288-1048575", "bytes=786432-1048575"]
     )
+
+
+PART_VECTORS = json.loads(
+    (Path(__file__).resolve().parents[2] / "shared/test-vectors/cache-part-digests.json").read_text(
+        "utf-8"
+    )
+)
+
+
+def vector_bytes(size):
+    return bytes(i % 251 for i in range(size))
+
+
+def with_parts(blobs, part_size, url=lambda p: f"https://r2/{p}?sig=1"):
+    """A manifest with part digests, as the fill writes it."""
+    return {
+        "files": [
+            {
+                "path": p,
+                "size": len(b),
+                "sha256": hashlib.sha256(b).hexdigest(),
+                "part_size": part_size,
+                "part_sha256": [
+                    hashlib.sha256(b[o : o + part_size]).hexdigest()
+                    for o in range(0, len(b), part_size)
+                ],
+                "url": url(p),
+            }
+            for p, b in blobs.items()
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "case", PART_VECTORS["files"], ids=[c["name"] for c in PART_VECTORS["files"]]
+)
+def test_reads_manifests_with_and_without_part_digests(case):
+    """The control plane's schema (CacheManifestFileSchema) is tested on the same entries."""
+    doc = {"files": [{**case["file"], "url": "https://r2/x?sig=1"}]}
+    if case["valid"]:
+        [f] = parse_manifest(doc)
+        assert f.part_size == case["file"].get("part_size")
+        assert list(f.part_sha256) == case["file"].get("part_sha256", [])
+    else:
+        with pytest.raises(WorkerError, match="bad part digests") as caught:
+            parse_manifest(doc)
+        assert caught.value.code == "config_invalid"
+
+
+@pytest.mark.parametrize(
+    "case", PART_VECTORS["digests"], ids=[c["name"] for c in PART_VECTORS["digests"]]
+)
+def test_verifies_each_part_against_the_digests_the_fill_computes(case, tmp_path):
+    """The fill's digests for the shared vector (tested in jest) verify the same bytes here."""
+    blob = vector_bytes(case["size"])
+    blobs = {"unet/w.safetensors": blob}
+    f = FakeFetchers(blobs)
+    manifest = {"files": [{k: v for k, v in case.items() if k != "name"}]}
+    manifest["files"][0].update(path="unet/w.safetensors", url="https://r2/unet/w.safetensors")
+    n = download_manifest_files(parse_manifest(manifest), tmp_path, f.get_range)
+    assert n == case["size"] and (tmp_path / "unet/w.safetensors").read_bytes() == blob
+    # one ranged GET per part: each range is exactly one digest's bytes
+    assert [(s, e) for _, s, e in f.ranges] == [
+        (o, min(o + case["part_size"], case["size"]) - 1)
+        for o in range(0, case["size"], case["part_size"])
+    ]
+
+
+def test_a_corrupted_part_is_detected_and_the_cache_falls_through_to_the_hub(tmp_path):
+    """One flipped byte in one part: that range fails its part digest, nothing moves into place,
+    and resolve moves on to the next source, as a whole-file mismatch does."""
+    blob = vector_bytes(100_000)
+    blobs = {"model_index.json": b"{}", "unet/w.safetensors": blob}
+
+    class FlipOneByte(FakeFetchers):
+        def get_range(self, url, start, end):
+            data = super().get_range(url, start, end)
+            if "unet" in url and start <= 50_000 <= end:
+                i = 50_000 - start
+                data = data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :]
+            return data
+
+    f = FlipOneByte(blobs, manifest=with_parts(blobs, 10_000))
+    with pytest.raises(
+        WorkerError, match=r"failed verification: unet/w.safetensors \(part 5\)"
+    ) as e:
+        download_manifest_files(parse_manifest(f.manifest), tmp_path / "d", f.get_range)
+    assert e.value.code == "checksum_mismatch"
+    assert (
+        not (tmp_path / "d" / "unet").exists()
+        and not (tmp_path / "d" / "model_index.json").exists()
+    )
+
+    sources = [
+        {"type": "s3", "manifest_url": "https://r2/m"},
+        {"type": "huggingface", "repo": "o/m", "revision": "s"},
+    ]
+    got = resolve(
+        candidates(sources, runpod_cache_root=tmp_path / "none"),
+        f,
+        dest_root=tmp_path,
+        hf_token=None,
+    )
+    assert got.source == "huggingface" and f.hub_calls == [("o/m", "s", None)]
+    assert not (tmp_path / "s3-cache" / "unet").exists()
+
+
+def test_a_part_mismatch_stops_the_other_ranges_instead_of_finishing_the_download(tmp_path):
+    blob = vector_bytes(64 * 1024)
+    blobs = {"unet/w.safetensors": blob}
+    f = FakeFetchers(blobs, manifest=with_parts(blobs, 1024), corrupt="unet/w.safetensors")
+
+    def a_network_range(url, start, end):
+        time.sleep(0.02)
+        return f.get_range(url, start, end)
+
+    with pytest.raises(WorkerError, match="failed verification"):
+        download_manifest_files(
+            parse_manifest(f.manifest), tmp_path, a_network_range, concurrency=2
+        )
+    assert len(f.ranges) < 64 // 2  # 64 parts: the first bad one ends it, not the last
+
+
+def test_part_digests_verify_ranges_that_finish_in_any_order(tmp_path):
+    import time as _time
+
+    blob = vector_bytes(100 * 1024)
+    blobs = {"model_index.json": b"{}", "unet/w.safetensors": blob}
+    f = FakeFetchers(blobs, manifest=with_parts(blobs, 10 * 1024))
+
+    def slow_first(url, start, end):
+        if start == 0 and "unet" in url:
+            _time.sleep(0.3)  # the first part arrives after all the others
+        return f.get_range(url, start, end)
+
+    n = download_manifest_files(parse_manifest(f.manifest), tmp_path, slow_first, concurrency=4)
+    assert n == len(blob) + 2 and (tmp_path / "unet/w.safetensors").read_bytes() == blob
+
+
+def test_a_dropped_connection_resumes_a_part_and_its_digest_still_verifies(tmp_path):
+    """A part's digest runs over its bytes as they stream: a resumed range continues it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DroppingBucket)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _DroppingBucket.ranges = []
+    blob = _DroppingBucket.blob
+    url = f"http://127.0.0.1:{server.server_port}/b/w?X-Amz-Signature=s"
+    doc = with_parts({"unet/w.safetensors": blob}, 512 * 1024, url=lambda p: url)
+    try:
+        n = download_manifest_files(
+            parse_manifest(doc),
+            tmp_path,
+            read_range=UrllibFetchers(timeout_s=5, retries=2).read_range,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert n == len(blob) and (tmp_path / "unet/w.safetensors").read_bytes() == blob
+    assert len(_DroppingBucket.ranges) == 4  # each part: half, then the rest

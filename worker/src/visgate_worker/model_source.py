@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -179,10 +179,20 @@ class ManifestFile:
     size: int
     sha256: str
     url: str = field(repr=False)
+    # One sha256 per ``part_size`` bytes (the last part may be shorter), when the manifest has them:
+    # each range is then verified as it arrives. A manifest without them uses ``sha256``.
+    part_size: int | None = None
+    part_sha256: tuple[str, ...] = field(default=(), repr=False)
+
+
+def _is_sha256(s: Any) -> bool:
+    return isinstance(s, str) and re.fullmatch(r"[0-9a-f]{64}", s) is not None
 
 
 def parse_manifest(doc: Any) -> list[ManifestFile]:
-    """``{"files": [{"path", "size", "sha256", "url"}]}``; paths are relative and stay inside the model."""
+    """``{"files": [{"path", "size", "sha256", "url"[, "part_size", "part_sha256"]}]}``; paths are
+    relative and stay inside the model. ``part_size`` and ``part_sha256`` come together (one digest
+    per part) or not at all (a manifest from before part digests)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list) or not doc["files"]:
         raise WorkerError(CONFIG_INVALID, "the cache manifest has no files")
     files = []
@@ -196,7 +206,19 @@ def parse_manifest(doc: Any) -> list[ManifestFile]:
             raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has an unsafe path")
         if len(digest) != 64 or size < 0:
             raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has a bad size or sha256")
-        files.append(ManifestFile(path, size, digest, url))
+        part_size, parts = f.get("part_size"), f.get("part_sha256")
+        if part_size is None and parts is None:
+            files.append(ManifestFile(path, size, digest, url))
+            continue
+        if (
+            type(part_size) is not int
+            or part_size <= 0
+            or not isinstance(parts, list)
+            or len(parts) != -(-size // part_size)
+            or not all(_is_sha256(p) for p in parts)
+        ):
+            raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has bad part digests")
+        files.append(ManifestFile(path, size, digest, url, part_size, tuple(parts)))
     return files
 
 
@@ -299,6 +321,10 @@ class _FileHash:
         return self.next == len(self.ranges)
 
 
+class _Stopped(Exception):
+    """Another range failed: this one stops early (the failure is what gets reported)."""
+
+
 def download_manifest_files(
     files: list[ManifestFile],
     dest: Path,
@@ -312,9 +338,12 @@ def download_manifest_files(
     """Fetch every file with parallel ranged GETs into ``dest``, verify sizes and sha256, return bytes.
 
     Each range streams to disk in ``WRITE_BYTES`` writes (``read_range``, or ``get_range``'s whole
-    range sliced); each file's sha256 is computed during the download (``_FileHash``). Files land
-    under ``dest/.partial`` and move into place only when all of them verify, so an interrupted
-    download never looks like a complete copy.
+    range sliced). A file with part digests is fetched one range per part, and each range is hashed
+    as its bytes arrive and checked against its part's digest when it ends: every worker thread
+    hashes its own range (hashlib releases the GIL on large buffers), in any order, and the first
+    mismatch stops the download. A file without them (an older manifest) gets its whole-file sha256
+    computed during the download (``_FileHash``). Files land under ``dest/.partial`` and move into
+    place only when all of them verify, so an interrupted download never looks like a complete copy.
     """
     if read_range is None:
         if get_range is None:
@@ -333,21 +362,29 @@ def download_manifest_files(
             fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
             fds[f.path] = fd
             os.ftruncate(fd, f.size)
-            ranges = [(s, min(s + chunk_bytes, f.size) - 1) for s in range(0, f.size, chunk_bytes)]
-            hashes[f.path] = _FileHash(target, ranges)
+            step = f.part_size or chunk_bytes
+            ranges = [(s, min(s + step, f.size) - 1) for s in range(0, f.size, step)]
+            if not f.part_size:
+                hashes[f.path] = _FileHash(target, ranges)
             jobs.extend((f, i, s, e) for i, (s, e) in enumerate(ranges))
+        stop = threading.Event()
 
         def fetch(job: tuple[ManifestFile, int, int, int]) -> int:
             f, index, start, end = job
             fd = fds[f.path]
             pos = start
+            part = hashlib.sha256() if f.part_size else None
 
             def sink(piece: memoryview) -> None:
                 nonlocal pos
+                if stop.is_set():
+                    raise _Stopped
                 if pos + len(piece) > end + 1:
                     raise WorkerError(
                         CHECKSUM_MISMATCH, f"cache file {f.path}: long read", retryable=True
                     )
+                if part is not None:
+                    part.update(piece)
                 written = 0
                 while written < len(piece):
                     written += os.pwrite(fd, piece[written:], pos + written)
@@ -358,20 +395,34 @@ def download_manifest_files(
                 raise WorkerError(
                     CHECKSUM_MISMATCH, f"cache file {f.path}: short read", retryable=True
                 )
-            hashes[f.path].range_done(index, fd)
+            if part is None:
+                hashes[f.path].range_done(index, fd)
+            elif part.hexdigest() != f.part_sha256[index]:
+                raise WorkerError(
+                    CHECKSUM_MISMATCH,
+                    f"cache files failed verification: {f.path} (part {index})",
+                    retryable=True,
+                )
             return end - start + 1
 
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            for n in pool.map(fetch, jobs):
-                done += n
-                if on_progress:
-                    on_progress(done, total)
+            pending = [pool.submit(fetch, job) for job in jobs]
+            try:
+                for fut in as_completed(pending):
+                    done += fut.result()
+                    if on_progress:
+                        on_progress(done, total)
+            except BaseException:
+                stop.set()  # the running ranges stop at their next piece, the queued never start
+                for fut in pending:
+                    fut.cancel()
+                raise
         bad = [
             f.path
             for f in files
-            if not hashes[f.path].complete
-            or hashes[f.path].sha.hexdigest() != f.sha256
+            if (f.part_size is None and not hashes[f.path].complete)
+            or (f.part_size is None and hashes[f.path].sha.hexdigest() != f.sha256)
             or os.fstat(fds[f.path]).st_size != f.size
         ]
     finally:
