@@ -112,17 +112,23 @@ export function pidsOnPort(port: number): number[] {
 
 /**
  * Last resort for a jest run that dies without its globalTeardown (killed, crashed): a tiny detached
- * shell that waits for the jest process to go and then stops the emulator's group and Java process.
- * It exits by itself once the emulator is gone.
+ * shell that waits for the jest process to go and then stops the emulator's group and Java process
+ * and removes its gcloud config folder. It exits by itself once the emulator is gone.
  */
-function startWatchdog(parent: number, group: number, pids: readonly number[]): void {
+function startWatchdog(
+  parent: number,
+  group: number,
+  pids: readonly number[],
+  config: string,
+): void {
   const targets = [`-${group}`, ...pids.map(String)];
   const script = [
     `up() { for t in ${targets.join(' ')}; do kill -0 "$t" 2>/dev/null && return 0; done; return 1; }`,
     `while kill -0 ${parent} 2>/dev/null && up; do sleep 1; done`,
     'up || exit 0',
     `kill -TERM ${targets.join(' ')} 2>/dev/null; sleep 5`,
-    `up && kill -KILL ${targets.join(' ')} 2>/dev/null; exit 0`,
+    `up && kill -KILL ${targets.join(' ')} 2>/dev/null`,
+    `rm -rf '${config}'; exit 0`,
   ].join('\n');
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
@@ -229,7 +235,7 @@ async function startOnce(spec: GcloudEmulatorSpec, port: number): Promise<Gcloud
   child.stdout.resume();
   child.stderr.resume();
   child.removeAllListeners('exit');
-  if (child.pid !== undefined) startWatchdog(process.pid, child.pid, pidsOnPort(port));
+  if (child.pid !== undefined) startWatchdog(process.pid, child.pid, pidsOnPort(port), config);
   const kill = (): void => {
     if (child.pid !== undefined) signal(-child.pid, 'SIGTERM');
     for (const pid of pidsOnPort(port)) signal(pid, 'SIGTERM');
