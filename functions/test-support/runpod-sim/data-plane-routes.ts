@@ -12,6 +12,8 @@ export const DATA_PLANE_ROUTES: SimRoute[] = [
   { method: 'POST', template: '/v2/{endpointId}/runsync', plane: 'data', handle: runSync },
   { method: 'GET', template: '/v2/{endpointId}/status/{jobId}', plane: 'data', handle: status },
   { method: 'POST', template: '/v2/{endpointId}/cancel/{jobId}', plane: 'data', handle: cancel },
+  // RunPod's own client calls it (runpod-python runpod/endpoint/runner.py Endpoint.purge_queue).
+  { method: 'POST', template: '/v2/{endpointId}/purge-queue', plane: 'data', handle: purgeQueue },
 ];
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -65,6 +67,21 @@ function cancel(ctx: RouteContext): RouteResult {
   if (!endpoint || !job) return problem(404, 'job not found');
   if (!TERMINAL.has(job.status)) finishJob(ctx.world, endpoint, job, 'CANCELLED');
   return { status: 200, body: { id: job.id, status: job.status } };
+}
+
+/**
+ * Drops every job still IN_QUEUE; running jobs go on (docs serverless/endpoints/
+ * operation-reference.mdx "/purge-queue": `{"removed": n, "status": "completed"}`).
+ */
+function purgeQueue(ctx: RouteContext): RouteResult {
+  const endpoint = queueEndpoint(ctx);
+  if (!endpoint) return notFound();
+  const removed = endpoint.queue.length;
+  for (const id of endpoint.queue) endpoint.jobs.delete(id);
+  endpoint.queue = [];
+  ctx.world.changed();
+  reconcile(ctx.world, endpoint);
+  return { status: 200, body: { removed, status: 'completed' } };
 }
 
 function enqueue(

@@ -4,6 +4,7 @@ import type { EndpointState, SimWorld, WorkerState } from './sim-world';
 import { randomId } from './sim-world';
 import { jobOutput } from './job-output';
 import { notifyJobWebhook } from './job-webhook';
+import { runRealJob, stopRealWorker } from './real-worker';
 import { startWorker } from './worker-lifecycle';
 
 /**
@@ -84,12 +85,14 @@ function addWorker(world: SimWorld, endpoint: EndpointState): void {
       restarts: 0,
       jobId: null,
       delivered: [],
+      pid: null,
     },
     scope: endpoint.scope.child(),
     jobScope: null,
     abort: new AbortController(),
     chain: Promise.resolve(),
     removed: false,
+    proc: null,
   };
   endpoint.workers.set(worker.rec.id, worker);
   place(world, endpoint, worker);
@@ -115,6 +118,7 @@ function removeWorker(world: SimWorld, endpoint: EndpointState, worker: WorkerSt
   worker.removed = true;
   worker.scope.clear();
   worker.abort.abort();
+  stopRealWorker(worker);
   endpoint.workers.delete(worker.rec.id);
   world.changed();
 }
@@ -141,26 +145,42 @@ function runJob(world: SimWorld, endpoint: EndpointState, worker: WorkerState, j
   const timeoutMs = job.executionTimeoutMs ?? endpoint.rec.timeout;
   const timedOut = world.options.jobMs > timeoutMs;
   worker.jobScope = worker.scope.child();
+  if (worker.proc) {
+    // The real worker runs it; the execution timeout still ends it (docs serverless/endpoints/
+    // send-requests.mdx "Execution policies"), and a late answer is ignored.
+    worker.jobScope.after(timeoutMs, () => {
+      finishJob(world, endpoint, job, 'TIMED_OUT');
+    });
+    runRealJob(worker, job, (result) => {
+      if (job.status === 'IN_PROGRESS') finishJob(world, endpoint, job, 'COMPLETED', result);
+    });
+    return;
+  }
   worker.jobScope.after(timedOut ? timeoutMs : world.options.jobMs, () => {
     finishJob(world, endpoint, job, timedOut ? 'TIMED_OUT' : 'COMPLETED');
   });
 }
 
-/** Ends a job (also used by cancel) and frees its worker. */
+/**
+ * Ends a job (also used by cancel) and frees its worker. A COMPLETED job takes `result` (what a
+ * real worker returned) or the played worker's output.
+ */
 export function finishJob(
   world: SimWorld,
   endpoint: EndpointState,
   job: JobRecord,
   status: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT',
+  given?: { output: unknown } | { error: string },
 ): void {
   const worker = job.workerId ? endpoint.workers.get(job.workerId) : undefined;
   endpoint.queue = endpoint.queue.filter((id) => id !== job.id);
   job.finishedAtMs = Date.now();
   if (status === 'COMPLETED') {
     const result =
-      world.options.jobError === null
+      given ??
+      (world.options.jobError === null
         ? jobOutput(job.input, world.options.jobMs)
-        : { error: world.options.jobError };
+        : { error: world.options.jobError });
     if ('error' in result) {
       job.status = 'FAILED';
       job.error = result.error;
@@ -177,9 +197,12 @@ export function finishJob(
   if (worker?.rec.jobId === job.id) {
     worker.jobScope?.clear();
     worker.jobScope = null;
-    worker.rec.status = 'IDLE';
     worker.rec.jobId = null;
-    worker.rec.idleSince = Date.now();
+    // A real worker whose process died is UNHEALTHY, not free.
+    if (worker.rec.status === 'RUNNING') {
+      worker.rec.status = 'IDLE';
+      worker.rec.idleSince = Date.now();
+    }
   }
   world.changed();
   notifyJobWebhook(world, job);

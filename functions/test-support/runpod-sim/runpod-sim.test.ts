@@ -478,6 +478,26 @@ describe('RunPod simulator', () => {
     expect(gone).toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('purges queued jobs as RunPod’s client asks (POST /purge-queue) and leaves the running one', async () => {
+    await setUp({ jobMs: 60_000 });
+    const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 1);
+    await sim.waitFor(() => sim.account(KEY).workers.find((w) => w.status === 'IDLE'));
+    sim.set({ capacity: { ADA_24: 1 } }); // no second worker: later jobs wait in the queue
+    const jobs = [];
+    for (const prompt of ['a', 'b', 'c'])
+      jobs.push(await client.runJob(KEY, endpoint.id, { prompt }));
+    await sim.waitFor(() => sim.account(KEY).jobs.find((j) => j.status === 'IN_PROGRESS'));
+    const res = await fetch(`${sim.url}/v2/${endpoint.id}/purge-queue`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ removed: 2, status: 'completed' });
+    expect(sim.account(KEY).jobs.map((j) => [j.id, j.status])).toEqual([
+      [jobs[0]!.id, 'IN_PROGRESS'],
+    ]);
+  });
+
   it('accepts /run bodies up to 10 MB and refuses larger ones with 413', async () => {
     await setUp();
     const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 0);

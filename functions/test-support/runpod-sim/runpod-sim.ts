@@ -68,6 +68,7 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    realProcesses: new Set(),
   };
   let prng = createPrng(world.options.seed);
   const calls: RecordedCall[] = [];
@@ -225,6 +226,7 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
         for (const endpoint of account.endpoints.values()) teardownEndpoint(world, endpoint);
       }
       world.scope.clear();
+      await Promise.all([...world.realProcesses].map((p) => p.exited));
       for (const fail of [...closers]) fail(new Error('sim closed'));
       listeners.clear();
       server.closeAllConnections();

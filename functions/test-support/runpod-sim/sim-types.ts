@@ -63,6 +63,33 @@ export interface RunPodSimOptions {
   runSyncResultRetentionMs: number;
   /** Called with every response the simulator sends (in addition to `sim.responses`). */
   onResponse: ((response: RecordedResponse) => void) | null;
+  /**
+   * Run our real Python worker for each sim worker instead of playing it (`real-worker.ts`); null
+   * (the default) plays it. The other switches about boot and jobs (`downloadMs`, `jobMs`, …) do
+   * not apply to a real worker; `restartMs` does.
+   */
+  realWorker: RealWorkerOptions | null;
+}
+
+/** How to start the real worker (see `real-worker.ts`). */
+export interface RealWorkerOptions {
+  /**
+   * The container's entry point (worker/Dockerfile CMD), e.g. `['python3', '-m',
+   * 'visgate_worker.main']`; the sim appends the runpod SDK's local API flags.
+   */
+  command: string[];
+  cwd?: string;
+  /**
+   * Env over the endpoint's (the host: `VISGATE_DEVICE=cpu`, `HF_ENDPOINT`, `PYTHONPATH`). Each
+   * start gets a fresh temporary `VISGATE_MODELS_DIR`, `VISGATE_RUNPOD_CACHE_DIR` and `HF_HOME`.
+   */
+  env?: Record<string, string>;
+  /** Only endpoints whose `VISGATE_MODEL_ID` is listed get the real worker; every one when unset. */
+  models?: string[];
+  /** Each line the worker prints on stdout or stderr. */
+  onOutput?: (workerId: string, line: string) => void;
+  /** The worker is stopped (and restarted) if its API does not answer within this. Default 300 s. */
+  bootTimeoutMs?: number;
 }
 
 export const DEFAULT_OPTIONS: RunPodSimOptions = {
@@ -90,6 +117,7 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   runResultRetentionMs: 30 * 60_000,
   runSyncResultRetentionMs: 60_000,
   onResponse: null,
+  realWorker: null,
 };
 
 /** Which of the two RunPod hosts a request addresses (api.runpod.io vs api.runpod.ai). */
@@ -128,8 +156,10 @@ export interface WorkerRecord {
   /** Crash-loop restarts so far. */
   restarts: number;
   jobId: string | null;
-  /** Event types whose POST reached the events URL with a 2xx, in order. */
+  /** Event types whose POST reached the events URL with a 2xx, in order (played workers only). */
   delivered: string[];
+  /** Process id of a real worker's process while it runs (`realWorker`), else null. */
+  pid: number | null;
 }
 
 export type JobStatus =

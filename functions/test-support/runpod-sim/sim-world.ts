@@ -7,6 +7,7 @@ import type {
   TemplateRecord,
   WorkerRecord,
 } from './sim-types';
+import type { RealProcess } from './real-worker';
 import type { TimerScope } from './timer-scope';
 
 /** The simulator's mutable state, shared by the HTTP routes and the worker fleet. */
@@ -21,6 +22,8 @@ export interface SimWorld {
   changed(): void;
   /** Calls `listener` after every change until the returned function is called. */
   subscribe(listener: () => void): () => void;
+  /** Real worker processes still running (`realWorker`); `sim.close()` waits for them to exit. */
+  realProcesses: Set<RealProcess>;
 }
 
 export interface AccountState {
@@ -52,6 +55,8 @@ export interface WorkerState {
   /** Serialises the worker's callbacks so they arrive in order. */
   chain: Promise<void>;
   removed: boolean;
+  /** The real worker's process (`realWorker`), else null. */
+  proc: RealProcess | null;
 }
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';

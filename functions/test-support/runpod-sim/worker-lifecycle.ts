@@ -1,6 +1,7 @@
 import type { SimWorld, EndpointState, WorkerState } from './sim-world';
 import { workerEnv } from './sim-world';
 import { MODEL_REFERENCE } from './graphql-routes';
+import { startRealWorker, usesRealWorker } from './real-worker';
 
 /**
  * Plays our worker on a placed (INITIALIZING) sim worker: init, download with progress events,
@@ -33,6 +34,30 @@ export function startWorker(
   w.status = 'INITIALIZING';
   w.startedAt = new Date().toISOString();
   world.changed();
+
+  if (usesRealWorker(world, env)) {
+    startRealWorker(world, endpoint, worker, env, {
+      onIdle: () => {
+        w.status = 'IDLE';
+        w.idleSince = Date.now();
+        world.changed();
+        onIdle();
+      },
+      // The container exited: RunPod marks the worker unhealthy and restarts it (docs
+      // serverless/workers/overview.mdx "auto-retries"). A job it was running fails when its
+      // /runsync connection drops (real-worker.ts runRealJob).
+      onExit: () => {
+        w.status = 'UNHEALTHY';
+        w.idleSince = null;
+        world.changed();
+        worker.scope.after(o.restartMs, () => {
+          w.restarts += 1;
+          startWorker(world, endpoint, worker, onIdle);
+        });
+      },
+    });
+    return;
+  }
 
   const modelId = env.VISGATE_MODEL_ID ?? '';
   if (o.crashLoop || (modelId !== '' && o.crashLoopModels.includes(modelId))) {
