@@ -183,6 +183,7 @@ describe('visgate CLI against the local system', () => {
       flashboot: true,
       dataCenterIds: null,
       executionTimeoutMs: 600_000,
+      minCudaVersion: null,
     };
     const orphan = await client.createEndpoint(sys.apiKey, { ...spec, name: orphanName });
     const own = await client.createTemplate(sys.apiKey, {
