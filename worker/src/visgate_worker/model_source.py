@@ -262,9 +262,11 @@ class RangeReader(Protocol):
 
 
 ProgressFn = Callable[[int, int], None]
-# Writes go to disk in slices of this size: the kernel copies a small hot buffer much faster than
-# one large cold one (a 32 MiB pwrite per range was most of the fetch time).
-WRITE_BYTES = 1024 * 1024
+# Each range streams through one reused buffer of this size: received, hashed and written while it
+# is still in the core's L2 cache. The kernel copies a small hot buffer much faster than a large cold
+# one (a 32 MiB pwrite per range was most of the fetch time; 128 KiB halves the system time of
+# 1 MiB on s3rver).
+WRITE_BYTES = 128 * 1024
 
 
 def reader_from_get(get_range: RangedGet) -> RangeReader:
