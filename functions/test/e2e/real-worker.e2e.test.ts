@@ -1,14 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import request from 'supertest';
 import type { Deployment } from '@visgate/shared';
-import type { FixtureFile } from '../../test-support/hf-sim/repo-fixture';
 import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 import { hostEnv } from '../../test-support/runpod-sim/real-worker';
+import {
+  TINY_MODEL_ID as MODEL,
+  buildTinyPipeline,
+  tinyModelRepo,
+  tinyRealWorker,
+} from '../../test-support/tiny-worker-model';
 
 /**
  * Our real Python worker behind the RunPod simulator: the container's entry point
@@ -19,10 +23,6 @@ import { hostEnv } from '../../test-support/runpod-sim/real-worker';
 jest.setTimeout(240_000);
 
 const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../../..');
-const WORKER = join(ROOT, 'worker');
-const MODEL = 'visgate-test/tiny-sd1';
-const SHA = '7f3c0d2e9b1a4c5d6e7f8091a2b3c4d5e6f70819';
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Decodes a PNG far enough to prove it is an image: IHDR size, and every IDAT row inflated. */
@@ -49,22 +49,6 @@ function decodePng(base64: string): { width: number; height: number } {
   // One filter byte per row, then the pixels.
   expect(inflateSync(Buffer.concat(idat)).length).toBe(height * (1 + width * channels));
   return { width, height };
-}
-
-/** The tiny pipeline's files as a Hub repo: weights and configs byte for byte. */
-function repoFiles(dir: string): FixtureFile[] {
-  const walk = (d: string): string[] =>
-    readdirSync(d).flatMap((n) => {
-      const p = join(d, n);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-  return walk(dir).map((p) => {
-    const path = relative(dir, p);
-    const bytes = readFileSync(p);
-    return path.endsWith('.safetensors')
-      ? { path, rawBase64: bytes.toString('base64') }
-      : { path, text: bytes.toString('utf8') };
-  });
 }
 
 /** RunPod's own Python client against the simulator's data plane. */
@@ -102,44 +86,16 @@ describe('the real worker behind the RunPod simulator', () => {
   const workerLog = () => output.slice(-40).join('\n');
 
   beforeAll(async () => {
-    modelDir = mkdtempSync(join(tmpdir(), 'tiny-sd1-'));
     // worker/tests/tiny_models.py builds it offline, as the worker's own tests do.
-    await run(
-      'python3',
-      [
-        '-c',
-        'import sys; from pathlib import Path; from tiny_models import build_sd1; build_sd1(Path(sys.argv[1]))',
-        modelDir,
-      ],
-      { cwd: join(WORKER, 'tests'), env: { ...hostEnv(), PYTHONPATH: join(WORKER, 'src') } },
-    );
+    modelDir = await buildTinyPipeline();
     sys = await startLocalSystem({
       // The worker reports ready after a Python start on CPU: give it the time a slow host needs.
       env: { LOAD_TIMEOUT_S: '180', READY_PROBE_AFTER_S: '180' },
       runpod: { idleTimeoutScale: 0, restartMs: 60_000 },
     });
-    sys.hub.addRepo({
-      id: MODEL,
-      sha: SHA,
-      libraryName: 'diffusers',
-      pipelineTag: 'text-to-image',
-      tags: ['diffusers', 'safetensors', 'text-to-image'],
-      files: repoFiles(modelDir),
-    });
+    sys.hub.addRepo(tinyModelRepo(modelDir));
     sys.runpod.set({
-      realWorker: {
-        command: ['python3', '-m', 'visgate_worker.main'],
-        cwd: WORKER,
-        env: {
-          PYTHONPATH: join(WORKER, 'src'),
-          VISGATE_DEVICE: 'cpu',
-          HF_ENDPOINT: sys.hub.url,
-          HF_HUB_DISABLE_TELEMETRY: '1',
-          HF_HUB_DISABLE_PROGRESS_BARS: '1',
-        },
-        models: [MODEL],
-        onOutput: (_id, line) => output.push(line),
-      },
+      realWorker: tinyRealWorker(sys.hub.url, (_id, line) => output.push(line)),
     });
   });
 

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { RepoFixture } from './hf-sim/repo-fixture';
+import { hostEnv } from './runpod-sim/real-worker';
+import type { RealWorkerOptions } from './runpod-sim/sim-types';
+
+/** What the real-worker test and `npm run demo -- --real-worker` share: the tiny model and the worker. */
+
+export const WORKER_DIR = resolve(__dirname, '../../worker');
+/** The Hub id the tiny pipeline is served under (the Hub simulator only). */
+export const TINY_MODEL_ID = 'visgate-test/tiny-sd1';
+const TINY_MODEL_SHA = '7f3c0d2e9b1a4c5d6e7f8091a2b3c4d5e6f70819';
+
+/**
+ * Builds a tiny random-weight StableDiffusionPipeline into a new temporary folder, offline, with
+ * the worker's own test builder (worker/tests/tiny_models.py `build_sd1`); returns the folder.
+ */
+export async function buildTinyPipeline(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-sd1-'));
+  await promisify(execFile)(
+    'python3',
+    [
+      '-c',
+      'import sys; from pathlib import Path; from tiny_models import build_sd1; build_sd1(Path(sys.argv[1]))',
+      dir,
+    ],
+    { cwd: join(WORKER_DIR, 'tests'), env: { ...hostEnv(), PYTHONPATH: join(WORKER_DIR, 'src') } },
+  );
+  return dir;
+}
+
+/** The pipeline folder as a Hub repo for the Hub simulator: every file byte for byte. */
+export function tinyModelRepo(dir: string): RepoFixture {
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((n) => {
+      const p = join(d, n);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+  const files = walk(dir).map((p) => {
+    const path = relative(dir, p);
+    const bytes = readFileSync(p);
+    return path.endsWith('.safetensors')
+      ? { path, rawBase64: bytes.toString('base64') }
+      : { path, text: bytes.toString('utf8') };
+  });
+  return {
+    id: TINY_MODEL_ID,
+    sha: TINY_MODEL_SHA,
+    libraryName: 'diffusers',
+    pipelineTag: 'text-to-image',
+    tags: ['diffusers', 'safetensors', 'text-to-image'],
+    files,
+  };
+}
+
+/**
+ * The simulator's `realWorker` for the tiny model: the container's entry point (worker/Dockerfile
+ * CMD `python -m visgate_worker.main`) on CPU, fetching from the Hub simulator at `hubUrl`.
+ */
+export function tinyRealWorker(
+  hubUrl: string,
+  onOutput?: RealWorkerOptions['onOutput'],
+): RealWorkerOptions {
+  return {
+    command: ['python3', '-m', 'visgate_worker.main'],
+    cwd: WORKER_DIR,
+    env: {
+      PYTHONPATH: join(WORKER_DIR, 'src'),
+      VISGATE_DEVICE: 'cpu',
+      HF_ENDPOINT: hubUrl,
+      HF_HUB_DISABLE_TELEMETRY: '1',
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+    },
+    models: [TINY_MODEL_ID],
+    ...(onOutput ? { onOutput } : {}),
+  };
+}
+
+/** Width and height from a PNG's IHDR, or null when `bytes` is not a PNG. */
+export function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  const magic = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(magic)) return null;
+  if (bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
