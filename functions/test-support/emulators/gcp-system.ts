@@ -53,8 +53,11 @@ async function bindLoopback(): Promise<BoundServer> {
  * function (the servers' ports are bound first so config can name the task targets and the public
  * URL), Firestore on Google's emulator, Pub/Sub on Google's emulator with a push subscription per
  * event function delivering to its functions-framework server, Cloud Tasks on our facade dispatching to the task targets, RunPod and the Hub simulated.
+ * `opts.env` overrides config variables.
  */
-export async function startGcpSystem(): Promise<GcpTestSystem> {
+export async function startGcpSystem(
+  opts: { env?: Record<string, string> } = {},
+): Promise<GcpTestSystem> {
   const [runpod, hub, receiver] = await Promise.all([
     startRunPodSim(),
     startHfSim(),
@@ -78,6 +81,7 @@ export async function startGcpSystem(): Promise<GcpTestSystem> {
     TASKS_SETTLE_URL: urlOf('settle'),
     TASKS_JOB_POLL_URL: urlOf('pollJob'),
     TASKS_INVOKER_SA: 'visgate-invoker@demo.iam.gserviceaccount.com',
+    ...opts.env,
   });
   const clients = createGcpClients(config);
   await provisionEmulatorResources(clients, config.GCP_REGION);

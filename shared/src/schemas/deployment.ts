@@ -223,6 +223,11 @@ export const DeploymentSchema = z.object({
      * REST update checks it is still there and sets it again if not.
      */
     runpod_model_reference: z.string().nullable().default(null),
+    /**
+     * Failed runs of each creation step since it last succeeded, counted by the step itself so a
+     * poison step is bounded whatever the transport reports about redeliveries. Absent: none.
+     */
+    step_failures: z.record(z.string(), z.int().nonnegative()).optional(),
   }),
   metadata: z.record(z.string(), z.string()),
   created_at: z.iso.datetime(),
