@@ -81,7 +81,9 @@ const ProblemSchema = z
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
-      .describe('VALIDATION_FAILED, WEBHOOK_URL_REJECTED, RunPod rejections: each field at fault'),
+      .describe(
+        'VALIDATION_FAILED, WEBHOOK_URL_REJECTED, CACHE_ENDPOINT_REJECTED, RunPod rejections: each field at fault',
+      ),
     model_id: z.string().optional().describe('MODEL_*, UPSTREAM_UNAVAILABLE from the Hub'),
     upstream_status: z.int().optional().describe('The status the Hub or RunPod answered'),
     reason: z.string().optional().describe('MODEL_NOT_FOUND: `token_rejected` for a bad hf_token'),

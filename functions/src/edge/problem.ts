@@ -20,6 +20,7 @@ export const HTTP: Record<ErrorCode, { status: number; title: string }> = {
   WORKER_FAILED: { status: 502, title: 'Worker failed' },
   LOAD_TIMEOUT: { status: 504, title: 'Model load timed out' },
   WEBHOOK_URL_REJECTED: { status: 400, title: 'Webhook URL rejected' },
+  CACHE_ENDPOINT_REJECTED: { status: 400, title: 'Cache endpoint URL rejected' },
   CACHE_ACCESS_DENIED: { status: 403, title: 'Cache access denied' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'An upstream service is unavailable' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },

@@ -126,11 +126,16 @@ export function cacheTarget(
     return {
       scope,
       loc,
-      store: new S3Store(loc.bucket, {
-        endpointUrl: c.endpointUrl,
-        accessKeyId: c.accessKeyId,
-        secretAccessKey: c.secretAccessKey,
-      }),
+      // The user's endpoint: held to the webhook rules, at every connection too.
+      store: new S3Store(
+        loc.bucket,
+        {
+          endpointUrl: c.endpointUrl,
+          accessKeyId: c.accessKeyId,
+          secretAccessKey: c.secretAccessKey,
+        },
+        { allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS },
+      ),
     };
   }
   if (scope === 'shared') {

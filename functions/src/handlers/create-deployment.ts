@@ -8,7 +8,11 @@ import {
 import type { Deps } from './deps';
 import { rejectWebhookTarget } from '../adapters/webhook/url-guard';
 import { ownerHash, requestHash } from './owner';
-import { parseDeploymentRequest } from './parse-request';
+import {
+  cacheEndpointFields,
+  cacheEndpointRejected,
+  parseDeploymentRequest,
+} from './parse-request';
 
 export type CreateDeploymentDeps = Pick<
   Deps,
@@ -56,6 +60,14 @@ export function createCreateDeployment(deps: CreateDeploymentDeps) {
           details: { errors: [{ path: 'user_webhook_url', message: why }] },
         });
       }
+    }
+    for (const { path, url } of cacheEndpointFields(input.body)) {
+      const why = await rejectWebhookTarget(
+        url,
+        deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+        deps.resolveHost,
+      );
+      if (why !== null) throw cacheEndpointRejected(path, why);
     }
     const owner = ownerHash(deps.config.secrets.ownerPepper, input.apiKey);
     const scopedKey = input.idempotencyKey === null ? null : `${owner}:${input.idempotencyKey}`;

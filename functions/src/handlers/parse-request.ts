@@ -21,8 +21,31 @@ export function issuesToErrors(error: z.ZodError): { path: string; message: stri
 }
 
 /**
+ * The S3 endpoint URLs a body gives for its cache, by field: our own functions call that host (cache
+ * check, fill, presigning), so each is held to the webhook rules. `body` must have passed
+ * CreateDeploymentBodySchema.
+ */
+export function cacheEndpointFields(body: unknown): { path: string; url: string }[] {
+  const b = body as { cache?: { endpoint_url?: string }; user_aws_endpoint_url?: string };
+  const fields: { path: string; url: string }[] = [];
+  if (b.cache?.endpoint_url !== undefined)
+    fields.push({ path: 'cache.endpoint_url', url: b.cache.endpoint_url });
+  if (b.user_aws_endpoint_url !== undefined)
+    fields.push({ path: 'user_aws_endpoint_url', url: b.user_aws_endpoint_url });
+  return fields;
+}
+
+/** The CACHE_ENDPOINT_REJECTED error for one field. */
+export function cacheEndpointRejected(path: string, why: string): AppError {
+  return new AppError('CACHE_ENDPOINT_REJECTED', `${path} is not allowed: ${why}`, {
+    details: { errors: [{ path, message: why }] },
+  });
+}
+
+/**
  * Validates a deployment (or estimate) body: schema, known GPU tier and pools, a callable webhook
- * URL. Throws AppError VALIDATION_FAILED / WEBHOOK_URL_REJECTED with every problem listed.
+ * URL and cache endpoint. Throws AppError VALIDATION_FAILED / WEBHOOK_URL_REJECTED /
+ * CACHE_ENDPOINT_REJECTED with every problem listed.
  */
 export function parseDeploymentRequest(
   body: unknown,
@@ -62,6 +85,10 @@ export function parseDeploymentRequest(
         details: { errors: [{ path: 'user_webhook_url', message: why }] },
       });
     }
+  }
+  for (const { path, url } of cacheEndpointFields(parsed.data)) {
+    const why = rejectWebhookUrl(url, opts.allowPrivateWebhookHosts);
+    if (why !== null) throw cacheEndpointRejected(path, why);
   }
   return req;
 }

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -167,6 +169,56 @@ describe('hostile input', () => {
     expect(res.body).toMatchObject({
       code: 'WEBHOOK_URL_REJECTED',
       errors: [expect.objectContaining({ path: 'user_webhook_url' })],
+    });
+  });
+
+  // Our own functions call a cache endpoint (cache check, fill), so it is held to the webhook rules.
+  const privateCache = (endpoint: string) => ({
+    scope: 'private',
+    s3_url: 's3://user-models/cache',
+    endpoint_url: endpoint,
+    access_key_id: 'AKIAEXAMPLE',
+    secret_access_key: 'secret-example',
+  });
+  it.each([
+    ['cache.endpoint_url', 'http://10.0.0.5:9000'],
+    ['cache.endpoint_url', 'http://[64:ff9b::a9fe:a9fe]/'],
+    ['cache.endpoint_url', 'http://169.254.169.254/'],
+    ['user_aws_endpoint_url', 'http://10.1.2.3/'],
+    ['user_aws_endpoint_url', 'http://[64:ff9b::a9fe:a9fe]:9000'],
+  ])('rejects %s %s with CACHE_ENDPOINT_REJECTED', async (field, url) => {
+    const body =
+      field === 'cache.endpoint_url'
+        ? { hf_model_id: 'stabilityai/sd-turbo', cache: privateCache(url) }
+        : {
+            hf_model_id: 'stabilityai/sd-turbo',
+            cache_scope: 'private',
+            user_s3_url: 's3://user-models/cache',
+            user_aws_access_key_id: 'AKIAEXAMPLE',
+            user_aws_secret_access_key: 'secret-example',
+            user_aws_endpoint_url: url,
+          };
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'CACHE_ENDPOINT_REJECTED',
+      errors: [expect.objectContaining({ path: field })],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('secret-example');
+  });
+  it('rejects a cache endpoint whose host name resolves to loopback with CACHE_ENDPOINT_REJECTED', async () => {
+    // This machine's own name: a host name (not refused literally) that DNS answers with loopback.
+    const host = hostname();
+    const addresses = await lookup(host, { all: true });
+    expect(addresses.map((a) => a.address)).toContainEqual(expect.stringMatching(/^127\.|^::1$/));
+    const res = await post({
+      hf_model_id: 'stabilityai/sd-turbo',
+      cache: privateCache(`http://${host}:9000`),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'CACHE_ENDPOINT_REJECTED',
+      errors: [{ path: 'cache.endpoint_url', message: expect.stringMatching(/resolves to/) }],
     });
   });
 

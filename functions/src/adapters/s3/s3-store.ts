@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -11,6 +13,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '@visgate/shared';
+import { NON_PUBLIC_REFUSAL, publicOnlyLookup } from '../webhook/http-webhook-sender';
+import { rejectWebhookUrl } from '../webhook/url-guard';
 
 export interface S3Credentials {
   /** Custom endpoint for R2 / MinIO / a local server; null for AWS. */
@@ -38,16 +42,35 @@ export const UPLOAD_QUEUE_SIZE = 4;
 export class S3Store {
   private readonly client: S3Client;
 
+  /**
+   * `network.allowPrivateHosts: false` is for an endpoint a user gave: it must pass the webhook URL
+   * rules (CACHE_ENDPOINT_REJECTED otherwise), and every connection resolves the host through
+   * publicOnlyLookup, so a DNS change after creation cannot reach an internal address either. The
+   * default trusts the endpoint (the operator's shared cache, tests on loopback).
+   */
   constructor(
     readonly bucket: string,
     creds: S3Credentials,
+    network: { allowPrivateHosts: boolean } = { allowPrivateHosts: true },
   ) {
+    const guarded = !network.allowPrivateHosts && creds.endpointUrl !== null;
+    if (!network.allowPrivateHosts && creds.endpointUrl !== null) {
+      const why = rejectWebhookUrl(creds.endpointUrl, false);
+      if (why !== null)
+        throw new AppError('CACHE_ENDPOINT_REJECTED', `the cache endpoint is not allowed: ${why}`);
+    }
     this.client = new S3Client({
       region: creds.region ?? 'us-east-1',
       endpoint: creds.endpointUrl ?? undefined,
       forcePathStyle: creds.endpointUrl !== null,
       credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
       maxAttempts: 2,
+      ...(guarded && {
+        requestHandler: {
+          httpAgent: new HttpAgent({ keepAlive: true, lookup: publicOnlyLookup }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, lookup: publicOnlyLookup }),
+        },
+      }),
     });
   }
 
@@ -63,6 +86,12 @@ export class S3Store {
       throw new AppError(
         'CACHE_ACCESS_DENIED',
         `the cache bucket "${this.bucket}" refused ${what}: check the access key, its secret and its permissions`,
+      );
+    }
+    if (e instanceof Error && e.message.startsWith(NON_PUBLIC_REFUSAL)) {
+      throw new AppError(
+        'CACHE_ENDPOINT_REJECTED',
+        `the cache endpoint of bucket "${this.bucket}" resolves to an address that is not public`,
       );
     }
     if (name === 'NoSuchBucket') {

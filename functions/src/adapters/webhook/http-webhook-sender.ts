@@ -11,6 +11,9 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
+/** How publicOnlyLookup's refusal begins, so a client can tell it from a network failure. */
+export const NON_PUBLIC_REFUSAL = 'refusing non-public address';
+
 /**
  * A DNS lookup that refuses non-public addresses, used at connect time so a host that changes its
  * DNS answer after validation (rebinding) still cannot reach an internal address.
@@ -28,7 +31,7 @@ export function publicOnlyLookup(
     const bad = addresses.find((a) => isNonPublicAddress(a.address));
     if (bad) {
       callback(
-        Object.assign(new Error(`refusing non-public address ${bad.address}`), { code: 'EACCES' }),
+        Object.assign(new Error(`${NON_PUBLIC_REFUSAL} ${bad.address}`), { code: 'EACCES' }),
         [],
       );
       return;
