@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { waitUntil } from '../wait-until';
 import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
 import type { RunPodApi } from '../../src/ports';
 import { specValidator } from './openapi-spec';
@@ -497,6 +501,71 @@ describe('RunPod simulator', () => {
       [jobs[0]!.id, 'IN_PROGRESS'],
     ]);
   });
+
+  it('runs a realWorker process: IDLE once its API answers, jobs through its /runsync, restarted after a crash, stopped on delete', async () => {
+    // A stand-in for the SDK's local API (the real worker runs in functions/test/e2e/real-worker):
+    // it exits with status 3 on its first start when asked to, to play a crash.
+    const script = `
+      const fs = require('node:fs');
+      const port = Number(process.argv[process.argv.indexOf('--rp_api_port') + 1]);
+      const marker = process.env.CRASH_MARKER;
+      if (marker && !fs.existsSync(marker)) { fs.writeFileSync(marker, ''); process.exit(3); }
+      require('node:http').createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          if (req.url === '/openapi.json') return res.end('{}');
+          const input = JSON.parse(body).input;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(input.fail
+            ? { id: 'test-1', status: 'FAILED', error: 'boom' }
+            : { id: 'test-1', status: 'COMPLETED', output: { echo: input.prompt, pid: process.pid, worker: process.env.RUNPOD_POD_ID } }));
+        });
+      }).listen(port, '127.0.0.1');`;
+    const marker = join(mkdtempSync(join(tmpdir(), 'sim-crash-')), 'crashed');
+    await setUp({ restartMs: 10, idleTimeoutScale: 0 });
+    sim.set({
+      realWorker: {
+        command: [process.execPath, '-e', script, '--'],
+        env: { CRASH_MARKER: marker },
+        models: ['stabilityai/sd-turbo'],
+      },
+    });
+    const endpoint = await deployEndpoint(await deployTemplate(), ['ADA_24'], 1);
+    const idle = await sim.waitFor(
+      () => sim.account(KEY).workers.find((w) => w.status === 'IDLE' && w.pid !== null),
+      { what: 'real worker idle', timeoutMs: 15_000 },
+    );
+    expect(idle.restarts).toBe(1); // the first start exited with 3: UNHEALTHY, then restarted
+    const res = await fetch(`${sim.url}/v2/${endpoint.id}/runsync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { prompt: 'a dog' } }),
+    });
+    expect(await res.json()).toMatchObject({
+      status: 'COMPLETED',
+      output: { echo: 'a dog', pid: idle.pid, worker: idle.id },
+    });
+    const failed = await fetch(`${sim.url}/v2/${endpoint.id}/runsync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { prompt: 'a cat', fail: true } }),
+    });
+    expect(await failed.json()).toMatchObject({ status: 'FAILED', error: 'boom' });
+    await client.updateEndpoint(KEY, endpoint.id, { workersMin: 0, workersMax: 0 });
+    await client.deleteEndpoint(KEY, endpoint.id);
+    const gone = () => {
+      try {
+        process.kill(idle.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await waitUntil(gone, 5_000);
+    expect(sim.account(KEY).workers).toEqual([]);
+    rmSync(dirname(marker), { recursive: true, force: true });
+  }, 30_000);
 
   it('accepts /run bodies up to 10 MB and refuses larger ones with 413', async () => {
     await setUp();
