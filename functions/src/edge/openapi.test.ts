@@ -1,7 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { CreateDeploymentBodySchema, CreateJobBodySchema, type Job } from '@visgate/shared';
-import { declaredMethods, openApiDocument } from './openapi';
+import { OPERATION_ERRORS, declaredMethods, openApiDocument } from './openapi';
+import { problem } from './problem';
 import { jobView } from './routes-jobs';
 
 type Ops = Record<string, Record<string, unknown>>;
@@ -75,6 +76,102 @@ describe('the OpenAPI document', () => {
     );
     expect(links('/v1/deployments/{id}/jobs', 'post', '202')).toEqual(['getJob', 'cancelJob']);
     for (const id of fromDeployment) expect(ids.has(id)).toBe(true);
+  });
+
+  const responsesOf = (operationId: string) =>
+    operations.find((o) => o.op.operationId === operationId)!.op.responses as Record<
+      string,
+      { content?: Record<string, { schema: Record<string, unknown> }> }
+    >;
+  const errorStatuses = (operationId: string) =>
+    Object.keys(responsesOf(operationId)).filter((s) => !/^2/.test(s));
+
+  it('lists the error statuses each operation can answer, each a problem, and no catch-all', () => {
+    expect(Object.keys(OPERATION_ERRORS).sort()).toEqual(
+      operations.map((o) => String(o.op.operationId)).sort(),
+    );
+    for (const { path, method, op } of operations) {
+      const id = String(op.operationId);
+      const responses = op.responses as Record<string, { content?: Record<string, unknown> }>;
+      const where = `${method} ${path}`;
+      expect([where, Object.keys(responses)]).not.toEqual([
+        where,
+        expect.arrayContaining(['default']),
+      ]);
+      for (const status of errorStatuses(id))
+        expect([where, status, Object.keys(responses[status]!.content ?? {})]).toEqual([
+          where,
+          status,
+          ['application/problem+json'],
+        ]);
+      const secured = (op.security as object[]).some((s) => 'runpodKey' in s);
+      const hasId = path.includes('{id}');
+      const hasBody = op.requestBody !== undefined;
+      expect([where, errorStatuses(id)]).toEqual([
+        where,
+        expect.arrayContaining([
+          '500',
+          ...(secured ? ['401'] : []),
+          ...(hasId ? ['400', '404'] : []),
+          ...(hasBody ? ['400', '413'] : []),
+        ]),
+      ]);
+    }
+    // What the routes really answer, beyond the rules above.
+    expect(errorStatuses('createDeployment')).toEqual([
+      '400',
+      '401',
+      '409',
+      '413',
+      '429',
+      '500',
+      '503',
+    ]);
+    expect(errorStatuses('createJob')).toEqual([
+      '400',
+      '401',
+      '404',
+      '409',
+      '413',
+      '429',
+      '500',
+      '503',
+    ]);
+    expect(errorStatuses('createEstimate')).toEqual([
+      '400',
+      '401',
+      '403',
+      '404',
+      '413',
+      '422',
+      '500',
+      '503',
+    ]);
+    expect(errorStatuses('pauseDeployment')).toContain('409');
+    expect(errorStatuses('getDeployment')).toEqual(['400', '401', '404', '500']);
+    expect(errorStatuses('listDeployments')).toEqual(['400', '401', '500']);
+    expect(errorStatuses('health')).toEqual(['500']);
+  });
+
+  it('accepts the problems an operation sends under their status and refuses other codes', () => {
+    const accepts = (operationId: string, status: string, body: Record<string, unknown>) => {
+      const schema =
+        responsesOf(operationId)[status]?.content?.['application/problem+json']?.schema;
+      if (!schema) return false;
+      return ajv.compile({ ...schema, components: doc.components })(body);
+    };
+    const sent = (code: Parameters<typeof problem>[0]) =>
+      problem(code, 'detail', { instance: '/x', requestId: 'req_abcdefghijkl' }).body;
+    expect(accepts('createJob', '409', sent('CONFLICT'))).toBe(true);
+    expect(accepts('createDeployment', '409', sent('IDEMPOTENCY_MISMATCH'))).toBe(true);
+    expect(accepts('createEstimate', '422', sent('MODEL_TOO_LARGE'))).toBe(true);
+    expect(accepts('getDeployment', '404', sent('NOT_FOUND'))).toBe(true);
+    expect(accepts('getDeployment', '500', sent('INTERNAL'))).toBe(true);
+    // A code the route does not send, or a body whose status is not the response's, is refused.
+    expect(accepts('getDeployment', '404', sent('MODEL_NOT_FOUND'))).toBe(false);
+    expect(accepts('createJob', '409', sent('IDEMPOTENCY_MISMATCH'))).toBe(false);
+    expect(accepts('createJob', '400', sent('NOT_FOUND'))).toBe(false);
+    expect(accepts('getDeployment', '409', sent('CONFLICT'))).toBe(false);
   });
 
   it('matches undeclared methods to the Allow list the 405 sends', () => {

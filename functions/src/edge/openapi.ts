@@ -12,7 +12,9 @@ import {
   RUNPOD_KEY_PATTERN,
   SkippedPoolSchema,
   WorkerEventSchema,
+  type ErrorCode,
 } from '@visgate/shared';
+import { HTTP } from './problem';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(s, {
@@ -244,19 +246,100 @@ const retryAfterHeader = {
     schema: { type: 'string', pattern: '^[0-9]+$' },
   },
 };
-const problemResponse = {
-  description:
-    'A problem (application/problem+json) with a stable `code`. 401: missing or malformed key. 404: no such object for this key (another tenant`s objects are 404 too). 400: VALIDATION_FAILED naming each field.',
-  headers: {
-    ...requestIdHeader,
-    ...retryAfterHeader,
-    Allow: {
-      description: 'With 405 METHOD_NOT_ALLOWED: the methods this path takes',
-      schema: { type: 'string' },
+const problemHeaders = {
+  ...requestIdHeader,
+  ...retryAfterHeader,
+  Allow: {
+    description: 'With 405 METHOD_NOT_ALLOWED: the methods this path takes',
+    schema: { type: 'string' },
+  },
+};
+/** One problem response: its `status` and `code` pinned to the codes this operation sends with it. */
+const problemAs = (status: number, codes: readonly ErrorCode[], description: string) => ({
+  description,
+  headers: problemHeaders,
+  content: {
+    'application/problem+json': {
+      schema: {
+        allOf: [
+          ref('Problem'),
+          { properties: { status: { const: status }, code: { enum: [...codes] } } },
+        ],
+      },
     },
   },
-  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+
+/**
+ * The error responses of an operation: one per status (problem.ts's code→status table) of the codes
+ * its route can send, each naming them, plus 500 INTERNAL. No `default`: any other status is a bug.
+ */
+export function problemResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const { status } = HTTP[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [status, these] of [...byStatus].sort(([a], [b]) => a - b))
+    out[String(status)] = problemAs(
+      status,
+      these,
+      these.map((c) => `\`${c}\`: ${HTTP[c].title}`).join('; '),
+    );
+  out['500'] = problemAs(
+    500,
+    ['INTERNAL'],
+    '`INTERNAL`: an unexpected error (logged; quote the request_id)',
+  );
+  return out;
+}
+
+/** Codes every call with a RunPod key can meet: a missing or malformed key. */
+const KEY: ErrorCode[] = ['UNAUTHORIZED'];
+/** A path `id`: not valid percent-encoded UTF-8 (400), or not this key's object (404). */
+const ID: ErrorCode[] = ['VALIDATION_FAILED', 'NOT_FOUND'];
+/** A JSON body: invalid (400, each field in `errors`), or over MAX_BODY_BYTES (413). */
+const BODY: ErrorCode[] = ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE'];
+/** A call to RunPod while answering: it rejected the key, throttled us, or is unavailable. */
+const RUNPOD: ErrorCode[] = ['RUNPOD_AUTH', 'RATE_LIMITED', 'UPSTREAM_UNAVAILABLE'];
+/** A Hub inspection while answering (estimates): facts only the Hub knows. */
+const HUB: ErrorCode[] = [
+  'MODEL_NOT_FOUND',
+  'MODEL_GATED',
+  'MODEL_UNSUPPORTED',
+  'UPSTREAM_UNAVAILABLE',
+];
+const codes = (...groups: ErrorCode[][]): ErrorCode[] => [...new Set(groups.flat())];
+
+/** Each operation's error codes, as its route and the handlers it calls can throw them. */
+export const OPERATION_ERRORS: Record<string, ErrorCode[]> = {
+  createDeployment: codes(KEY, BODY, RUNPOD, [
+    'WEBHOOK_URL_REJECTED',
+    'CACHE_ENDPOINT_REJECTED',
+    'IDEMPOTENCY_MISMATCH',
+    'CONFLICT',
+  ]),
+  listDeployments: codes(KEY, ['VALIDATION_FAILED']),
+  getDeployment: codes(KEY, ID),
+  deleteDeployment: codes(KEY, ID),
+  streamDeploymentEvents: codes(KEY, ID),
+  pauseDeployment: codes(KEY, ID, RUNPOD, ['CONFLICT', 'NO_CAPACITY']),
+  resumeDeployment: codes(KEY, ID, RUNPOD, ['CONFLICT', 'NO_CAPACITY']),
+  createJob: codes(KEY, ID, BODY, RUNPOD, ['WEBHOOK_URL_REJECTED', 'CONFLICT', 'NO_CAPACITY']),
+  listJobs: codes(KEY, ID),
+  getJob: codes(KEY, ID, RUNPOD),
+  cancelJob: codes(KEY, ID, RUNPOD, ['CONFLICT']),
+  createEstimate: codes(KEY, BODY, HUB, ['WEBHOOK_URL_REJECTED', 'MODEL_TOO_LARGE', 'NO_CAPACITY']),
+  listGpuPools: KEY,
+  listModels: [],
+  health: [],
+  openApiDocument: [],
+  postWorkerEvent: codes(ID, BODY),
+  getWorkerManifest: codes(ID, ['CACHE_ACCESS_DENIED', 'UPSTREAM_UNAVAILABLE']),
+  postJobHint: codes(ID, BODY, RUNPOD),
 };
+const fails = (operationId: string) => problemResponses(OPERATION_ERRORS[operationId] ?? []);
 const ok = (
   description: string,
   body: string | null,
@@ -418,7 +501,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               },
               links: deploymentLinks,
             }),
-            default: problemResponse,
+            ...fails('createDeployment'),
           },
         },
         get: {
@@ -428,7 +511,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           parameters: listParams(DEPLOYMENT_STATUSES),
           responses: {
             '200': ok('One page', 'DeploymentList'),
-            default: problemResponse,
+            ...fails('listDeployments'),
           },
         },
       },
@@ -439,7 +522,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description: DELETED_READABLE,
           security: auth,
           parameters: [dplId],
-          responses: { '200': ok('The deployment', 'Deployment'), default: problemResponse },
+          responses: { '200': ok('The deployment', 'Deployment'), ...fails('getDeployment') },
         },
         delete: {
           operationId: 'deleteDeployment',
@@ -449,7 +532,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           'x-readable-after-delete-as': ['deleting', 'deleted'],
           security: auth,
           parameters: [dplId],
-          responses: { '202': ok('Deleting', 'Deployment'), default: problemResponse },
+          responses: { '202': ok('Deleting', 'Deployment'), ...fails('deleteDeployment') },
         },
       },
       '/v1/deployments/{id}/events': {
@@ -496,7 +579,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                 },
               },
             },
-            default: problemResponse,
+            ...fails('streamDeploymentEvents'),
           },
         },
       },
@@ -507,7 +590,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description: 'Paused already: 200 again. Any other status: 409 CONFLICT.',
           security: auth,
           parameters: [dplId],
-          responses: { '200': ok('Paused', 'Deployment'), default: problemResponse },
+          responses: { '200': ok('Paused', 'Deployment'), ...fails('pauseDeployment') },
         },
       },
       '/v1/deployments/{id}/resume': {
@@ -517,7 +600,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description: 'Not paused: 409 CONFLICT.',
           security: auth,
           parameters: [dplId],
-          responses: { '202': ok('Loading', 'Deployment'), default: problemResponse },
+          responses: { '202': ok('Loading', 'Deployment'), ...fails('resumeDeployment') },
         },
       },
       '/v1/deployments/{id}/jobs': {
@@ -532,7 +615,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               headers: location('job'),
               links: jobLinksOut,
             }),
-            default: problemResponse,
+            ...fails('createJob'),
           },
         },
         get: {
@@ -540,7 +623,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: "The deployment's jobs, newest first (also after it was deleted)",
           security: auth,
           parameters: [dplId, ...listParams(JOB_STATUSES)],
-          responses: { '200': ok('One page', 'JobList'), default: problemResponse },
+          responses: { '200': ok('One page', 'JobList'), ...fails('listJobs') },
         },
       },
       '/v1/jobs/{id}': {
@@ -550,7 +633,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             'A job, re-read from RunPod while it runs; output with base64 while RunPod keeps it',
           security: auth,
           parameters: [jobId],
-          responses: { '200': ok('The job', 'JobRead'), default: problemResponse },
+          responses: { '200': ok('The job', 'JobRead'), ...fails('getJob') },
         },
       },
       '/v1/jobs/{id}/cancel': {
@@ -559,7 +642,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: 'Cancel a queued or running job; a finished job is returned as it is',
           security: auth,
           parameters: [jobId],
-          responses: { '200': ok('The job', 'Job'), default: problemResponse },
+          responses: { '200': ok('The job', 'Job'), ...fails('cancelJob') },
         },
       },
       '/v1/estimates': {
@@ -570,7 +653,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           requestBody: { required: true, content: json('CreateDeployment') },
           responses: {
             '200': ok('Estimate and pool choice', 'EstimateResult'),
-            default: problemResponse,
+            ...fails('createEstimate'),
           },
         },
       },
@@ -579,7 +662,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           operationId: 'listGpuPools',
           summary: 'GPU pools: cards, usable memory, price; live stock when you send your key',
           security: [{}, ...auth],
-          responses: { '200': ok('Pools, cheapest first', 'GpuPools'), default: problemResponse },
+          responses: { '200': ok('Pools, cheapest first', 'GpuPools'), ...fails('listGpuPools') },
         },
       },
       '/v1/models': {
@@ -587,7 +670,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           operationId: 'listModels',
           summary: 'Models with known figures and whether our worker serves them',
           security: [],
-          responses: { '200': ok('Model specs', 'Models'), default: problemResponse },
+          responses: { '200': ok('Model specs', 'Models'), ...fails('listModels') },
         },
       },
       '/health': {
@@ -595,7 +678,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           operationId: 'health',
           summary: 'Liveness',
           security: [],
-          responses: { '200': ok('Serving', 'Health'), default: problemResponse },
+          responses: { '200': ok('Serving', 'Health'), ...fails('health') },
         },
       },
       '/openapi.json': {
@@ -609,7 +692,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               headers: requestIdHeader,
               content: { 'application/json': { schema: { type: 'object' } } },
             },
-            default: problemResponse,
+            ...fails('openApiDocument'),
           },
         },
       },
@@ -622,7 +705,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           requestBody: { required: true, content: json('WorkerEvent') },
           responses: {
             '204': { description: 'Recorded', headers: requestIdHeader },
-            default: problemResponse,
+            ...fails('postWorkerEvent'),
           },
         },
       },
@@ -637,7 +720,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             '200': ok('The files', 'WorkerManifest', {
               headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } },
             }),
-            default: problemResponse,
+            ...fails('getWorkerManifest'),
           },
         },
       },
@@ -650,7 +733,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           parameters: [jobId],
           responses: {
             '204': { description: 'Noted', headers: requestIdHeader },
-            default: problemResponse,
+            ...fails('postJobHint'),
           },
         },
       },
