@@ -113,9 +113,9 @@ export const ConfigSchema = z.object({
     ),
   /** true: `cache.scope=shared` for an unlisted model fails validation; false: it uses the Hub. */
   SHARED_CACHE_REJECT_UNLISTED: bool.prefault('false'),
-  /** Lifetime of the presigned GET URLs a worker gets for cached files (covers the load window). */
   /** Verify filled LFS files against the Hub's sha256 oid (false only for the HF simulator). */
   CACHE_VERIFY_LFS_OID: bool.prefault('true'),
+  /** Lifetime of the presigned GET URLs a worker gets for cached files (covers the load window). */
   CACHE_PRESIGN_TTL_S: z.coerce.number().int().min(60).max(604_800).default(3600),
   /** Lease of a running cache fill (one per model@sha and bucket); renewed before each file copy. */
   CACHE_FILL_LEASE_S: z.coerce.number().int().min(60).max(86_400).default(900),

@@ -31,6 +31,8 @@ export function jobView(job: Job, liveOutput?: unknown): Record<string, unknown>
 /**
  * Jobs: `POST|GET /v1/deployments/{id}/jobs`, `GET /v1/jobs/{id}`, `POST /v1/jobs/{id}/cancel`, and
  * RunPod's job callback `POST /internal/job-hints/{id}?token=…` (a hint to re-read the status).
+ * RunPod only calls a URL, so the per-job token is in the query string and Cloud Run's request logs
+ * show it: it grants nothing but one more status read, which is why a hint is all it carries.
  */
 export function jobRoutes(deps: Deps): Router {
   const router = Router();

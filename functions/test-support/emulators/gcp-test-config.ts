@@ -25,7 +25,6 @@ export function emulatorConfig(env: Record<string, string> = {}): Config {
     FIRESTORE_EMULATOR_HOST: hosts.FIRESTORE_EMULATOR_HOST,
     PUBSUB_EMULATOR_HOST: hosts.PUBSUB_EMULATOR_HOST,
     CLOUD_TASKS_EMULATOR_HOST: hosts.CLOUD_TASKS_EMULATOR_HOST,
-    EMULATOR_SKIP_OIDC: 'true',
     FUNCTIONS_BASE_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: 'silent',
     ...env,
