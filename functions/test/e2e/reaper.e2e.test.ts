@@ -102,6 +102,34 @@ describe('reaper', () => {
     expect(sys.runpod.account(sys.apiKey).endpoints).toEqual([]);
   });
 
+  it('is harmless when two cycles overlap (Cloud Scheduler may start one while the last still runs)', async () => {
+    const clock = createOffsetClock();
+    sys = await startLocalSystem({ clock });
+    const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo', ttl_s: 60 });
+    await sys.waitForStatus(id, ['ready']);
+    const runpod = createRunPodClient({
+      apiBaseUrl: sys.runpod.url,
+      endpointBaseUrl: sys.runpod.url,
+      timeoutMs: 5000,
+    });
+    await runpod.createTemplate(sys.apiKey, {
+      name: orphanName(2),
+      image: 'x',
+      diskGb: 20,
+      env: {},
+    });
+    clock.advance(61);
+    // No lease: each effect is guarded on its own (a transition only from the status read, named
+    // poll tasks, deletes that accept NOT_FOUND), so the second cycle finds nothing left to do twice.
+    const [a, b] = await Promise.all([sys.system.reap(), sys.system.reap()]);
+    expect(a.deletedTtl + b.deletedTtl).toBe(1);
+    const deleted = await sys.waitForStatus(id, ['deleted']);
+    expect(deleted.history.filter((h) => h.to === 'deleting')).toHaveLength(1);
+    const account = sys.runpod.account(sys.apiKey);
+    expect(account.endpoints).toEqual([]);
+    expect(account.templates.map((t) => t.name)).not.toContain(orphanName(2));
+  });
+
   it('accounts spend from the running workers and deletes the deployment when its budget is used up', async () => {
     const clock = createOffsetClock();
     sys = await startLocalSystem({ clock });
