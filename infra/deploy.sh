@@ -4,8 +4,11 @@
 #     [--shared-cache-url=s3://BUCKET/PREFIX [--shared-cache-endpoint=URL]
 #      [--shared-cache-allowed=ORG/MODEL,ORG/*] [--shared-cache-reject-unlisted]]
 # or removes everything a deploy created (functions, scheduler job, topics, subscriptions, queues,
-# secrets, service accounts and role bindings, the worker repository, the Firestore database):
-#   infra/deploy.sh PROJECT REGION --teardown [--worker-image=IMAGE] [--dry-run] [--yes]
+# secrets, service accounts and role bindings, the worker repository's public read binding, the
+# Firestore database); the worker repository itself only with --delete-worker-repository (it may
+# hold images cloudbuild.yaml or you pushed):
+#   infra/deploy.sh PROJECT REGION --teardown --worker-image=IMAGE [--delete-worker-repository]
+#     [--dry-run] [--yes]
 # The plan is generated from the function manifest (infra/plan.ts); --dry-run prints every command
 # without running any. The worker image is required and must not be the placeholder default: when
 # it lives in this project's Artifact Registry, that repository is made publicly readable so RunPod
@@ -15,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
-  echo "usage: infra/deploy.sh PROJECT REGION --worker-image=IMAGE [--dry-run] [--shared-cache-url=s3://…] | --teardown [--yes]" >&2
+  echo "usage: infra/deploy.sh PROJECT REGION --worker-image=IMAGE [--dry-run] [--shared-cache-url=s3://…] | --teardown [--delete-worker-repository] [--yes]" >&2
   exit 2
 fi
 project="$1" region="$2"
@@ -27,7 +30,7 @@ for arg in "$@"; do
     --dry-run) dry_run=true ;;
     --teardown) teardown=true; extra+=("$arg") ;;
     --yes) yes=true ;;
-    --worker-image=* | --public-base-url=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted) extra+=("$arg") ;;
+    --delete-worker-repository | --worker-image=* | --public-base-url=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted) extra+=("$arg") ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done

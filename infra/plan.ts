@@ -1,6 +1,8 @@
-import {
-  FIRESTORE_INDEXES,
-  FIRESTORE_TTL_FIELDS,
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type {
+  CompositeIndex,
+  FieldOverride,
 } from '../functions/src/adapters/gcp/firestore-indexes';
 import {
   FUNCTIONS,
@@ -60,6 +62,19 @@ export interface PlanOptions {
 }
 
 export class PlanError extends Error {}
+
+/**
+ * firestore.indexes.json, what the plan creates and exempts (rendered from
+ * functions/src/adapters/gcp/firestore-indexes.ts; a test keeps the two equal).
+ */
+export function indexesFile(): {
+  indexes: CompositeIndex[];
+  fieldOverrides: (Omit<FieldOverride, 'indexes'> & { indexes: unknown[] })[];
+} {
+  return JSON.parse(
+    readFileSync(path.join(__dirname, '..', 'firestore.indexes.json'), 'utf8'),
+  ) as ReturnType<typeof indexesFile>;
+}
 
 /**
  * The Artifact Registry repository of `image` when it lives in this project
@@ -145,7 +160,8 @@ export function deployPlan(o: PlanOptions): string[] {
       ],
     ),
   );
-  for (const ix of FIRESTORE_INDEXES) {
+  const { indexes, fieldOverrides } = indexesFile();
+  for (const ix of indexes) {
     // An identical index fails with ALREADY_EXISTS on a re-run: only that error is tolerated.
     const create = cmd(
       'gcloud',
@@ -165,21 +181,44 @@ export function deployPlan(o: PlanOptions): string[] {
       `{ out="$(${create} 2>&1)" || { grep -qi 'already exists' <<<"$out" || { printf '%s\\n' "$out" >&2; exit 1; }; }; }`,
     );
   }
-  for (const t of FIRESTORE_TTL_FIELDS)
+  // Single-field index exemptions (`indexes: []`): unqueried fields are not indexed on every write.
+  // A TTL field's exemption runs to completion first, so the two operations on that field never
+  // overlap.
+  for (const f of fieldOverrides) {
+    if (f.indexes.length > 0)
+      throw new Error(
+        `firestore.indexes.json: only "indexes": [] overrides are applied (${f.fieldPath})`,
+      );
     lines.push(
       cmd(
         'gcloud',
         'firestore',
+        'indexes',
         'fields',
-        'ttls',
         'update',
-        t.field,
-        `--collection-group=${t.collectionGroup}`,
-        '--enable-ttl',
-        '--async',
+        f.fieldPath,
+        `--collection-group=${f.collectionGroup}`,
+        '--disable-indexes',
+        ...(f.ttl ? [] : ['--async']),
         ...P,
       ),
     );
+    if (f.ttl)
+      lines.push(
+        cmd(
+          'gcloud',
+          'firestore',
+          'fields',
+          'ttls',
+          'update',
+          f.fieldPath,
+          `--collection-group=${f.collectionGroup}`,
+          '--enable-ttl',
+          '--async',
+          ...P,
+        ),
+      );
+  }
   // gcloud has no command for security rules: release firestore.rules through the Rules API.
   lines.push(`infra/release-rules.sh ${q(o.project)} firestore.rules`);
 
@@ -460,8 +499,22 @@ export function deployPlan(o: PlanOptions): string[] {
       lines.push(
         `${cmd('gcloud', 'pubsub', 'topics', 'add-iam-policy-binding', deadLetterTopic(t.topic))} "--member=${agent}" ${cmd('--role=roles/pubsub.publisher', ...P, '--quiet')}`,
       );
+      // Eventarc creates the push subscription with the trigger, sometimes a little after the
+      // deploy returns: look for it a few times, and stop the deploy when it never appears (or
+      // gcloud fails) rather than leave the function without its dead-letter policy. `;`, not
+      // `&&`, in the loop body: under `set -e` a failed command before `&&` would pass silently.
+      const list = cmd(
+        'gcloud',
+        'pubsub',
+        'topics',
+        'list-subscriptions',
+        t.topic,
+        '--format=value(.)',
+        ...P,
+      );
+      const missing = `no subscription on topic ${t.topic} after 6 tries (gcloud's errors, if any, are above): the Eventarc trigger of ${f.name} has none yet (gcloud eventarc triggers list --location=${o.region} --project=${o.project}); re-run the deploy`;
       lines.push(
-        `for sub in $(${cmd('gcloud', 'pubsub', 'topics', 'list-subscriptions', t.topic, '--format=value(.)', ...P)}); do ${cmd('gcloud', 'pubsub', 'subscriptions', 'add-iam-policy-binding')} "$sub" "--member=${agent}" ${cmd('--role=roles/pubsub.subscriber', ...P, '--quiet')} && ${cmd('gcloud', 'pubsub', 'subscriptions', 'update')} "$sub" ${cmd(`--dead-letter-topic=${deadLetterTopic(t.topic)}`, '--max-delivery-attempts=10', '--min-retry-delay=10s', '--max-retry-delay=600s', ...P)}; done`,
+        `subs=''; for try in 1 2 3 4 5 6; do subs="$(${list})" && test -n "$subs" && break; subs=''; sleep 10; done; test -n "$subs" || { echo ${q(missing)} >&2; exit 1; }; for sub in $subs; do ${cmd('gcloud', 'pubsub', 'subscriptions', 'add-iam-policy-binding')} "$sub" "--member=${agent}" ${cmd('--role=roles/pubsub.subscriber', ...P, '--quiet')}; ${cmd('gcloud', 'pubsub', 'subscriptions', 'update')} "$sub" ${cmd(`--dead-letter-topic=${deadLetterTopic(t.topic)}`, '--max-delivery-attempts=10', '--min-retry-delay=10s', '--max-retry-delay=600s', ...P)}; done`,
       );
     }
     if (t.kind === 'scheduler') {
@@ -511,15 +564,21 @@ export function deployPlan(o: PlanOptions): string[] {
 /**
  * Removes everything deployPlan creates, in reverse order: scheduler job, functions (and with them
  * their Eventarc triggers and push subscriptions), dead-letter subscriptions, topics, queues,
- * secrets, project role bindings, service accounts, the worker repository's public binding (and
- * the repository) and the Firestore database with all its data. APIs stay enabled. Deleting what is
- * already gone is skipped, so a teardown can be re-run.
+ * secrets, project role bindings, service accounts, the worker repository's public binding (the
+ * repository itself only with `deleteWorkerRepository`) and the Firestore database with all its
+ * data. APIs stay enabled. Deleting what is already gone is skipped, so a teardown can be re-run.
  */
 export function teardownPlan(
   o: Omit<PlanOptions, 'sourceDir' | 'workerImage'> & {
     workerImage?: string;
+    /** Also delete the worker image repository (not only its public binding). */
+    deleteWorkerRepository?: boolean;
   },
 ): string[] {
+  if (o.deleteWorkerRepository && !(o.workerImage && workerRepository(o.workerImage, o.project)))
+    throw new PlanError(
+      '--delete-worker-repository needs --worker-image=REGION-docker.pkg.dev/PROJECT/REPO/NAME of this project',
+    );
   const P = ['--project', o.project];
   const R = ['--region', o.region];
   const L = ['--location', o.region];
@@ -605,16 +664,40 @@ export function teardownPlan(
       ),
     );
 
+  // The deploy opened the worker repository to allUsers; that binding always goes. The repository
+  // itself may hold more than this deploy pushed (cloudbuild.yaml, the user's own images): deleted
+  // only with --delete-worker-repository.
   const repo = o.workerImage ? workerRepository(o.workerImage, o.project) : null;
-  if (repo) {
-    section('Worker image repository');
-    const RL = [`--location=${repo.location}`, ...P];
+  if (o.workerImage === undefined)
     lines.push(
-      gone(
-        ['gcloud', 'artifacts', 'repositories', 'describe', repo.repository, ...RL],
-        ['gcloud', 'artifacts', 'repositories', 'delete', repo.repository, ...RL, '--quiet'],
-      ),
+      `echo ${q('warning: no --worker-image: a worker repository the deploy made publicly readable (allUsers) stays so; re-run the teardown with --worker-image=IMAGE to close it')} >&2`,
     );
+  if (repo) {
+    section('Worker image repository: public read removed');
+    const RL = [`--location=${repo.location}`, ...P];
+    const describe = cmd('gcloud', 'artifacts', 'repositories', 'describe', repo.repository, ...RL);
+    const unbind = cmd(
+      'gcloud',
+      'artifacts',
+      'repositories',
+      'remove-iam-policy-binding',
+      repo.repository,
+      '--member=allUsers',
+      '--role=roles/artifactregistry.reader',
+      ...RL,
+      '--quiet',
+    );
+    // A binding already removed fails with "…binding … not found": that alone is tolerated.
+    lines.push(
+      `! ${describe} >/dev/null 2>&1 || { out="$(${unbind} 2>&1)" || { grep -qi 'not found' <<<"$out" || { printf '%s\\n' "$out" >&2; exit 1; }; }; }`,
+    );
+    if (o.deleteWorkerRepository)
+      lines.push(
+        gone(
+          ['gcloud', 'artifacts', 'repositories', 'describe', repo.repository, ...RL],
+          ['gcloud', 'artifacts', 'repositories', 'delete', repo.repository, ...RL, '--quiet'],
+        ),
+      );
   }
 
   section('Firestore database (every document, index and TTL policy)');
@@ -631,7 +714,7 @@ if (require.main === module) {
   const [project, region, ...rest] = process.argv.slice(2);
   if (!project || !region) {
     process.stderr.write(
-      'usage: plan.ts PROJECT REGION [--teardown] --worker-image=IMAGE [--shared-cache-url=s3://…]\n',
+      'usage: plan.ts PROJECT REGION [--teardown [--delete-worker-repository]] --worker-image=IMAGE [--shared-cache-url=s3://…]\n',
     );
     process.exit(2);
   }
@@ -650,8 +733,15 @@ if (require.main === module) {
       }
     : undefined;
   try {
+    if (rest.includes('--delete-worker-repository') && !rest.includes('--teardown'))
+      throw new PlanError('--delete-worker-repository is a --teardown option');
     const lines = rest.includes('--teardown')
-      ? teardownPlan({ project, region, workerImage })
+      ? teardownPlan({
+          project,
+          region,
+          workerImage,
+          deleteWorkerRepository: rest.includes('--delete-worker-repository'),
+        })
       : deployPlan({
           project,
           region,

@@ -1,9 +1,14 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FIRESTORE_INDEXES, renderIndexesJson } from '../../src/adapters/gcp/firestore-indexes';
+import {
+  FIRESTORE_INDEXES,
+  FIRESTORE_UNINDEXED_FIELDS,
+  renderIndexesJson,
+  type FieldOverride,
+} from '../../src/adapters/gcp/firestore-indexes';
 import { PLACEHOLDER_WORKER_IMAGE } from '../../src/config';
 import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT } from '../../src/entry/manifest';
 import { QUEUES, TOPICS } from '../../src/ports';
@@ -41,12 +46,27 @@ interface RecorderEnv {
   realNpx?: boolean;
   /** Teardown: every resource exists, so every delete runs. */
   allExist?: boolean;
+  /**
+   * What `pubsub topics list-subscriptions` answers: the Eventarc subscription (default), nothing
+   * (Eventarc has not made it), nothing the first time only, or a gcloud error.
+   */
+  subscriptions?: 'found' | 'none' | 'late' | 'error';
+  /** stderr and exit 1 of `artifacts repositories remove-iam-policy-binding`. */
+  unbindError?: string;
 }
 
 function recorderDir(env: RecorderEnv = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gcloud-recorder-'));
   const log = path.join(dir, 'calls.log');
+  const sleeps = path.join(dir, 'sleeps.log');
   writeFileSync(log, '');
+  writeFileSync(sleeps, '');
+  const subs = {
+    found: 'echo projects/p/subscriptions/eventarc-sub',
+    none: ':',
+    late: `n="$(cat '${dir}/subs.n' 2>/dev/null || echo 0)"; echo $((n + 1)) >'${dir}/subs.n'; [ "$n" = 0 ] || echo projects/p/subscriptions/eventarc-sub`,
+    error: `echo 'ERROR: (gcloud.pubsub.topics.list-subscriptions) PERMISSION_DENIED: denied' >&2; exit 1`,
+  }[env.subscriptions ?? 'found'];
   writeFileSync(
     path.join(dir, 'gcloud'),
     `#!/usr/bin/env bash
@@ -55,20 +75,23 @@ case "$*" in
   "projects describe"*) echo 123456789012 ;;
   *" describe "*) ${env.allExist ? 'exit 0' : 'exit 1'} ;;
   "secrets versions list"*) echo projects/p/secrets/s/versions/1 ;;
-  "pubsub topics list-subscriptions"*) echo projects/p/subscriptions/eventarc-sub ;;
+  "pubsub topics list-subscriptions"*) ${subs} ;;
+  "artifacts repositories remove-iam-policy-binding"*) ${env.unbindError ? `echo '${env.unbindError}' >&2; exit 1` : ':'} ;;
   "auth print-access-token"*) echo recorded-token ;;
   "firestore indexes composite create"*) ${env.indexError ? `echo '${env.indexError}' >&2; exit 1` : ':'} ;;
 esac
 exit 0
 `,
   );
+  // The plan's retry waits are recorded, not slept.
+  writeFileSync(path.join(dir, 'sleep'), `#!/usr/bin/env bash\necho "$1" >> "${sleeps}"\n`);
   // The printed plan's `npx tsx infra/build-functions.ts` is not run (deploy.sh's own npx is).
   if (!env.realNpx) writeFileSync(path.join(dir, 'npx'), '#!/usr/bin/env bash\nexit 0\n');
   writeFileSync(
     path.join(dir, 'curl'),
     `#!/usr/bin/env bash\necho '{"name":"projects/p/rulesets/r1"}'\n`,
   );
-  for (const f of ['gcloud', 'curl', ...(env.realNpx ? [] : ['npx'])])
+  for (const f of ['gcloud', 'curl', 'sleep', ...(env.realNpx ? [] : ['npx'])])
     chmodSync(path.join(dir, f), 0o755);
   return {
     dir,
@@ -77,6 +100,7 @@ exit 0
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\x1f').filter(Boolean)),
+    sleeps: (): number => readFileSync(sleeps, 'utf8').split('\n').filter(Boolean).length,
   };
 }
 
@@ -90,7 +114,7 @@ function runPlan(plan: string, env: RecorderEnv = {}) {
     // A socket on stdin makes bash -c read /etc/bash.bashrc (it guesses it runs under rshd).
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: r.status, stderr: r.stderr, calls: rec.calls() };
+  return { status: r.status, stderr: r.stderr, calls: rec.calls(), sleeps: rec.sleeps() };
 }
 
 function plan(args: string[]): string {
@@ -115,6 +139,7 @@ const WITH_CACHE = [
 let deployCalls: string[][];
 let cacheCalls: string[][];
 let teardownCalls: string[][];
+let teardownRepoCalls: string[][];
 beforeAll(() => {
   const run = (args: string[], env: RecorderEnv = {}) => {
     const r = runPlan(plan(args), env);
@@ -126,6 +151,16 @@ beforeAll(() => {
   teardownCalls = run(['demo-proj', 'europe-west1', '--teardown', `--worker-image=${IMAGE}`], {
     allExist: true,
   });
+  teardownRepoCalls = run(
+    [
+      'demo-proj',
+      'europe-west1',
+      '--teardown',
+      `--worker-image=${IMAGE}`,
+      '--delete-worker-repository',
+    ],
+    { allExist: true },
+  );
 });
 const matching = (calls: string[][], ...prefix: string[]) =>
   calls.filter((c) => prefix.every((p, i) => c[i] === p));
@@ -142,13 +177,14 @@ describe('the deploy plan, parsed by the real gcloud', () => {
       'SECRETS_KEY',
       'SHARED_CACHE_ACCESS_KEY_ID',
       'SHARED_CACHE_SECRET_ACCESS_KEY',
+      ...FIRESTORE_UNINDEXED_FIELDS.flatMap((f) => [f.collectionGroup, f.field]),
     ].sort((a, b) => b.length - a.length);
     const shape = (c: string[]) =>
       c
         .map((a) => names.reduce((s, n) => s.split(n).join('<name>'), a).replace(/\d+/g, '0'))
         .join('\x1f');
     const distinct = new Map<string, string[]>();
-    for (const c of [...deployCalls, ...cacheCalls, ...teardownCalls])
+    for (const c of [...deployCalls, ...cacheCalls, ...teardownCalls, ...teardownRepoCalls])
       if (!distinct.has(shape(c))) distinct.set(shape(c), c);
     const calls = [...distinct.values()];
     expect(calls.length).toBeGreaterThan(30);
@@ -383,7 +419,6 @@ describe('infra/deploy.sh', () => {
       ['pubsub', 'topics'],
       ['pubsub', 'subscriptions'],
       ['tasks', 'queues'],
-      ['artifacts', 'repositories'],
     ])
       expect(deleted(...kind)).toEqual(
         new Set(matching(deployCalls, ...kind, 'create').map((c) => createdName(c, 3))),
@@ -404,6 +439,181 @@ describe('infra/deploy.sh', () => {
       flag(c, 'member'),
     );
     expect(new Set(unbound)).toEqual(new Set(bound));
+  });
+});
+
+describe('infra/deploy.sh --teardown and the worker repository', () => {
+  const unbinds = (calls: string[][]) =>
+    matching(calls, 'artifacts', 'repositories', 'remove-iam-policy-binding');
+
+  it('always closes the public read it opened, and deletes the repository only when asked', () => {
+    const [opened] = matching(deployCalls, 'artifacts', 'repositories', 'add-iam-policy-binding');
+    for (const calls of [teardownCalls, teardownRepoCalls]) {
+      const [closed] = unbinds(calls);
+      expect(closed?.[3]).toBe(opened?.[3]);
+      for (const f of ['member', 'role', 'location'])
+        expect(flag(closed!, f)).toBe(flag(opened!, f));
+    }
+    // The repository may hold images cloudbuild.yaml or the user pushed: kept by default.
+    expect(matching(teardownCalls, 'artifacts', 'repositories', 'delete')).toEqual([]);
+    expect(
+      matching(teardownRepoCalls, 'artifacts', 'repositories', 'delete').map((c) => c[3]),
+    ).toEqual(matching(deployCalls, 'artifacts', 'repositories', 'create').map((c) => c[3]));
+  });
+
+  it('tolerates a binding already removed, and stops on any other error', () => {
+    const text = plan(['demo-proj', 'europe-west1', '--teardown', `--worker-image=${IMAGE}`]);
+    const gone = runPlan(text, {
+      allExist: true,
+      unbindError:
+        'ERROR: Policy binding with the specified principal, role, and condition not found!',
+    });
+    expect(gone.status).toBe(0);
+    const denied = runPlan(text, {
+      allExist: true,
+      unbindError:
+        'ERROR: (gcloud.artifacts.repositories.remove-iam-policy-binding) PERMISSION_DENIED: denied',
+    });
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain('PERMISSION_DENIED');
+    expect(matching(denied.calls, 'firestore', 'databases', 'delete')).toEqual([]);
+  });
+
+  it('warns when it cannot know the repository, and refuses to delete one it cannot name', () => {
+    const r = runPlan(plan(['demo-proj', 'europe-west1', '--teardown']), { allExist: true });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: no --worker-image.*allUsers/);
+    expect(matching(r.calls, 'artifacts')).toEqual([]);
+    const refused = deploySh([
+      'demo-proj',
+      'europe-west1',
+      '--teardown',
+      '--delete-worker-repository',
+      '--dry-run',
+    ]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--delete-worker-repository needs --worker-image/);
+  });
+});
+
+describe('infra/deploy.sh and the Eventarc subscriptions', () => {
+  const eventTopics = FUNCTIONS.flatMap((f) => (f.trigger.kind === 'pubsub' ? [f] : []));
+
+  it('waits for a subscription Eventarc has not made yet, then gives it its dead-letter policy', () => {
+    const r = runPlan(plan(DEPLOY), { subscriptions: 'late' });
+    expect(r.status).toBe(0);
+    expect(r.sleeps).toBe(1);
+    expect(matching(r.calls, 'pubsub', 'subscriptions', 'update')).toHaveLength(eventTopics.length);
+  });
+
+  it.each([
+    [
+      'never appears',
+      'none' as const,
+      /no subscription on topic deployment-validate after 6 tries/,
+    ],
+    ['cannot be listed', 'error' as const, /PERMISSION_DENIED/],
+  ])(
+    'stops the deploy when the subscription %s, instead of doing nothing',
+    (_what, mode, message) => {
+      const r = runPlan(plan(DEPLOY), { subscriptions: mode });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/no subscription on topic deployment-validate/);
+      expect(matching(r.calls, 'pubsub', 'topics', 'list-subscriptions')).toHaveLength(6);
+      expect(matching(r.calls, 'pubsub', 'subscriptions', 'update')).toEqual([]);
+      // Nothing after the first event function is deployed.
+      expect(matching(r.calls, 'functions', 'deploy').map((c) => c[2])).not.toContain(
+        eventTopics[1]!.name,
+      );
+    },
+  );
+});
+
+describe('firestore.indexes.json field overrides', () => {
+  const file = JSON.parse(readFileSync(path.join(ROOT, 'firestore.indexes.json'), 'utf8')) as {
+    fieldOverrides: FieldOverride[];
+  };
+  const fieldUpdates = () => matching(deployCalls, 'firestore', 'indexes', 'fields', 'update');
+
+  it('are all applied by the deploy: indexes disabled on each, the TTL policy after its exemption', () => {
+    const applied = fieldUpdates().map((c) => `${flag(c, 'collection-group')}.${c[4]}`);
+    expect(applied.sort()).toEqual(
+      file.fieldOverrides.map((o) => `${o.collectionGroup}.${o.fieldPath}`).sort(),
+    );
+    for (const c of fieldUpdates()) expect(c).toContain('--disable-indexes');
+    const ttls = file.fieldOverrides.filter((o) => o.ttl);
+    expect(ttls.map((o) => `${o.collectionGroup}.${o.fieldPath}`)).toEqual([
+      'idempotency.expires_at',
+    ]);
+    for (const o of ttls) {
+      const at = (prefix: string[]) =>
+        deployCalls.findIndex(
+          (c) =>
+            prefix.every((p, i) => c[i] === p) &&
+            c.includes(o.fieldPath) &&
+            flag(c, 'collection-group') === o.collectionGroup,
+        );
+      const exempt = at(['firestore', 'indexes', 'fields', 'update']);
+      const ttl = at(['firestore', 'fields', 'ttls', 'update']);
+      expect(exempt).toBeGreaterThanOrEqual(0);
+      expect(deployCalls[exempt]).not.toContain('--async'); // done before the TTL operation starts
+      expect(ttl).toBeGreaterThan(exempt);
+      expect(deployCalls[ttl]).toContain('--enable-ttl');
+    }
+  });
+
+  it('exempt the growing and unqueried fields, never a field a query filters or sorts on', () => {
+    const exempt = (group: string) =>
+      new Set(
+        file.fieldOverrides.filter((o) => o.collectionGroup === group).map((o) => o.fieldPath),
+      );
+    for (const f of ['history', 'webhook', 'metadata', 'progress'])
+      for (const group of ['deployments', 'deployment_status']) expect(exempt(group)).toContain(f);
+    for (const ix of FIRESTORE_INDEXES)
+      for (const f of ix.fields) expect(exempt(ix.collectionGroup)).not.toContain(f.fieldPath);
+  });
+});
+
+describe('infra/release-rules.sh', () => {
+  it('sends the token in a private header file, never on a command line, billed to the project', () => {
+    const rec = recorderDir();
+    const curlLog = path.join(rec.dir, 'curl.log');
+    // Records each curl's arguments and, while curl runs, the header file it was given.
+    writeFileSync(
+      path.join(rec.dir, 'curl'),
+      `#!/usr/bin/env bash
+printf '%s\\x1f' "$@" >> "${curlLog}"; echo >> "${curlLog}"
+prev=''
+for a in "$@"; do
+  if [ "$prev" = -H ] && [ "\${a#@}" != "$a" ]; then
+    f="\${a#@}"; echo "mode $(stat -c %a "$f") file $f" >> "${curlLog}.headers"; cat "$f" >> "${curlLog}.headers"
+  fi
+  prev="$a"
+done
+echo '{"name":"projects/demo-proj/rulesets/r1"}'
+`,
+    );
+    const r = spawnSync('bash', ['infra/release-rules.sh', 'demo-proj', 'firestore.rules'], {
+      cwd: ROOT,
+      env: { PATH: `${rec.dir}:/usr/bin:/bin`, HOME: tmpdir() },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const curls = readFileSync(curlLog, 'utf8').split('\n').filter(Boolean);
+    expect(curls).toHaveLength(2); // create the ruleset, point the release at it
+    for (const c of curls) expect(c).not.toContain('recorded-token');
+    const headers = readFileSync(`${curlLog}.headers`, 'utf8');
+    expect(headers).toContain('Authorization: Bearer recorded-token\n');
+    expect(headers).toContain('x-goog-user-project: demo-proj\n');
+    const files = [...headers.matchAll(/^mode (\d+) file (.+)$/gm)];
+    expect(files).toHaveLength(2);
+    for (const [, mode, file] of files) {
+      expect(mode).toBe('600');
+      expect(existsSync(file!)).toBe(false); // removed when the script ends
+    }
   });
 });
 
