@@ -36,9 +36,12 @@ export function outboundUrlSchema(max = 2048) {
     .pipe(z.url({ protocol: /^https?$/ }));
 }
 
-/** C0/C1 control characters and the Unicode line/paragraph separators. */
+/**
+ * Text without C0/C1 control characters and the Unicode line/paragraph separators; a regex (not a
+ * refine) so the OpenAPI document states it as a `pattern`.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
 
 /** A UTF-16 surrogate without its pair: not Unicode text, and not encodable as UTF-8. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -49,7 +52,7 @@ export function plainTextSchema(min: number, max: number) {
     .string()
     .min(min)
     .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters or line breaks')
+    .regex(NO_CONTROL, 'must not contain control characters or line breaks')
     .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogates)');
 }
 

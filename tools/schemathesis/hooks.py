@@ -12,7 +12,8 @@ the response proves it is that design; anything else fails the run as before.
    CACHE_ENDPOINT_REJECTED on that field; it needs DNS); a model the Hub does not have, cannot
    serve or that fits no GPU (404 MODEL_NOT_FOUND, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a
    deployment id that is not this key's (404 NOT_FOUND, re-read to prove it); a job for a
-   deployment that is not ready (409 CONFLICT, re-read to prove it).
+   deployment that is not ready (409 CONFLICT, re-read to prove it); an Idempotency-Key the
+   generator reused with another body (409 IDEMPOTENCY_MISMATCH, as the header's description says).
 """
 
 import os
@@ -81,6 +82,9 @@ def _documented_rejection(case, response):
         return why if paths is not None and paths <= _WEBHOOK_FIELDS else None
     if status == 400 and code == "CACHE_ENDPOINT_REJECTED":
         return why if paths is not None and paths <= _CACHE_ENDPOINT_FIELDS else None
+    if status == 409 and code == "IDEMPOTENCY_MISMATCH":
+        keyed = "idempotency-key" in {k.lower() for k in (case.headers or {})}
+        return why if keyed and operation_id == "createDeployment" else None
     if operation_id == "createEstimate" and code in _HUB_FACTS.get(status, ()):
         return why
     deployment_id = (case.path_parameters or {}).get("id")
