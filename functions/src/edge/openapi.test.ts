@@ -224,6 +224,11 @@ describe('the OpenAPI document', () => {
     ['metadata in any script', { metadata: { équipe: 'チーム 🚀' } }, true],
     ['a metadata key with a control character', { metadata: { 'a\u000eb': 'x' } }, false],
     ['a metadata value with a line separator', { metadata: { a: 'x\u2028y' } }, false],
+    [
+      '17 metadata entries',
+      { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      false,
+    ],
     ['a webhook on a host name', { user_webhook_url: 'https://hooks.example.com/x?a=1' }, true],
     ['a webhook that is not a URL', { user_webhook_url: '(`TT' }, false],
     ['a webhook with a port out of range', { user_webhook_url: 'https://a.example:70000/' }, false],

@@ -133,6 +133,8 @@ export const CreateDeploymentBodySchema = z
     metadata: z
       .record(plainTextSchema(1, 64), plainTextSchema(0, 512))
       .refine((m) => Object.keys(m).length <= 16, 'at most 16 entries')
+      // The same limit for /openapi.json, which cannot read the refine.
+      .meta({ maxProperties: 16 })
       .optional(),
   })
   .superRefine((b, ctx) => {
