@@ -165,6 +165,8 @@ describe('the OpenAPI document', () => {
     expect(accepts('createJob', '409', sent('CONFLICT'))).toBe(true);
     expect(accepts('createDeployment', '409', sent('IDEMPOTENCY_MISMATCH'))).toBe(true);
     expect(accepts('createEstimate', '422', sent('MODEL_TOO_LARGE'))).toBe(true);
+    // Estimates parse the body as creation does: credentials in a cache endpoint URL are refused.
+    expect(accepts('createEstimate', '400', sent('CACHE_ENDPOINT_REJECTED'))).toBe(true);
     expect(accepts('getDeployment', '404', sent('NOT_FOUND'))).toBe(true);
     expect(accepts('getDeployment', '500', sent('INTERNAL'))).toBe(true);
     // A code the route does not send, or a body whose status is not the response's, is refused.

@@ -330,7 +330,12 @@ export const OPERATION_ERRORS: Record<string, ErrorCode[]> = {
   listJobs: codes(KEY, ID),
   getJob: codes(KEY, ID, RUNPOD),
   cancelJob: codes(KEY, ID, RUNPOD, ['CONFLICT']),
-  createEstimate: codes(KEY, BODY, HUB, ['WEBHOOK_URL_REJECTED', 'MODEL_TOO_LARGE', 'NO_CAPACITY']),
+  createEstimate: codes(KEY, BODY, HUB, [
+    'WEBHOOK_URL_REJECTED',
+    'CACHE_ENDPOINT_REJECTED',
+    'MODEL_TOO_LARGE',
+    'NO_CAPACITY',
+  ]),
   listGpuPools: KEY,
   listModels: [],
   health: [],
