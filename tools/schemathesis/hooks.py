@@ -9,8 +9,9 @@ the response proves it is that design; anything else fails the run as before.
 2. A schema-valid request the server rightly rejects for a fact JSON Schema cannot state
    (`positive_data_acceptance` expects 2xx): a `cursor` we did not issue (400, `errors[].path`
    `cursor`); a webhook or cache endpoint host that is not public (400 WEBHOOK_URL_REJECTED or
-   CACHE_ENDPOINT_REJECTED on that field; it needs DNS); a model the Hub does not have, cannot
-   serve or that fits no GPU (404 MODEL_NOT_FOUND, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a
+   CACHE_ENDPOINT_REJECTED on that field; it needs DNS); a model the Hub does not have, keeps
+   gated or private from this token, cannot serve or that fits no GPU (404 MODEL_NOT_FOUND,
+   403 MODEL_GATED / MODEL_PRIVATE, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a
    deployment id that is not this key's (404 NOT_FOUND, re-read to prove it); a job for a
    deployment that is not ready (409 CONFLICT, re-read to prove it); an Idempotency-Key the
    generator reused with another body (409 IDEMPOTENCY_MISMATCH, as the header's description says).
@@ -28,7 +29,11 @@ _DELETED = re.compile(r"DELETE (/v1/deployments/[^/?]+)")
 _WEBHOOK_FIELDS = {"user_webhook_url", "webhook_url"}
 _CACHE_ENDPOINT_FIELDS = {"cache.endpoint_url", "user_aws_endpoint_url"}
 _EXCUSED_LOG = "excused.txt"
-_HUB_FACTS = {404: {"MODEL_NOT_FOUND"}, 422: {"MODEL_UNSUPPORTED", "MODEL_TOO_LARGE"}}
+_HUB_FACTS = {
+    403: {"MODEL_GATED", "MODEL_PRIVATE"},
+    404: {"MODEL_NOT_FOUND"},
+    422: {"MODEL_UNSUPPORTED", "MODEL_TOO_LARGE"},
+}
 
 
 def _reread(response, path):
