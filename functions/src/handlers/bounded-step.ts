@@ -1,7 +1,7 @@
-import { isAppError, scrubSecrets, type DeploymentStatus, type Step } from '@visgate/shared';
+import { isAppError, scrubSecrets, type Step } from '@visgate/shared';
 import type { DeploymentMessage, Topic } from '../ports';
 import type { Deps } from './deps';
-import { failDeployment } from './lifecycle';
+import { IN_CREATION, failDeployment } from './lifecycle';
 
 /**
  * Which delivery of a message this is (1 = first), when the transport says: the embedded bus
@@ -21,15 +21,6 @@ const CREATION_STEPS: Partial<Record<Topic, Step>> = {
   'deployment-select-gpu': 'select_gpu',
   'deployment-provision': 'provision',
 };
-
-/** Statuses a creation step can leave a deployment in while it keeps failing. */
-const IN_CREATION: readonly DeploymentStatus[] = [
-  'queued',
-  'validating',
-  'selecting_gpu',
-  'provisioning',
-  'loading',
-];
 
 /**
  * Counts one more failed run of `step` in the deployment (`runtime.step_failures`), while the
