@@ -73,7 +73,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['functions/src/handlers/**/*.ts'],
+    files: ['functions/src/{steps,api,policy}/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -81,7 +81,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@google-cloud/*', 'express', 'firebase-admin'],
-              message: 'Handlers use ports, not SDKs.',
+              message: 'Steps and API use cases use ports, not SDKs.',
             },
           ],
         },

@@ -47,7 +47,7 @@ import {
 } from '../functions/src/adapters/s3/model-cache';
 import { S3Store } from '../functions/src/adapters/s3/s3-store';
 import { loadConfig } from '../functions/src/config';
-import { chooseCacheSource } from '../functions/src/handlers/cache-source';
+import { chooseCacheSource } from '../functions/src/steps/cache-fill/cache-source';
 import type { TaskSpec } from '../functions/src/ports';
 import { startS3Server, type S3Server } from '../functions/test-support/s3-server';
 

@@ -14,7 +14,7 @@ import { createFirestoreIdempotencyStore } from './adapters/gcp/firestore-idempo
 import { createFirestoreSecretStore } from './adapters/gcp/firestore-secret-store';
 import { createPubSubBus } from './adapters/gcp/pubsub-bus';
 import { createJsonLogger } from './adapters/log/json-logger';
-import type { Deps } from './handlers/deps';
+import type { Deps } from './deps';
 import { QUEUES, type Clock, type Logger, type QueueName } from './ports';
 
 const systemClock: Clock = { now: () => new Date() };

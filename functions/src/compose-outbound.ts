@@ -4,8 +4,8 @@ import type { Config } from './config';
 import { createHubClient } from './adapters/hf/hub-client';
 import { createRunPodClient } from './adapters/runpod/runpod-client';
 import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
-import type { Deps } from './handlers/deps';
-import { createGpuCatalogSource } from './handlers/gpu-catalog-source';
+import type { Deps } from './deps';
+import { createGpuCatalogSource } from './steps/select-gpu/gpu-catalog-source';
 import type { Clock, Logger } from './ports';
 
 export type OutboundOverrides = Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;

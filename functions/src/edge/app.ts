@@ -6,9 +6,9 @@ import {
   scrubSecrets,
   type ErrorCode,
 } from '@visgate/shared';
-import type { Deps } from '../handlers/deps';
-import { createWorkerManifest } from '../handlers/cache-source';
-import { createWorkerEvents } from '../handlers/worker-events';
+import type { Deps } from '../deps';
+import { createWorkerManifest } from '../steps/cache-fill/cache-source';
+import { createWorkerEvents } from '../api/worker-events';
 import { methodNotAllowed } from './method-not-allowed';
 import { HTTP, problem } from './problem';
 import { deploymentRoutes } from './routes-deployments';

@@ -7,15 +7,11 @@ import {
   SETTLED_STATUSES,
   publicDeployment,
 } from '@visgate/shared';
-import type { Deps } from '../handlers/deps';
-import { createCreateDeployment } from '../handlers/create-deployment';
-import {
-  deleteDeployment,
-  getOwnedDeployment,
-  listDeployments,
-} from '../handlers/manage-deployments';
-import { ownerHash } from '../handlers/owner';
-import { issuesToErrors } from '../handlers/parse-request';
+import type { Deps } from '../deps';
+import { createCreateDeployment } from '../api/create-deployment';
+import { deleteDeployment, getOwnedDeployment, listDeployments } from '../api/manage-deployments';
+import { ownerHash } from '../api/owner';
+import { issuesToErrors } from '../api/parse-request';
 import { apiKeyFrom } from './auth';
 
 const ListQuerySchema = z.strictObject({

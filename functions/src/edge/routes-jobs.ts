@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, JobStatusSchema, publicJob, type Job } from '@visgate/shared';
-import type { Deps } from '../handlers/deps';
-import { cancelJob, listJobs, readJob, submitJob } from '../handlers/jobs';
-import { onRunPodJobHint } from '../handlers/jobs-refresh';
-import { ownerHash } from '../handlers/owner';
-import { issuesToErrors } from '../handlers/parse-request';
+import type { Deps } from '../deps';
+import { cancelJob, listJobs, readJob, submitJob } from '../api/jobs';
+import { onRunPodJobHint } from '../steps/poll-job/poll-job';
+import { ownerHash } from '../api/owner';
+import { issuesToErrors } from '../api/parse-request';
 import { apiKeyFrom } from './auth';
 
 const ListQuerySchema = z.strictObject({

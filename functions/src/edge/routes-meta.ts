@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { MODEL_SPECS } from '@visgate/shared';
-import type { Deps } from '../handlers/deps';
-import { createEstimate } from '../handlers/estimate';
+import type { Deps } from '../deps';
+import { createEstimate } from '../api/estimate';
 import { apiKeyFrom } from './auth';
 import { openApiDocument } from './openapi';
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { publicDeployment } from '@visgate/shared';
-import type { Deps } from '../handlers/deps';
-import { ownerHash } from '../handlers/owner';
-import { pauseDeployment, resumeDeployment } from '../handlers/pause-resume';
+import type { Deps } from '../deps';
+import { ownerHash } from '../api/owner';
+import { pauseDeployment, resumeDeployment } from '../api/pause-resume';
 import { apiKeyFrom } from './auth';
 
 /**

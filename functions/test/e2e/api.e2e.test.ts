@@ -4,7 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { DEPLOYMENT_ID_PATTERN, runpodResourceName, type Deployment } from '@visgate/shared';
-import { ownerHash } from '../../src/handlers/owner';
+import { ownerHash } from '../../src/api/owner';
 import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test-support/webhook-receiver';
 

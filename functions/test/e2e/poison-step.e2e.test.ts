@@ -7,7 +7,7 @@ import {
   newWebhookSecret,
   normalizeDeploymentRequest,
 } from '@visgate/shared';
-import { ownerHash } from '../../src/handlers/owner';
+import { ownerHash } from '../../src/api/owner';
 import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
 
 jest.setTimeout(60_000);

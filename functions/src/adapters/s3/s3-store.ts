@@ -14,7 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '@visgate/shared';
 import { NON_PUBLIC_REFUSAL, publicOnlyLookup } from '../webhook/http-webhook-sender';
-import { rejectWebhookUrl } from '../webhook/url-guard';
+import { rejectWebhookUrl } from '../../policy/url-guard';
 
 export interface S3Credentials {
   /** Custom endpoint for R2 / MinIO / a local server; null for AWS. */

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { WebhookSender } from '../../ports';
-import { isNonPublicAddress } from './url-guard';
+import { isNonPublicAddress } from '../../policy/url-guard';
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,

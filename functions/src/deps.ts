@@ -1,0 +1,38 @@
+import type { Config } from './config';
+import type {
+  Bus,
+  Clock,
+  DeploymentStore,
+  IdempotencyStore,
+  JobStore,
+  Logger,
+  ModelHub,
+  RandomBytes,
+  RunPodApi,
+  SecretStore,
+  TaskQueue,
+  WebhookSender,
+} from './ports';
+import type { ResolveHost } from './policy/url-guard';
+import type { GpuCatalogSource } from './steps/select-gpu/gpu-catalog-source';
+
+/** Everything a step may need. Each handler takes the subset it uses (`Pick<Deps, ...>`). */
+export interface Deps {
+  config: Config;
+  store: DeploymentStore;
+  /** Inference jobs (`jobs/{id}`). */
+  jobs: JobStore;
+  secrets: SecretStore;
+  idempotency: IdempotencyStore;
+  bus: Bus;
+  tasks: TaskQueue;
+  clock: Clock;
+  log: Logger;
+  random: RandomBytes;
+  runpod: RunPodApi;
+  hub: ModelHub;
+  webhooks: WebhookSender;
+  catalog: GpuCatalogSource;
+  /** DNS for webhook URL checks (every address of a host). */
+  resolveHost: ResolveHost;
+}
