@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, aDeployment, type Deployment } from '@visgate/shared';
+import { createSecretBox } from '../../adapters/crypto/secret-box';
+import { createEmbeddedDocumentStore } from '../../adapters/embedded/document-store';
+import { createEmbeddedSecretStore } from '../../adapters/embedded/secret-store';
+import {
+  anEndpointSpec,
+  createFakeRunPodApi,
+  type FakeRunPodApi,
+} from '../../../test-support/fake-runpod-api';
+import { accountKeys, sweepAccount } from './sweep-orphans';
+
+const KEY = 'rpa_test';
+const LIVE = 'dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa';
+const GONE = 'dpl_bbbbbbbbbbbbbbbbbbbbbbbbbb';
+/** An account with a ready deployment, a duplicate of its endpoint, an orphan pair, and the user's own. */
+async function world() {
+  const runpod = createFakeRunPodApi();
+  const store = createEmbeddedDocumentStore();
+  const tpl = (name: string) =>
+    runpod.createTemplate(KEY, { name, image: 'x', diskGb: 20, env: {} });
+  const ep = (name: string, templateId: string, workersMax: number) =>
+    runpod.createEndpoint(KEY, anEndpointSpec(name, templateId, { workersMax }));
+  const liveTpl = await tpl(`visgate-${LIVE}`);
+  const liveEp = await ep(`visgate-${LIVE}`, liveTpl.id, 3);
+  const dupEp = await ep(`visgate-${LIVE}`, liveTpl.id, 2);
+  const goneTpl = await tpl(`visgate-${GONE}`);
+  const goneEp = await ep(`visgate-${GONE}`, goneTpl.id, 1);
+  const ownTpl = await tpl('my-template');
+  const ownEp = await ep('my-endpoint', ownTpl.id, 4);
+  await store.create(
+    aDeployment({
+      deployment_id: LIVE,
+      status: 'ready',
+      endpoint_id: liveEp.id,
+      template_id: liveTpl.id,
+    }),
+  );
+  runpod.calls.length = 0;
+  const ids = { liveTpl, liveEp, dupEp, goneTpl, goneEp, ownTpl, ownEp };
+  return { runpod, store, ids, recorded: new Set([liveTpl.id]) };
+}
+
+const ids = (runpod: FakeRunPodApi) => ({
+  endpoints: runpod
+    .account(KEY)
+    .endpoints.map((e) => e.id)
+    .sort(),
+  templates: runpod
+    .account(KEY)
+    .templates.map((t) => t.id)
+    .sort(),
+});
+
+describe('sweepAccount', () => {
+  it("deletes orphan endpoints and templates, keeping the live deployment's and the user's own", async () => {
+    const { runpod, store, ids: r, recorded } = await world();
+    expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
+      endpoints: 2,
+      templates: 1,
+    });
+    expect(ids(runpod)).toEqual({
+      endpoints: [r.liveEp.id, r.ownEp.id].sort(),
+      templates: [r.liveTpl.id, r.ownTpl.id].sort(),
+    });
+  });
+
+  it('scales an orphan endpoint to zero before deleting it, as RunPod requires', async () => {
+    const { runpod, store, ids: r, recorded } = await world();
+    await sweepAccount({ runpod, store }, KEY, recorded);
+    const touching = runpod.calls.filter((c) => c.endsWith(r.dupEp.id));
+    expect(touching).toEqual([`updateEndpoint ${r.dupEp.id}`, `deleteEndpoint ${r.dupEp.id}`]);
+  });
+
+  it('never deletes a template a live deployment recorded, even when its document cannot be read', async () => {
+    const { runpod, ids: r, recorded } = await world();
+    const empty = createEmbeddedDocumentStore(); // as if the document were not there
+    await sweepAccount({ runpod, store: empty }, KEY, recorded);
+    expect(ids(runpod).templates).toContain(r.liveTpl.id);
+  });
+
+  it('skips an account whose listing fails (a revoked key, an outage) until the next cycle', async () => {
+    const { runpod, store, recorded } = await world();
+    const before = ids(runpod);
+    runpod.fail('listTemplates', new AppError('RUNPOD_AUTH', 'revoked'));
+    expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
+      endpoints: 0,
+      templates: 0,
+    });
+    expect(ids(runpod)).toEqual(before);
+  });
+
+  it('leaves a template RunPod refuses to delete for the next cycle, without counting it', async () => {
+    const { runpod, store, ids: r, recorded } = await world();
+    runpod.fail('deleteTemplate', new AppError('UPSTREAM_UNAVAILABLE', 'busy'));
+    expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
+      endpoints: 2,
+      templates: 0,
+    });
+    expect(ids(runpod).templates).toContain(r.goneTpl.id);
+  });
+
+  it('counts an endpoint another cycle deleted first as swept, and goes on', async () => {
+    const { runpod, store, recorded } = await world();
+    runpod.fail('updateEndpoint', new AppError('NOT_FOUND', 'gone'));
+    expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
+      endpoints: 2,
+      templates: 1,
+    });
+  });
+
+  it('lets any other failure to delete an endpoint fail the cycle (the scheduler runs the next)', async () => {
+    const { runpod, store, recorded } = await world();
+    runpod.fail('deleteEndpoint', new AppError('UPSTREAM_UNAVAILABLE', 'outage'));
+    await expect(sweepAccount({ runpod, store }, KEY, recorded)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+    });
+  });
+});
+
+describe('accountKeys', () => {
+  it('holds one key per owner, from deployments whose secrets are still held', async () => {
+    const secrets = createEmbeddedSecretStore(createSecretBox(randomBytes(32)));
+    const held = {
+      hfToken: null,
+      webhookUrl: null,
+      webhookSecret: null,
+      eventsToken: null,
+      cache: null,
+    };
+    const doc = (id: string, owner: string, purged = false): Deployment => {
+      const d = aDeployment({ deployment_id: id, owner_hash: owner });
+      return { ...d, runtime: { ...d.runtime, secrets_purged: purged } };
+    };
+    const docs = [
+      doc(LIVE, 'alice'),
+      doc(GONE, 'alice'),
+      doc('dpl_cccccccccccccccccccccccccc', 'bob', true),
+    ];
+    await secrets.put(LIVE, { ...held, runpodApiKey: 'alice-1' });
+    await secrets.put(GONE, { ...held, runpodApiKey: 'alice-2' });
+    await secrets.put('dpl_cccccccccccccccccccccccccc', { ...held, runpodApiKey: 'bob-1' });
+    expect(await accountKeys({ secrets }, docs)).toEqual(['alice-2']);
+  });
+});
