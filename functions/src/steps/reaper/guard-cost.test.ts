@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { AppError, aDeployment, type Deployment } from '@visgate/shared';
-import type { Bus, Topic } from '../../ports';
-import { createSecretBox } from '../../adapters/crypto/secret-box';
-import { createEmbeddedDocumentStore } from '../../adapters/embedded/document-store';
-import { createEmbeddedSecretStore } from '../../adapters/embedded/secret-store';
-import { createMemoryLogger } from '../../adapters/log/json-logger';
 import { anEndpointSpec, createFakeRunPodApi } from '../../../test-support/fake-runpod-api';
+import { createMemoryPorts, heldSecrets } from '../../../test-support/memory-ports';
 import { guardCost } from './guard-cost';
 
 const KEY = 'rpa_test';
@@ -22,16 +17,7 @@ async function world(
   key: string | null = KEY,
 ) {
   const runpod = createFakeRunPodApi();
-  const store = createEmbeddedDocumentStore();
-  const secrets = createEmbeddedSecretStore(createSecretBox(randomBytes(32)));
-  const log = createMemoryLogger();
-  const published: [Topic, string][] = [];
-  const bus: Bus = {
-    publish: (topic, msg) => {
-      published.push([topic, msg.deployment_id]);
-      return Promise.resolve();
-    },
-  };
+  const { store, secrets, log, bus, published } = createMemoryPorts(created);
   const tpl = await runpod.createTemplate(KEY, {
     name: `visgate-${ID}`,
     image: 'x',
@@ -72,14 +58,7 @@ async function world(
     timings: { ...base.timings, provisioned_at: created.toISOString() },
   };
   await store.create(doc);
-  const held = {
-    hfToken: null,
-    webhookUrl: null,
-    webhookSecret: null,
-    eventsToken: null,
-    cache: null,
-  };
-  if (key) await secrets.put(ID, { ...held, runpodApiKey: key });
+  if (key) await secrets.put(ID, heldSecrets(key));
   return { deps: { runpod, store, secrets, log, bus }, doc, published };
 }
 

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { AppError, aDeployment, type Deployment } from '@visgate/shared';
-import { createSecretBox } from '../../adapters/crypto/secret-box';
 import { createEmbeddedDocumentStore } from '../../adapters/embedded/document-store';
-import { createEmbeddedSecretStore } from '../../adapters/embedded/secret-store';
 import {
   anEndpointSpec,
   createFakeRunPodApi,
   type FakeRunPodApi,
 } from '../../../test-support/fake-runpod-api';
+import { createMemoryPorts, heldSecrets } from '../../../test-support/memory-ports';
 import { accountKeys, sweepAccount } from './sweep-orphans';
 
 const KEY = 'rpa_test';
@@ -120,14 +118,7 @@ describe('sweepAccount', () => {
 
 describe('accountKeys', () => {
   it('holds one key per owner, from deployments whose secrets are still held', async () => {
-    const secrets = createEmbeddedSecretStore(createSecretBox(randomBytes(32)));
-    const held = {
-      hfToken: null,
-      webhookUrl: null,
-      webhookSecret: null,
-      eventsToken: null,
-      cache: null,
-    };
+    const { secrets } = createMemoryPorts(new Date());
     const doc = (id: string, owner: string, purged = false): Deployment => {
       const d = aDeployment({ deployment_id: id, owner_hash: owner });
       return { ...d, runtime: { ...d.runtime, secrets_purged: purged } };
@@ -137,9 +128,9 @@ describe('accountKeys', () => {
       doc(GONE, 'alice'),
       doc('dpl_cccccccccccccccccccccccccc', 'bob', true),
     ];
-    await secrets.put(LIVE, { ...held, runpodApiKey: 'alice-1' });
-    await secrets.put(GONE, { ...held, runpodApiKey: 'alice-2' });
-    await secrets.put('dpl_cccccccccccccccccccccccccc', { ...held, runpodApiKey: 'bob-1' });
+    await secrets.put(LIVE, heldSecrets('alice-1'));
+    await secrets.put(GONE, heldSecrets('alice-2'));
+    await secrets.put('dpl_cccccccccccccccccccccccccc', heldSecrets('bob-1'));
     expect(await accountKeys({ secrets }, docs)).toEqual(['alice-2']);
   });
 });
