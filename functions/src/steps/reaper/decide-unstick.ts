@@ -21,7 +21,7 @@ export type UnstickDecision =
   | { kind: 'fail'; code: ErrorCode; message: string; step: Step };
 
 /** The message that drives each status forward; `loading` is driven by the poll queue instead. */
-export const STEP_TOPIC: Partial<Record<DeploymentStatus, Topic>> = {
+const STEP_TOPIC: Partial<Record<DeploymentStatus, Topic>> = {
   queued: 'deployment-validate',
   validating: 'deployment-validate',
   selecting_gpu: 'deployment-select-gpu',

@@ -24,7 +24,7 @@ export interface ReapReport {
   purged: number;
 }
 
-const IN_FLIGHT: DeploymentStatus[] = [
+const IN_FLIGHT: readonly DeploymentStatus[] = [
   'queued',
   'validating',
   'selecting_gpu',
@@ -32,8 +32,8 @@ const IN_FLIGHT: DeploymentStatus[] = [
   'loading',
   'deleting',
 ];
-const LIVE: DeploymentStatus[] = ['loading', 'ready', 'paused'];
-const CLOSED: DeploymentStatus[] = ['failed', 'deleted'];
+const LIVE: readonly DeploymentStatus[] = ['loading', 'ready', 'paused'];
+const CLOSED: readonly DeploymentStatus[] = ['failed', 'deleted'];
 /** Deployments looked at per status group and cycle; the oldest first, so none starves. */
 const BATCH = 500;
 
@@ -47,7 +47,8 @@ const BATCH = 500;
  * pure function and guards its own writes, so two overlapping cycles are harmless without a lease.
  */
 export function createReaper(deps: ReaperDeps) {
-  const scan = (statuses: DeploymentStatus[]) => deps.scanner.scan({ statuses, limit: BATCH });
+  const scan = (statuses: readonly DeploymentStatus[]) =>
+    deps.scanner.scan({ statuses, limit: BATCH });
 
   return async function reap(): Promise<ReapReport> {
     const report: ReapReport = {

@@ -37,7 +37,9 @@ export async function unstick(
       return 'nudged';
     case 'republish':
       await deps.bus.publish(decision.topic, { deployment_id: id });
-      // The nudge time starts the second deadline, after which the step is failed.
+      // decideUnstick fails the step once its nudge is a deadline old. Known gap, kept as it was:
+      // each re-nudge moves this forward, so with REAPER_INTERVAL_S < STEP_DEADLINE_S a stuck
+      // step is re-published every cycle and never failed here.
       await deps.store.mutate(id, (d) =>
         d.status === doc.status
           ? { ...d, runtime: { ...d.runtime, nudged_at: now.toISOString() } }
