@@ -1,7 +1,14 @@
-import { isAppError, scrubSecrets, type Step } from '@visgate/shared';
-import type { DeploymentMessage, Topic } from '../ports';
+import {
+  isAppError,
+  scrubSecrets,
+  type Deployment,
+  type DeploymentStatus,
+  type Step,
+} from '@visgate/shared';
+import type { DeploymentMessage } from '../ports';
 import type { Deps } from '../deps';
-import { IN_CREATION, failDeployment } from './lifecycle';
+import { IN_CREATION, failDeployment, isPast } from './lifecycle';
+import { clearFailures, countFailure } from './step-failures';
 
 /**
  * Which delivery of a message this is (1 = first), when the transport says: the embedded bus
@@ -12,115 +19,95 @@ export interface StepDelivery {
   attempt: number | null;
 }
 
-export type StepHandler = (msg: DeploymentMessage) => Promise<void>;
-export type BoundedStepHandler = (msg: DeploymentMessage, delivery?: StepDelivery) => Promise<void>;
+/** A bus step as the transports call it. */
+export type StepHandler = (msg: DeploymentMessage, delivery?: StepDelivery) => Promise<void>;
 
-/** The creation steps, by topic, and the pipeline step a give-up is recorded against. */
-const CREATION_STEPS: Partial<Record<Topic, Step>> = {
-  'deployment-validate': 'validate',
-  'deployment-select-gpu': 'select_gpu',
-  'deployment-provision': 'provision',
-};
-
-/**
- * Counts one more failed run of `step` in the deployment (`runtime.step_failures`), while the
- * deployment is still being created. Returns the new count, or null when nothing was counted (the
- * deployment is gone or has moved on, or the store could not be written).
- */
-async function countFailure(
-  deps: Pick<Deps, 'store' | 'clock' | 'log'>,
-  id: string,
-  step: Step,
-): Promise<number | null> {
-  try {
-    const written = await deps.store.mutate(id, (doc) => {
-      if (!IN_CREATION.includes(doc.status)) return null;
-      const failures = doc.runtime.step_failures ?? {};
-      return {
-        ...doc,
-        runtime: {
-          ...doc.runtime,
-          step_failures: { ...failures, [step]: (failures[step] ?? 0) + 1 },
-        },
-        updated_at: deps.clock.now().toISOString(),
-      };
-    });
-    return written?.runtime.step_failures?.[step] ?? null;
-  } catch (e) {
-    deps.log.warn('could not count a failed step', {
-      deployment_id: id,
-      step,
-      error: e instanceof Error ? scrubSecrets(e.message) : 'non-error thrown',
-    });
-    return null;
-  }
+export interface StepSpec {
+  /** The pipeline step a failure is recorded against (`error.step`, `runtime.step_failures`). */
+  name: Step;
+  /** The statuses the step acts on, in pipeline order; on any other it does nothing. */
+  status: readonly DeploymentStatus[];
+  /**
+   * A delivery that finds the deployment past this step: the commit landed but the hand-off may
+   * not have (a crash between the two), so send it again; the next step is idempotent.
+   */
+  onPast?: (doc: Deployment) => Promise<void>;
 }
 
-/** Forgets the failures counted for `step` once it has run through (a later run starts afresh). */
-async function clearFailures(
-  deps: Pick<Deps, 'store' | 'log'>,
-  id: string,
-  step: Step,
-): Promise<void> {
-  await deps.store
-    .mutate(id, (doc) => {
-      const failures = doc.runtime.step_failures;
-      if (failures?.[step] === undefined) return null;
-      const { [step]: _cleared, ...rest } = failures;
-      return { ...doc, runtime: { ...doc.runtime, step_failures: rest } };
-    })
-    .catch((e: unknown) => {
-      // The step itself went through; a stale count only makes a later run of it give up sooner.
-      deps.log.warn('could not clear the failures of a step that went through', {
-        deployment_id: id,
-        step,
-        error: e instanceof Error ? scrubSecrets(e.message) : 'non-error thrown',
-      });
-    });
-}
+export type StepRunnerDeps = Pick<Deps, 'config' | 'store' | 'clock' | 'bus' | 'tasks' | 'log'>;
 
 /**
- * Bounds a bus step: when the handler has thrown `STEP_MAX_ATTEMPTS` times for the same deployment
- * and step, the deployment ends `failed` — with the error's code when it is an AppError, INTERNAL
- * otherwise — its `deployment.failed` webhook is sent, and the message is acknowledged instead of
- * being redelivered for ever. Earlier attempts rethrow, so the bus redelivers with backoff.
+ * The one runner of the creation steps. It owns what every step repeats: load the deployment,
+ * ignore a stale or duplicate delivery, re-send the hand-off of a step already done, and the
+ * outcome of an error the step does not handle itself:
  *
- * The count is the larger of the delivery attempt the transport reports (the embedded bus always
- * does; Pub/Sub only sometimes, see StepDelivery) and the failures the step counted itself in the
- * deployment document, so the bound holds on every transport. The teardown step is not bounded
- * here (a deletion cannot fail); its dead letter is left to the reaper.
+ * - an AppError whose policy is `fail` (ON_STEP_FAILURE, beside the error codes) ends the
+ *   deployment `failed` with its code, sends `deployment.failed` and acknowledges the message;
+ * - anything else is thrown so the transport redelivers, at most STEP_MAX_ATTEMPTS times: the count
+ *   is the larger of the delivery attempt the transport reports and the failures the step counted
+ *   in the document itself (Pub/Sub push does not always report one), and the last attempt fails
+ *   the deployment with the error's code (INTERNAL for a bug) instead of redelivering for ever.
+ *
+ * `run` gets the document as loaded, in one of `spec.status`; it commits with guarded mutations.
  */
-export function boundedStep(
-  deps: Pick<Deps, 'config' | 'store' | 'clock' | 'bus' | 'tasks' | 'log'>,
-  topic: Topic,
-  handler: StepHandler,
-): BoundedStepHandler {
-  const step = CREATION_STEPS[topic];
+export function defineStep(
+  deps: StepRunnerDeps,
+  spec: StepSpec,
+  run: (doc: Deployment) => Promise<void>,
+): StepHandler {
+  const last = spec.status[spec.status.length - 1];
   return async (msg, delivery) => {
-    try {
-      await handler(msg);
-    } catch (e) {
-      if (step === undefined) throw e;
-      const counted = await countFailure(deps, msg.deployment_id, step);
-      const attempt = Math.max(delivery?.attempt ?? 0, counted ?? 0);
-      const max = deps.config.STEP_MAX_ATTEMPTS;
-      if (attempt < max) throw e;
-      const known = isAppError(e);
-      deps.log.error('step failed on its last attempt; failing the deployment', {
-        deployment_id: msg.deployment_id,
-        topic,
-        attempt,
-        error: e instanceof Error ? scrubSecrets(e.message) : 'non-error thrown',
-      });
-      await failDeployment(deps, msg.deployment_id, IN_CREATION, {
-        code: known ? e.code : 'INTERNAL',
-        message: `the ${step} step failed ${attempt} times in a row${
-          known ? `: ${scrubSecrets(e.message)}` : ' (internal error)'
-        }`,
-        step,
-      });
+    const id = msg.deployment_id;
+    const doc = await deps.store.get(id);
+    if (!doc) return;
+    if (last !== undefined && isPast(doc, last)) {
+      await spec.onPast?.(doc);
       return;
     }
-    if (step !== undefined) await clearFailures(deps, msg.deployment_id, step);
+    if (!spec.status.includes(doc.status)) return;
+    try {
+      await run(doc);
+    } catch (e) {
+      await onError(deps, spec, id, e, delivery);
+      return;
+    }
+    // Failures counted by earlier runs are forgotten once the step runs through; without any
+    // (the usual case) this costs no write.
+    if (doc.runtime.step_failures?.[spec.name] !== undefined)
+      await clearFailures(deps, id, spec.name);
   };
+}
+
+async function onError(
+  deps: StepRunnerDeps,
+  spec: StepSpec,
+  id: string,
+  e: unknown,
+  delivery: StepDelivery | undefined,
+): Promise<void> {
+  if (isAppError(e) && e.onStep === 'fail') {
+    await failDeployment(deps, id, spec.status, {
+      code: e.code,
+      message: e.message,
+      step: spec.name,
+    });
+    return;
+  }
+  const counted = await countFailure(deps, id, spec.name);
+  const attempt = Math.max(delivery?.attempt ?? 0, counted ?? 0);
+  if (attempt < deps.config.STEP_MAX_ATTEMPTS) throw e;
+  const known = isAppError(e);
+  deps.log.error('step failed on its last attempt; failing the deployment', {
+    deployment_id: id,
+    step: spec.name,
+    attempt,
+    error: e instanceof Error ? scrubSecrets(e.message) : 'non-error thrown',
+  });
+  await failDeployment(deps, id, IN_CREATION, {
+    code: known ? e.code : 'INTERNAL',
+    message: `the ${spec.name} step failed ${attempt} times in a row${
+      known ? `: ${scrubSecrets(e.message)}` : ' (internal error)'
+    }`,
+    step: spec.name,
+  });
 }

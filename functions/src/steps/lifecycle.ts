@@ -50,19 +50,21 @@ export async function enqueuePendingDeliveries(
 
 /**
  * Moves a deployment to `failed` with a user-actionable code (only from one of `from`), records the
- * failed webhook, then releases whatever RunPod resources it may own. Returns false when the
- * deployment had already moved on (a stale or duplicate step), in which case nothing changes.
+ * failed webhook, then releases whatever RunPod resources it may own. `amend` adds facts to the same
+ * write (e.g. the pools RunPod refused). Returns false when the deployment had already moved on (a
+ * stale or duplicate step), in which case nothing changes.
  */
 export async function failDeployment(
   deps: Pick<Deps, 'store' | 'clock' | 'bus' | 'tasks' | 'log'>,
   id: string,
   from: readonly DeploymentStatus[],
   error: { code: ErrorCode; message: string; step: Step; retryable?: boolean },
+  amend: (doc: Deployment) => Deployment = (doc) => doc,
 ): Promise<boolean> {
   const at = deps.clock.now();
   const written = await deps.store.mutate(id, (doc) => {
     if (!from.includes(doc.status)) return null;
-    const failed = transition(doc, 'failed', at, error.code);
+    const failed = transition(amend(doc), 'failed', at, error.code);
     return withWebhookDelivery(
       {
         ...failed,

@@ -333,7 +333,7 @@ export function createCacheFill(deps: CacheFillDeps) {
         seconds: (deps.clock.now().getTime() - t0) / 1000,
       });
     } catch (e) {
-      if (isAppError(e) && !e.retryable) {
+      if (isAppError(e) && e.onStep === 'fail') {
         deps.log.warn('cache fill failed', { deployment_id: id, code: e.code, error: e.message });
         return;
       }
