@@ -1,4 +1,4 @@
-import { createCacheFill } from './steps/cache-fill/cache-source';
+import { createCacheFill } from './steps/cache-fill/cache-fill';
 import type { Config } from './config';
 import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { createSecretBox } from './adapters/crypto/secret-box';

@@ -1,7 +1,7 @@
 import { AppError, base32, isAppError, type Deployment } from '@visgate/shared';
 import type { DeploymentSecrets } from '../../ports';
 import type { Deps } from '../../deps';
-import { chooseCacheSource, type CacheChoice } from '../cache-fill/cache-source';
+import { chooseCacheSource, type CacheChoice } from './cache-choice';
 import { defineStep } from '../define-step';
 import { failDeployment } from '../lifecycle';
 import { enqueuePoll } from '../poll/enqueue-poll';
@@ -14,7 +14,16 @@ import { mayHaveLeftResources, releaseLease, takeLease } from './take-lease';
 
 export type ProvisionDeps = Pick<
   Deps,
-  'config' | 'store' | 'secrets' | 'runpod' | 'bus' | 'tasks' | 'clock' | 'log' | 'random'
+  | 'config'
+  | 'store'
+  | 'secrets'
+  | 'runpod'
+  | 'bus'
+  | 'tasks'
+  | 'clock'
+  | 'log'
+  | 'random'
+  | 'objectStores'
 >;
 
 /**

@@ -2,7 +2,7 @@ import { estimateVram, transition } from '@visgate/shared';
 import type { Deps } from '../../deps';
 import { defineStep } from '../define-step';
 import { stage } from '../lifecycle';
-import { sharedCacheRejection } from '../cache-fill/cache-source';
+import { sharedCacheRejection } from '../cache-fill/cache-target';
 import { assertSupportedPipeline } from '../../policy/supported-pipelines';
 
 export type ValidateDeps = Pick<
