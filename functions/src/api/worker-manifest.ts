@@ -1,6 +1,5 @@
-import { AppError } from '@visgate/shared';
+import { AppError, CLOSING_STATUSES } from '@visgate/shared';
 import type { Deps } from '../deps';
-import { CLOSING_STATUSES } from '../steps/lifecycle';
 import { checkCache, presignManifest, type WorkerManifest } from '../steps/cache-fill/model-cache';
 import { cacheTarget, refOf, sharedVerdict } from '../steps/cache-fill/cache-target';
 import { authorizeWorker } from './worker-events';

@@ -1,5 +1,7 @@
 import {
+  IN_CREATION,
   isAppError,
+  isPast,
   scrubSecrets,
   type Deployment,
   type DeploymentStatus,
@@ -7,7 +9,7 @@ import {
 } from '@visgate/shared';
 import type { DeploymentMessage } from '../ports';
 import type { Deps } from '../deps';
-import { IN_CREATION, failDeployment, isPast } from './lifecycle';
+import { failDeployment } from './lifecycle';
 import { clearFailures, countFailure } from './step-failures';
 
 /**

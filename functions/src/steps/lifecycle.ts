@@ -88,29 +88,6 @@ export async function failDeployment(
   return true;
 }
 
-/** A deployment going away or gone: nothing new may be created or handed out for it. */
-export const CLOSING_STATUSES: readonly DeploymentStatus[] = ['deleting', 'deleted', 'failed'];
-
-/** The creation pipeline, in order, up to `ready`. */
-export const CREATION_ORDER: readonly DeploymentStatus[] = [
-  'queued',
-  'validating',
-  'selecting_gpu',
-  'provisioning',
-  'loading',
-  'ready',
-];
-
-/** Statuses a deployment has while it is still being created (the pipeline before `ready`). */
-export const IN_CREATION: readonly DeploymentStatus[] = CREATION_ORDER.slice(0, -1);
-
-/** Whether the document has moved past `status` in the creation pipeline (a duplicate delivery). */
-export function isPast(doc: Deployment, status: DeploymentStatus): boolean {
-  const a = CREATION_ORDER.indexOf(doc.status);
-  const b = CREATION_ORDER.indexOf(status);
-  return a !== -1 && b !== -1 && a > b;
-}
-
 /** The progress block for a pipeline stage, keeping byte counters from earlier stages out. */
 export function stage(
   doc: Deployment,

@@ -1,6 +1,5 @@
-import { scrubSecrets, type Step } from '@visgate/shared';
+import { IN_CREATION, scrubSecrets, type Step } from '@visgate/shared';
 import type { Deps } from '../deps';
-import { IN_CREATION } from './lifecycle';
 
 /**
  * Counts one more failed run of `step` in the deployment (`runtime.step_failures`), while the

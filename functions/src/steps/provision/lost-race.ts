@@ -1,7 +1,6 @@
-import { AppError, isAppError } from '@visgate/shared';
+import { AppError, CLOSING_STATUSES, isAppError } from '@visgate/shared';
 import type { RunPodEndpoint, RunPodTemplate } from '../../ports';
 import type { Deps } from '../../deps';
-import { CLOSING_STATUSES } from '../lifecycle';
 import { releaseRunPodResources } from '../teardown/teardown';
 
 /**
