@@ -4,13 +4,10 @@ import type {
   RunPodEndpoint,
   RunPodEndpointSpec,
   RunPodTemplate,
-  RunPodTemplateSpec,
   RunPodWorker,
 } from '../src/ports';
 
-type Method = keyof RunPodApi;
-
-/** A small valid endpoint spec, for seeding an account; `over` sets what a test is about. */
+/** A small valid endpoint spec, for seeding the account; `over` sets what a test is about. */
 export function anEndpointSpec(
   name: string,
   templateId: string,
@@ -31,141 +28,145 @@ export function anEndpointSpec(
   };
 }
 
-/** One RunPod account as the fake holds it: what a test seeds and later inspects. */
-export interface FakeRunPodAccount {
-  endpoints: (RunPodEndpoint & { templateId: string })[];
-  templates: RunPodTemplate[];
-  /** Workers per endpoint id. */
-  workers: Map<string, RunPodWorker[]>;
-}
-
-export interface FakeRunPodApi extends RunPodApi {
-  /** The account behind `apiKey` (created empty on first use, as every key is valid here). */
-  account(apiKey: string): FakeRunPodAccount;
-  /** Every call in order, as `method id` (or `method` for listings), for asserting effects. */
-  calls: string[];
-  /** Makes the next `times` calls of `method` throw `error` instead (an outage, a revoked key). */
-  fail(method: Method, error: Error, times?: number): void;
-}
-
 /**
- * An in-memory `RunPodApi` for unit tests of effect pieces: the management calls (templates,
- * endpoints, workers) with the account rules that change what a caller must do — an endpoint is
- * deleted only at zero workers, a template only when no endpoint uses it, and a missing resource is
- * NOT_FOUND. Data-plane calls (jobs, health) and GraphQL are not modelled; use the RunPod
- * simulator over HTTP for those.
+ * An in-memory RunPodApi for unit tests of pieces that talk only to the port: one account, the
+ * management calls a step makes, and switches for the answers RunPod gives (a placement refusal
+ * per pool, a refused cached model, a planted fault on any call) and the rule that changes what a
+ * caller must do: an endpoint is deleted only once scaled to zero. Every call is recorded in order,
+ * faulted ones included. Behaviour over the wire
+ * (bodies, status codes) is the RunPod simulator's job, not this fake's.
  */
-export function createFakeRunPodApi(): FakeRunPodApi {
-  const accounts = new Map<string, FakeRunPodAccount>();
-  const faults = new Map<Method, { error: Error; times: number }>();
+export function createFakeRunPodApi(
+  opts: {
+    /** Pools RunPod refuses to place a worker on: a create whose first pool is listed is refused. */
+    refusePools?: readonly string[];
+    /** setModelReferences answers this error (a RunPod refusal), or keeps the references. */
+    modelReferenceError?: AppError | null;
+  } = {},
+) {
+  const templates = new Map<string, RunPodTemplate>();
+  const endpoints = new Map<string, RunPodEndpoint & { references: string[] }>();
+  /** Workers per endpoint id, as `listWorkers` answers them. */
+  const workers = new Map<string, RunPodWorker[]>();
   const calls: string[] = [];
-  let nextId = 1;
+  const faults = new Map<keyof RunPodApi, Error>();
+  /** The fault planted on `method`, used up by this call (an outage, a revoked key). */
+  const fault = (method: keyof RunPodApi): Promise<never> | null => {
+    const error = faults.get(method);
+    if (!error) return null;
+    faults.delete(method);
+    return Promise.reject(error);
+  };
+  let next = 1;
+  const newId = (prefix: string) => `${prefix}${next++}`;
 
-  const account = (apiKey: string): FakeRunPodAccount => {
-    let a = accounts.get(apiKey);
-    if (!a) accounts.set(apiKey, (a = { endpoints: [], templates: [], workers: new Map() }));
-    return a;
+  const endpointOf = (spec: RunPodEndpointSpec, id: string): RunPodEndpoint => ({
+    id,
+    name: spec.name,
+    pools: spec.pools,
+    workersMin: spec.workersMin,
+    workersMax: spec.workersMax,
+    idleTimeoutS: spec.idleTimeoutS,
+    flashboot: spec.flashboot,
+    dataCenterIds: spec.dataCenterIds ?? [],
+    executionTimeoutMs: spec.executionTimeoutMs,
+    minCudaVersion: spec.minCudaVersion,
+    runUrl: `https://api.runpod.ai/v2/${id}/run`,
+  });
+  const must = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new AppError('NOT_FOUND', `${what} not found`);
+    return v;
   };
-  /** Records the call and throws a planted fault; async so a fault rejects like a real call. */
-  const enter = async (method: Method, id?: string): Promise<void> => {
-    calls.push(id === undefined ? method : `${method} ${id}`);
-    const fault = faults.get(method);
-    if (!fault) return;
-    if ((fault.times -= 1) <= 0) faults.delete(method);
-    await Promise.resolve();
-    throw fault.error;
+  const unused = (name: string) => (): never => {
+    throw new Error(`fake RunPodApi: ${name} is not used by the piece under test`);
   };
-  const notFound = (what: string, id: string) =>
-    new AppError('NOT_FOUND', `${what} ${id} not found`);
-  const endpointOf = (apiKey: string, id: string) => {
-    const e = account(apiKey).endpoints.find((x) => x.id === id);
-    if (!e) throw notFound('endpoint', id);
-    return e;
-  };
-  /** RunPod's v2 `Endpoint` does not say which template it was created from. */
-  const view = ({ templateId: _t, ...e }: FakeRunPodAccount['endpoints'][number]): RunPodEndpoint =>
-    e;
-  const unmodelled = (method: Method) => () =>
-    Promise.reject(new Error(`${method} is not modelled by the fake`));
 
+  const api: RunPodApi = {
+    verifyKey: () => Promise.resolve(),
+    listGpuTypes: () => Promise.resolve([]),
+    createTemplate: (_k, spec) => {
+      calls.push(`createTemplate ${spec.name}`);
+      const t = { id: newId('tpl'), name: spec.name };
+      templates.set(t.id, t);
+      return Promise.resolve(t);
+    },
+    listTemplates: () => {
+      calls.push('listTemplates');
+      return fault('listTemplates') ?? Promise.resolve([...templates.values()]);
+    },
+    deleteTemplate: (_k, id) => {
+      calls.push(`deleteTemplate ${id}`);
+      const refused = fault('deleteTemplate');
+      if (refused) return refused;
+      must(templates.get(id), 'template');
+      templates.delete(id);
+      return Promise.resolve();
+    },
+    createEndpoint: (_k, spec) => {
+      calls.push(`createEndpoint ${spec.pools.join(',')} min=${spec.workersMin}`);
+      if (spec.workersMin > 0 && opts.refusePools?.includes(spec.pools[0] ?? '')) {
+        return Promise.reject(
+          new AppError('NO_CAPACITY', 'There are no longer any instances available'),
+        );
+      }
+      const e = { ...endpointOf(spec, newId('ep')), references: [] };
+      endpoints.set(e.id, e);
+      return Promise.resolve(e);
+    },
+    getEndpoint: (_k, id) => Promise.resolve(must(endpoints.get(id), 'endpoint')),
+    listEndpoints: () => {
+      calls.push('listEndpoints');
+      return fault('listEndpoints') ?? Promise.resolve([...endpoints.values()]);
+    },
+    updateEndpoint: (_k, id, patch) => {
+      calls.push(`updateEndpoint ${id} ${JSON.stringify(patch)}`);
+      const refused = fault('updateEndpoint');
+      if (refused) return refused;
+      const e = must(endpoints.get(id), 'endpoint');
+      const updated = { ...e, ...patch, dataCenterIds: patch.dataCenterIds ?? e.dataCenterIds };
+      endpoints.set(id, updated);
+      return Promise.resolve(updated);
+    },
+    setModelReferences: (_k, spec, references) => {
+      calls.push(`setModelReferences ${spec.id} ${references.join(',')}`);
+      if (opts.modelReferenceError) return Promise.reject(opts.modelReferenceError);
+      const e = must(endpoints.get(spec.id), 'endpoint');
+      endpoints.set(spec.id, { ...e, workersMin: spec.workersMin, references });
+      return Promise.resolve(references);
+    },
+    getModelReferences: (_k, id) => Promise.resolve(must(endpoints.get(id), 'endpoint').references),
+    deleteEndpoint: (_k, id) => {
+      calls.push(`deleteEndpoint ${id}`);
+      const refused = fault('deleteEndpoint');
+      if (refused) return refused;
+      const e = must(endpoints.get(id), 'endpoint');
+      if (e.workersMin !== 0 || e.workersMax !== 0) {
+        const msg =
+          "The endpoint's min and max workers must both be zero before you can delete it.";
+        return Promise.reject(new AppError('VALIDATION_FAILED', msg));
+      }
+      endpoints.delete(id);
+      workers.delete(id);
+      return Promise.resolve();
+    },
+    listWorkers: (_k, id) => {
+      calls.push(`listWorkers ${id}`);
+      return fault('listWorkers') ?? Promise.resolve(workers.get(id) ?? []);
+    },
+    health: unused('health'),
+    runJob: unused('runJob'),
+    jobStatus: unused('jobStatus'),
+    cancelJob: unused('cancelJob'),
+  };
   return {
-    account,
+    api,
     calls,
-    fail(method, error, times = 1) {
-      faults.set(method, { error, times });
+    templates,
+    endpoints,
+    workers,
+    /** Makes the next call of `method` fail with `error`. */
+    fail: (method: keyof RunPodApi, error: Error): void => {
+      faults.set(method, error);
     },
-    async verifyKey() {
-      await enter('verifyKey');
-    },
-    listGpuTypes: unmodelled('listGpuTypes'),
-    async createTemplate(apiKey, spec: RunPodTemplateSpec) {
-      await enter('createTemplate', spec.name);
-      const t = { id: `tpl-${nextId++}`, name: spec.name };
-      account(apiKey).templates.push(t);
-      return { ...t };
-    },
-    async listTemplates(apiKey) {
-      await enter('listTemplates');
-      return account(apiKey).templates.map((t) => ({ ...t }));
-    },
-    async deleteTemplate(apiKey, id) {
-      await enter('deleteTemplate', id);
-      const a = account(apiKey);
-      if (!a.templates.some((t) => t.id === id)) throw notFound('template', id);
-      const users = a.endpoints.filter((e) => e.templateId === id).map((e) => e.id);
-      if (users.length > 0)
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `template is in use by endpoint(s): ${users.join(', ')}`,
-        );
-      a.templates = a.templates.filter((t) => t.id !== id);
-    },
-    async createEndpoint(apiKey, spec: RunPodEndpointSpec) {
-      await enter('createEndpoint', spec.name);
-      const id = `ep-${nextId++}`;
-      const e = {
-        ...spec,
-        id,
-        dataCenterIds: spec.dataCenterIds ?? [],
-        runUrl: `https://fake/${id}/run`,
-      };
-      account(apiKey).endpoints.push(e);
-      return view(e);
-    },
-    async getEndpoint(apiKey, id) {
-      await enter('getEndpoint', id);
-      return view(endpointOf(apiKey, id));
-    },
-    async listEndpoints(apiKey) {
-      await enter('listEndpoints');
-      return account(apiKey).endpoints.map(view);
-    },
-    async updateEndpoint(apiKey, id, patch) {
-      await enter('updateEndpoint', id);
-      return view(Object.assign(endpointOf(apiKey, id), patch));
-    },
-    setModelReferences: unmodelled('setModelReferences'),
-    getModelReferences: unmodelled('getModelReferences'),
-    async deleteEndpoint(apiKey, id) {
-      await enter('deleteEndpoint', id);
-      const a = account(apiKey);
-      const e = endpointOf(apiKey, id);
-      if (e.workersMin !== 0 || e.workersMax !== 0)
-        throw new AppError(
-          'VALIDATION_FAILED',
-          "the endpoint's min and max workers must both be zero",
-        );
-      a.endpoints = a.endpoints.filter((x) => x.id !== id);
-      a.workers.delete(id);
-    },
-    async listWorkers(apiKey, endpointId) {
-      await enter('listWorkers', endpointId);
-      endpointOf(apiKey, endpointId);
-      return (account(apiKey).workers.get(endpointId) ?? []).map((w) => ({ ...w }));
-    },
-    health: unmodelled('health'),
-    runJob: unmodelled('runJob'),
-    jobStatus: unmodelled('jobStatus'),
-    cancelJob: unmodelled('cancelJob'),
   };
 }

@@ -16,7 +16,8 @@ async function world(
   settings: { budgetUsd?: number; ttlS?: number } = {},
   key: string | null = KEY,
 ) {
-  const runpod = createFakeRunPodApi();
+  const rp = createFakeRunPodApi();
+  const runpod = rp.api;
   const { store, secrets, log, bus, published } = createMemoryPorts(created);
   const tpl = await runpod.createTemplate(KEY, {
     name: `visgate-${ID}`,
@@ -28,11 +29,9 @@ async function world(
     KEY,
     anEndpointSpec(`visgate-${ID}`, tpl.id, { workersMin: 1 }),
   );
-  runpod
-    .account(KEY)
-    .workers.set(ep.id, [
-      { id: 'w1', status: 'RUNNING', gpuTypeId: null, startedAt: created.toISOString() },
-    ]);
+  rp.workers.set(ep.id, [
+    { id: 'w1', status: 'RUNNING', gpuTypeId: null, startedAt: created.toISOString() },
+  ]);
   const base = aDeployment({
     deployment_id: ID,
     status: 'ready',
@@ -59,7 +58,7 @@ async function world(
   };
   await store.create(doc);
   if (key) await secrets.put(ID, heldSecrets(key));
-  return { deps: { runpod, store, secrets, log, bus }, doc, published };
+  return { deps: { runpod, store, secrets, log, bus }, rp, doc, published };
 }
 
 describe('guardCost', () => {
@@ -83,8 +82,8 @@ describe('guardCost', () => {
   });
 
   it('skips a deployment for one cycle when RunPod cannot list its workers, and says why', async () => {
-    const { deps, doc, published } = await world({ budgetUsd: 0.5 });
-    deps.runpod.fail('listWorkers', new AppError('RUNPOD_AUTH', 'revoked'));
+    const { deps, rp, doc, published } = await world({ budgetUsd: 0.5 });
+    rp.fail('listWorkers', new AppError('RUNPOD_AUTH', 'revoked'));
     expect(await guardCost(deps, doc, at(600))).toBeNull();
     expect(await deps.store.get(ID)).toMatchObject({ status: 'ready', cost: { spent_usd: 0 } });
     expect(published).toEqual([]);
@@ -92,9 +91,9 @@ describe('guardCost', () => {
   });
 
   it('does not ask RunPod about a deployment whose key is gone', async () => {
-    const { deps, doc } = await world({ budgetUsd: 0.5 }, null);
+    const { deps, rp, doc } = await world({ budgetUsd: 0.5 }, null);
     expect(await guardCost(deps, doc, at(600))).toBeNull();
-    expect(deps.runpod.calls).not.toContain(`listWorkers ${doc.endpoint_id}`);
+    expect(rp.calls).not.toContain(`listWorkers ${doc.endpoint_id}`);
   });
 
   it('does not delete a deployment paused since the reaper read it', async () => {

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '@visgate/shared';
+import { IN_FLIGHT_STATUSES, type DeploymentStatus } from '@visgate/shared';
 import type { DeploymentScanner } from '../../ports';
 import type { Deps } from '../../deps';
 import { recordedTemplates } from './decide-orphans';
@@ -24,14 +24,7 @@ export interface ReapReport {
   purged: number;
 }
 
-const IN_FLIGHT: readonly DeploymentStatus[] = [
-  'queued',
-  'validating',
-  'selecting_gpu',
-  'provisioning',
-  'loading',
-  'deleting',
-];
+/** Deployments that may hold billing workers. */
 const LIVE: readonly DeploymentStatus[] = ['loading', 'ready', 'paused'];
 const CLOSED: readonly DeploymentStatus[] = ['failed', 'deleted'];
 /** Deployments looked at per status group and cycle; the oldest first, so none starves. */
@@ -65,7 +58,7 @@ export function createReaper(deps: ReaperDeps) {
     };
     const now = deps.clock.now();
 
-    const inFlight = await scan(IN_FLIGHT);
+    const inFlight = await scan(IN_FLIGHT_STATUSES);
     for (const doc of inFlight) count(await unstick(deps, doc, now));
 
     const live = await scan(LIVE);

@@ -1,10 +1,6 @@
 import { AppError, aDeployment, type Deployment } from '@visgate/shared';
 import { createEmbeddedDocumentStore } from '../../adapters/embedded/document-store';
-import {
-  anEndpointSpec,
-  createFakeRunPodApi,
-  type FakeRunPodApi,
-} from '../../../test-support/fake-runpod-api';
+import { anEndpointSpec, createFakeRunPodApi } from '../../../test-support/fake-runpod-api';
 import { createMemoryPorts, heldSecrets } from '../../../test-support/memory-ports';
 import { accountKeys, sweepAccount } from './sweep-orphans';
 
@@ -13,7 +9,8 @@ const LIVE = 'dpl_aaaaaaaaaaaaaaaaaaaaaaaaaa';
 const GONE = 'dpl_bbbbbbbbbbbbbbbbbbbbbbbbbb';
 /** An account with a ready deployment, a duplicate of its endpoint, an orphan pair, and the user's own. */
 async function world() {
-  const runpod = createFakeRunPodApi();
+  const rp = createFakeRunPodApi();
+  const runpod = rp.api;
   const store = createEmbeddedDocumentStore();
   const tpl = (name: string) =>
     runpod.createTemplate(KEY, { name, image: 'x', diskGb: 20, env: {} });
@@ -34,73 +31,70 @@ async function world() {
       template_id: liveTpl.id,
     }),
   );
-  runpod.calls.length = 0;
+  rp.calls.length = 0;
   const ids = { liveTpl, liveEp, dupEp, goneTpl, goneEp, ownTpl, ownEp };
-  return { runpod, store, ids, recorded: new Set([liveTpl.id]) };
+  return { rp, runpod, store, ids, recorded: new Set([liveTpl.id]) };
 }
 
-const ids = (runpod: FakeRunPodApi) => ({
-  endpoints: runpod
-    .account(KEY)
-    .endpoints.map((e) => e.id)
-    .sort(),
-  templates: runpod
-    .account(KEY)
-    .templates.map((t) => t.id)
-    .sort(),
+const ids = (rp: ReturnType<typeof createFakeRunPodApi>) => ({
+  endpoints: [...rp.endpoints.keys()].sort(),
+  templates: [...rp.templates.keys()].sort(),
 });
 
 describe('sweepAccount', () => {
   it("deletes orphan endpoints and templates, keeping the live deployment's and the user's own", async () => {
-    const { runpod, store, ids: r, recorded } = await world();
+    const { rp, runpod, store, ids: r, recorded } = await world();
     expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
       endpoints: 2,
       templates: 1,
     });
-    expect(ids(runpod)).toEqual({
+    expect(ids(rp)).toEqual({
       endpoints: [r.liveEp.id, r.ownEp.id].sort(),
       templates: [r.liveTpl.id, r.ownTpl.id].sort(),
     });
   });
 
   it('scales an orphan endpoint to zero before deleting it, as RunPod requires', async () => {
-    const { runpod, store, ids: r, recorded } = await world();
+    const { rp, runpod, store, ids: r, recorded } = await world();
     await sweepAccount({ runpod, store }, KEY, recorded);
-    const touching = runpod.calls.filter((c) => c.endsWith(r.dupEp.id));
-    expect(touching).toEqual([`updateEndpoint ${r.dupEp.id}`, `deleteEndpoint ${r.dupEp.id}`]);
+    const touching = rp.calls.filter((c) => c.includes(r.dupEp.id));
+    expect(touching).toEqual([
+      `updateEndpoint ${r.dupEp.id} {"workersMin":0,"workersMax":0}`,
+      `deleteEndpoint ${r.dupEp.id}`,
+    ]);
   });
 
   it('never deletes a template a live deployment recorded, even when its document cannot be read', async () => {
-    const { runpod, ids: r, recorded } = await world();
+    const { rp, runpod, ids: r, recorded } = await world();
     const empty = createEmbeddedDocumentStore(); // as if the document were not there
     await sweepAccount({ runpod, store: empty }, KEY, recorded);
-    expect(ids(runpod).templates).toContain(r.liveTpl.id);
+    expect(ids(rp).templates).toContain(r.liveTpl.id);
   });
 
   it('skips an account whose listing fails (a revoked key, an outage) until the next cycle', async () => {
-    const { runpod, store, recorded } = await world();
-    const before = ids(runpod);
-    runpod.fail('listTemplates', new AppError('RUNPOD_AUTH', 'revoked'));
+    const { rp, runpod, store, recorded } = await world();
+    const before = ids(rp);
+    rp.fail('listTemplates', new AppError('RUNPOD_AUTH', 'revoked'));
     expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
       endpoints: 0,
       templates: 0,
     });
-    expect(ids(runpod)).toEqual(before);
+    expect(ids(rp)).toEqual(before);
   });
 
   it('leaves a template RunPod refuses to delete for the next cycle, without counting it', async () => {
-    const { runpod, store, ids: r, recorded } = await world();
-    runpod.fail('deleteTemplate', new AppError('UPSTREAM_UNAVAILABLE', 'busy'));
+    const { rp, runpod, store, ids: r, recorded } = await world();
+    rp.fail('deleteTemplate', new AppError('UPSTREAM_UNAVAILABLE', 'busy'));
     expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
       endpoints: 2,
       templates: 0,
     });
-    expect(ids(runpod).templates).toContain(r.goneTpl.id);
+    expect(ids(rp).templates).toContain(r.goneTpl.id);
   });
 
   it('counts an endpoint another cycle deleted first as swept, and goes on', async () => {
-    const { runpod, store, recorded } = await world();
-    runpod.fail('updateEndpoint', new AppError('NOT_FOUND', 'gone'));
+    const { rp, runpod, store, recorded } = await world();
+    rp.fail('updateEndpoint', new AppError('NOT_FOUND', 'gone'));
     expect(await sweepAccount({ runpod, store }, KEY, recorded)).toEqual({
       endpoints: 2,
       templates: 1,
@@ -108,8 +102,8 @@ describe('sweepAccount', () => {
   });
 
   it('lets any other failure to delete an endpoint fail the cycle (the scheduler runs the next)', async () => {
-    const { runpod, store, recorded } = await world();
-    runpod.fail('deleteEndpoint', new AppError('UPSTREAM_UNAVAILABLE', 'outage'));
+    const { rp, runpod, store, recorded } = await world();
+    rp.fail('deleteEndpoint', new AppError('UPSTREAM_UNAVAILABLE', 'outage'));
     await expect(sweepAccount({ runpod, store }, KEY, recorded)).rejects.toMatchObject({
       code: 'UPSTREAM_UNAVAILABLE',
     });

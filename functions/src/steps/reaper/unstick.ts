@@ -1,7 +1,7 @@
 import type { Deployment } from '@visgate/shared';
 import type { Deps } from '../../deps';
 import { failDeployment } from '../lifecycle';
-import { enqueuePoll } from '../provision/provision';
+import { enqueuePoll } from '../poll/enqueue-poll';
 import { decideUnstick } from './decide-unstick';
 
 export type UnstickDeps = Pick<Deps, 'config' | 'store' | 'bus' | 'tasks' | 'clock' | 'log'>;
