@@ -10,7 +10,9 @@ import { openLocalDatabase, sqliteTable } from './local-database';
 // taken names in the database file and runs what was pending when it comes back.
 
 const dir = mkdtempSync(join(tmpdir(), 'visgate-queue-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function queueOn(path: string) {
   const db = openLocalDatabase(path);
@@ -28,7 +30,10 @@ function queueOn(path: string) {
 
 const settled = (q: { isIdle(): boolean }) =>
   new Promise<void>((resolve) => {
-    const check = () => (q.isIdle() ? resolve() : setTimeout(check, 5));
+    const check = (): void => {
+      if (q.isIdle()) resolve();
+      else setTimeout(check, 5);
+    };
     check();
   });
 
