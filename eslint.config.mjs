@@ -93,6 +93,7 @@ export default tseslint.config(
       '**/*.test.ts',
       'functions/test/**/*.ts',
       'functions/test-support/**/*.ts',
+      'sim/src/**/*.ts',
       'bench/**/*.ts',
     ],
     rules: {
@@ -108,7 +109,12 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['functions/src/local/**/*.ts', 'bench/**/*.ts', 'functions/src/adapters/log/**/*.ts'],
+    files: [
+      'functions/src/local/**/*.ts',
+      'sim/src/demo.ts',
+      'bench/**/*.ts',
+      'functions/src/adapters/log/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   prettier,

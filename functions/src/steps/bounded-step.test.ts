@@ -1,4 +1,5 @@
-import { AppError, aDeployment } from '@visgate/shared';
+import { AppError } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { createEmbeddedDocumentStore } from '../adapters/embedded/document-store';
 import { createMemoryLogger } from '../adapters/log/json-logger';
 import { boundedStep } from './bounded-step';
