@@ -1,4 +1,4 @@
-import { createCacheFill } from './steps/cache-fill/cache-source';
+import { createCacheFill } from './steps/cache-fill/cache-fill';
 import type { Config } from './config';
 import { outboundDeps, type OutboundOverrides } from './compose-outbound';
 import { createSecretBox } from './adapters/crypto/secret-box';
@@ -11,7 +11,7 @@ import { createEmbeddedSecretStore } from './adapters/embedded/secret-store';
 import { createEmbeddedTaskQueue, type TaskHandler } from './adapters/embedded/task-queue';
 import { TimerGroup, realTimers, type Timers } from './adapters/embedded/timers';
 import { createJsonLogger } from './adapters/log/json-logger';
-import { boundedStep, type BoundedStepHandler } from './steps/bounded-step';
+import type { StepHandler } from './steps/define-step';
 import { createDeliverWebhook } from './steps/deliver-webhook/deliver-webhook';
 import { createDeliverJobWebhook } from './steps/deliver-webhook/deliver-job-webhook';
 import { createPollJob } from './steps/poll-job/poll-job';
@@ -119,17 +119,17 @@ export type EmbeddedSystem = ReturnType<typeof buildEmbeddedSystem>;
  * ports.ts so a new topic or queue does not compile until it has a handler.
  */
 export function createStepHandlers(deps: Deps): {
-  topics: Record<Topic, BoundedStepHandler>;
+  topics: Record<Topic, StepHandler>;
   queues: Record<QueueName, TaskHandler>;
 } {
   const deliverDeploymentWebhook = createDeliverWebhook(deps);
   const deliverJobWebhook = createDeliverJobWebhook(deps);
   return {
     topics: {
-      'deployment-validate': boundedStep(deps, 'deployment-validate', createValidate(deps)),
-      'deployment-select-gpu': boundedStep(deps, 'deployment-select-gpu', createSelectGpu(deps)),
-      'deployment-provision': boundedStep(deps, 'deployment-provision', createProvision(deps)),
-      'deployment-teardown': boundedStep(deps, 'deployment-teardown', createTeardown(deps)),
+      'deployment-validate': createValidate(deps),
+      'deployment-select-gpu': createSelectGpu(deps),
+      'deployment-provision': createProvision(deps),
+      'deployment-teardown': createTeardown(deps),
     },
     queues: {
       'deployment-poll': createPoll(deps),
