@@ -13,6 +13,7 @@ function setup(run: () => Promise<void> = () => Promise.resolve()) {
   const deps = {
     config: { STEP_MAX_ATTEMPTS: 3 },
     store,
+    secrets: { get: () => Promise.resolve(null) },
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     bus: {
       publish: (topic: string) => {

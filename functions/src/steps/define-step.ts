@@ -7,7 +7,7 @@ import {
   type DeploymentStatus,
   type Step,
 } from '@visgate/shared';
-import type { DeploymentMessage } from '../ports';
+import type { DeploymentMessage, DeploymentSecrets } from '../ports';
 import type { Deps } from '../deps';
 import { failDeployment } from './lifecycle';
 import { clearFailures, countFailure } from './step-failures';
@@ -36,7 +36,10 @@ export interface StepSpec {
   onPast?: (doc: Deployment) => Promise<void>;
 }
 
-export type StepRunnerDeps = Pick<Deps, 'config' | 'store' | 'clock' | 'bus' | 'tasks' | 'log'>;
+export type StepRunnerDeps = Pick<
+  Deps,
+  'config' | 'store' | 'secrets' | 'clock' | 'bus' | 'tasks' | 'log'
+>;
 
 /**
  * The one runner of the creation steps. It owns what every step repeats: load the deployment,
@@ -50,17 +53,18 @@ export type StepRunnerDeps = Pick<Deps, 'config' | 'store' | 'clock' | 'bus' | '
  *   in the document itself (Pub/Sub push does not always report one), and the last attempt fails
  *   the deployment with the error's code (INTERNAL for a bug) instead of redelivering for ever.
  *
- * `run` gets the document as loaded, in one of `spec.status`; it commits with guarded mutations.
+ * `run` gets the document as loaded, in one of `spec.status`, and its secrets (read at the same
+ * time: every creation step needs them); it commits with guarded mutations.
  */
 export function defineStep(
   deps: StepRunnerDeps,
   spec: StepSpec,
-  run: (doc: Deployment) => Promise<void>,
+  run: (doc: Deployment, secrets: DeploymentSecrets | null) => Promise<void>,
 ): StepHandler {
   const last = spec.status[spec.status.length - 1];
   return async (msg, delivery) => {
     const id = msg.deployment_id;
-    const doc = await deps.store.get(id);
+    const [doc, secrets] = await Promise.all([deps.store.get(id), deps.secrets.get(id)]);
     if (!doc) return;
     if (last !== undefined && isPast(doc, last)) {
       await spec.onPast?.(doc);
@@ -68,7 +72,7 @@ export function defineStep(
     }
     if (!spec.status.includes(doc.status)) return;
     try {
-      await run(doc);
+      await run(doc, secrets);
     } catch (e) {
       await onError(deps, spec, id, e, delivery);
       return;

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus } from '../schemas/deployment';
+import { DEPLOYMENT_STATUSES, type Deployment, type DeploymentStatus } from '../schemas/deployment';
 
 /**
  * The only legal status changes (DESIGN §3, plus pause/resume: ready → paused → loading → ready).
@@ -53,15 +53,11 @@ export function transition(
   };
 }
 
-/** The creation pipeline, in order, up to `ready`. */
-export const CREATION_ORDER: readonly DeploymentStatus[] = [
-  'queued',
-  'validating',
-  'selecting_gpu',
-  'provisioning',
-  'loading',
-  'ready',
-];
+/** The creation pipeline, in order, up to `ready` (DEPLOYMENT_STATUSES is declared in that order). */
+export const CREATION_ORDER: readonly DeploymentStatus[] = DEPLOYMENT_STATUSES.slice(
+  0,
+  DEPLOYMENT_STATUSES.indexOf('ready') + 1,
+);
 
 /** Statuses a deployment has while it is still being created (the pipeline before `ready`). */
 export const IN_CREATION: readonly DeploymentStatus[] = CREATION_ORDER.slice(0, -1);

@@ -43,7 +43,7 @@ export function createProvision(deps: ProvisionDeps) {
           await enqueuePoll(deps, doc.deployment_id, doc.runtime.poll_attempt + 1);
       },
     },
-    async (doc) => {
+    async (doc, secrets) => {
       const id = doc.deployment_id;
       if (!doc.gpu) return;
       const leaseMs = deps.config.PROVISION_LEASE_S * 1000;
@@ -56,7 +56,7 @@ export function createProvision(deps: ProvisionDeps) {
         reference: string | null;
       };
       try {
-        acquired = await acquireFor(deps, leased, doc.gpu);
+        acquired = await acquireFor(deps, leased, doc.gpu, secrets);
       } catch (e) {
         // Give the lease back so the redelivery takes over at once; it adopts what we made.
         if (!(isAppError(e) && e.onStep === 'fail')) await deps.store.mutate(id, releaseLease);
@@ -111,9 +111,9 @@ async function acquireFor(
   deps: ProvisionDeps,
   leased: Deployment,
   gpu: NonNullable<Deployment['gpu']>,
+  secrets: DeploymentSecrets | null,
 ) {
   const id = leased.deployment_id;
-  const secrets = await deps.secrets.get(id);
   const apiKey = secrets?.runpodApiKey;
   if (!secrets || !apiKey)
     throw new AppError('RUNPOD_AUTH', 'the RunPod key is no longer available');
@@ -158,13 +158,19 @@ async function acquireFor(
   return { ...outcome, apiKey, cache, reference };
 }
 
-/** The per-deployment token the worker signs its events with, made on the first attempt. */
+/**
+ * The per-deployment token the worker presents with its events, made with the deployment. One
+ * created before that (an older release) gets it here, under the lease: the secrets are read again
+ * first, since an earlier attempt may have made one after the runner read them.
+ */
 async function ensureEventsToken(
   deps: ProvisionDeps,
   id: string,
   secrets: DeploymentSecrets,
 ): Promise<string> {
   if (secrets.eventsToken) return secrets.eventsToken;
+  const made = (await deps.secrets.get(id))?.eventsToken;
+  if (made) return made;
   const eventsToken = base32(deps.random(32));
   await deps.secrets.patch(id, { eventsToken });
   return eventsToken;

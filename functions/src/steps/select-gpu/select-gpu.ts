@@ -43,10 +43,9 @@ export function createSelectGpu(deps: SelectGpuDeps) {
           await deps.bus.publish('deployment-provision', { deployment_id: doc.deployment_id });
       },
     },
-    async (doc) => {
+    async (doc, secrets) => {
       const id = doc.deployment_id;
       if (!doc.estimate) return;
-      const secrets = await deps.secrets.get(id);
       const { pools } = await deps.catalog.pools(secrets?.runpodApiKey ?? null);
       const { allowed, keepOrder } = allowedPools(doc.settings, pools);
       const need = doc.estimate.vram_bytes;

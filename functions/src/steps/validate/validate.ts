@@ -26,26 +26,28 @@ export function createValidate(deps: ValidateDeps) {
           await deps.bus.publish('deployment-select-gpu', { deployment_id: doc.deployment_id });
       },
     },
-    async (doc) => {
+    async (doc, secrets) => {
       const id = doc.deployment_id;
-      if (doc.status === 'queued') {
-        const started = await deps.store.mutate(id, (d) =>
-          d.status === 'queued'
-            ? {
-                ...transition(d, 'validating', deps.clock.now()),
-                progress: stage(d, 'validating', deps.clock.now()),
-              }
-            : null,
-        );
-        if (!started) return;
-      }
-
+      // `validating` is shown while the Hub is asked: both at once, one round trip less. A
+      // duplicate delivery that loses the start stops here (its Hub answer is the winner's too).
       // Hub outages throw and are redelivered; a permanent answer fails the deployment with its code.
-      const secrets = await deps.secrets.get(id);
-      const report = await deps.hub.inspect(doc.hf_model_id, {
-        revision: doc.revision,
-        token: secrets?.hfToken ?? null,
-      });
+      const [started, report] = await Promise.all([
+        doc.status === 'queued'
+          ? deps.store.mutate(id, (d) =>
+              d.status === 'queued'
+                ? {
+                    ...transition(d, 'validating', deps.clock.now()),
+                    progress: stage(d, 'validating', deps.clock.now()),
+                  }
+                : null,
+            )
+          : doc,
+        deps.hub.inspect(doc.hf_model_id, {
+          revision: doc.revision,
+          token: secrets?.hfToken ?? null,
+        }),
+      ]);
+      if (!started) return;
       assertSupportedPipeline(report.pipelineClass, doc.hf_model_id);
 
       // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
