@@ -4,10 +4,16 @@ import { createMemoryLogger } from '../../src/adapters/log/json-logger';
 import { buildGcpDeps, createGcpClients, taskTargets, type GcpSystem } from '../../src/compose-gcp';
 import { FUNCTIONS } from '../../src/entry/manifest';
 import { registerFunctions } from '../../src/entry/register';
-import { fakeRunPodKey, FAST_ENV } from '../local-system';
-import { startHfSim, type HfSim } from '../hf-sim';
-import { startRunPodSim, type RunPodSim } from '../runpod-sim';
-import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
+import {
+  fakeRunPodKey,
+  FAST_ENV,
+  startHfSim,
+  type HfSim,
+  startRunPodSim,
+  type RunPodSim,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@visgate/sim';
 import { QUEUES } from '../../src/ports';
 import { pollUntil } from '../poll-until';
 import { emulatorConfig } from './gcp-test-config';

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { SETTLED_STATUSES, type Deployment, type DeploymentStatus } from '@visgate/shared';
-import { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from '../src/compose';
-import { loadConfig, type Config } from '../src/config';
-import { listen } from '../src/local/server';
-import { createMemoryLogger } from '../src/adapters/log/json-logger';
-import type { Clock, Logger } from '../src/ports';
+import {
+  buildEmbeddedSystem,
+  createMemoryLogger,
+  listen,
+  loadConfig,
+  type Clock,
+  type Config,
+  type EmbeddedOptions,
+  type EmbeddedSystem,
+  type Logger,
+} from '@visgate/functions';
 import { startHfSim, type HfSim, type HfSimOptions } from './hf-sim';
 import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './runpod-sim';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
