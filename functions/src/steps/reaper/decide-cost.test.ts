@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment } from '@visgate/shared';
+import { type Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import type { RunPodWorker } from '../../ports';
 import { accruedSpendUsd, decideCost, recordCostCheck, type CostCheck } from './decide-cost';
 

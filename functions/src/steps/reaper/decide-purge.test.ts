@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment } from '@visgate/shared';
+import { type Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { decidePurge, type PurgeDecision, type PurgeSettings } from './decide-purge';
 
 const settings: PurgeSettings = { stepDeadlineS: 900, secretRetentionS: 3600 };

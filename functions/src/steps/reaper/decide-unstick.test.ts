@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment, type DeploymentStatus } from '@visgate/shared';
+import { type Deployment, type DeploymentStatus } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { decideUnstick, type UnstickSettings } from './decide-unstick';
 
 const settings: UnstickSettings = {

@@ -1,4 +1,5 @@
-import { AppError, aDeployment, type Deployment } from '@visgate/shared';
+import { AppError, type Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { anEndpointSpec, createFakeRunPodApi } from '../../../test-support/fake-runpod-api';
 import { createMemoryPorts, heldSecrets } from '../../../test-support/memory-ports';
 import { guardCost } from './guard-cost';

@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment } from '@visgate/shared';
+import { type Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { createMemoryPorts, heldSecrets } from '../../../test-support/memory-ports';
 import { purgeSecrets } from './purge-secrets';
 
