@@ -28,26 +28,28 @@ export function createValidate(deps: ValidateDeps) {
     },
     async (doc, secrets) => {
       const id = doc.deployment_id;
-      // `validating` is shown while the Hub is asked: both at once, one round trip less. A
-      // duplicate delivery that loses the start stops here (its Hub answer is the winner's too).
-      // Hub outages throw and are redelivered; a permanent answer fails the deployment with its code.
-      const [started, report] = await Promise.all([
-        doc.status === 'queued'
-          ? deps.store.mutate(id, (d) =>
-              d.status === 'queued'
-                ? {
-                    ...transition(d, 'validating', deps.clock.now()),
-                    progress: stage(d, 'validating', deps.clock.now()),
-                  }
-                : null,
-            )
-          : doc,
-        deps.hub.inspect(doc.hf_model_id, {
-          revision: doc.revision,
-          token: secrets?.hfToken ?? null,
-        }),
-      ]);
+      // `validating` is shown while the Hub is asked: both at once, one round trip less. The
+      // Hub's answer is used only once the start is recorded, so even a quick refusal reads
+      // queued → validating → failed. A duplicate delivery that loses the start stops there (its
+      // Hub answer is the winner's too). Hub outages throw and are redelivered; a permanent answer
+      // fails the deployment with its code.
+      const inspecting = deps.hub.inspect(doc.hf_model_id, {
+        revision: doc.revision,
+        token: secrets?.hfToken ?? null,
+      });
+      inspecting.catch(() => undefined); // awaited below, after the start
+      const started =
+        doc.status !== 'queued' ||
+        (await deps.store.mutate(id, (d) =>
+          d.status === 'queued'
+            ? {
+                ...transition(d, 'validating', deps.clock.now()),
+                progress: stage(d, 'validating', deps.clock.now()),
+              }
+            : null,
+        ));
       if (!started) return;
+      const report = await inspecting;
       assertSupportedPipeline(report.pipelineClass, doc.hf_model_id);
 
       // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
