@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { buildEmbeddedSystem } from '../functions/src/compose';
+import { buildEmbeddedSystem } from '../functions/src/wiring/embedded';
 import { loadConfig } from '../functions/src/config';
 import { createApp } from '../functions/src/edge/app';
 import { createMemoryLogger } from '../functions/src/adapters/log/json-logger';

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { SETTLED_STATUSES, type Deployment, type DeploymentStatus } from '@visgate/shared';
-import { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from '../src/compose';
+import {
+  buildEmbeddedSystem,
+  type EmbeddedOptions,
+  type EmbeddedSystem,
+} from '../src/wiring/embedded';
 import { loadConfig, type Config } from '../src/config';
 import { listen } from '../src/local/server';
 import { createMemoryLogger } from '../src/adapters/log/json-logger';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../edge/app';
-import type { EmbeddedSystem } from '../compose';
+import type { EmbeddedSystem } from '../wiring/embedded';
 
 /** Serves the API of an embedded system on host:port (0 = any free port). */
 export async function listen(

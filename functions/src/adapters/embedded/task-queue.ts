@@ -1,10 +1,5 @@
-import type { Logger, QueueName, TaskQueue, TaskSpec } from '../../ports';
+import type { Logger, QueueName, TaskHandler, TaskQueue, TaskSpec } from '../../ports';
 import { TimerGroup, backoffMs, realTimers, type Timers } from './timers';
-
-export type TaskHandler = (
-  payload: Record<string, unknown>,
-  meta: { name: string | null; retryCount: number },
-) => Promise<void>;
 
 export interface EmbeddedTaskQueueOptions {
   log: Logger;
