@@ -7,7 +7,7 @@ import {
   type EmbeddedSystem,
 } from '../src/wiring/embedded';
 import { loadConfig, type Config } from '../src/config';
-import { listen } from '../src/local/server';
+import { bindServer } from '../src/local/server';
 import { createMemoryLogger } from '../src/adapters/log/json-logger';
 import type { Clock, Logger } from '../src/ports';
 import { startHfSim, type HfSim, type HfSimOptions } from './hf-sim';
@@ -74,6 +74,7 @@ export async function startLocalSystem(
   const apiKey = fakeRunPodKey();
   runpod.addAccount(apiKey);
   const log = opts.log ?? createMemoryLogger('debug');
+  const bound = await bindServer('127.0.0.1', 0);
   const config = loadConfig({
     ...FAST_ENV,
     RUNPOD_API_URL: runpod.url,
@@ -81,14 +82,15 @@ export async function startLocalSystem(
     HF_HUB_URL: hub.url,
     PORT: '0',
     ...opts.env,
+    PUBLIC_BASE_URL: bound.url,
   });
   const system = buildEmbeddedSystem(config, {
     ...opts.system?.({ config }),
     log,
     clock: opts.clock,
   });
-  const { server, url } = await listen(system, '127.0.0.1', 0);
-  system.deps.config.PUBLIC_BASE_URL = url;
+  bound.serve(system);
+  const { server, url } = bound;
 
   const waitForDoc = (
     id: string,
