@@ -80,8 +80,32 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@google-cloud/*', 'express', 'firebase-admin'],
+              group: ['@google-cloud/*', '@aws-sdk/*', 'express', 'firebase-admin'],
               message: 'Steps and API use cases use ports, not SDKs.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Product code of steps, API use cases and policies reaches I/O only through ports.ts; the
+    // wiring chooses the adapters. Their unit tests may use the embedded adapters as fakes.
+    files: ['functions/src/{steps,api,policy}/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@google-cloud/*', '@aws-sdk/*', 'express', 'firebase-admin'],
+              message: 'Steps and API use cases use ports, not SDKs.',
+            },
+            {
+              group: ['**/adapters/**', '**/compose*', '**/wiring/**'],
+              message:
+                'Steps, API use cases and policies use ports (functions/src/ports.ts), not adapters.',
             },
           ],
         },

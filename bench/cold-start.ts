@@ -39,17 +39,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { aDeployment, objectKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
-import type { ModelFileSource, SourceFile } from '../functions/src/adapters/s3/hub-files';
 import {
   checkCache,
   fillCache,
   publishWorkerManifest,
-} from '../functions/src/adapters/s3/model-cache';
-import { S3Store } from '../functions/src/adapters/s3/s3-store';
+} from '../functions/src/steps/cache-fill/model-cache';
+import { S3Store, s3ObjectStores } from '../functions/src/adapters/s3/s3-store';
 import { systemClock } from '../functions/src/adapters/clock/system-clock';
 import { loadConfig } from '../functions/src/config';
-import { chooseCacheSource } from '../functions/src/steps/cache-fill/cache-source';
-import type { TaskSpec } from '../functions/src/ports';
+import { chooseCacheSource } from '../functions/src/steps/provision/cache-choice';
+import type { ModelFileSource, SourceFile, TaskSpec } from '../functions/src/ports';
 import { startS3Server, type S3Server } from '../functions/test-support/s3-server';
 
 const TOTAL = Number(process.env.BENCH_MODEL_BYTES ?? 2 * 1024 ** 3);
@@ -367,6 +366,7 @@ async function main(): Promise<void> {
       tasks: { enqueue: (t: TaskSpec) => Promise.resolve(void enqueued.push(t)) },
       log: { debug() {}, info() {}, warn() {}, error() {} },
       clock: systemClock,
+      objectStores: s3ObjectStores({ allowPrivateHosts: true }),
     };
     const secrets = {
       runpodApiKey: null,

@@ -7,13 +7,15 @@ import type {
   JobStore,
   Logger,
   ModelHub,
+  OpenModelFiles,
+  OpenObjectStore,
   RandomBytes,
+  ResolveHost,
   RunPodApi,
   SecretStore,
   TaskQueue,
   WebhookSender,
 } from './ports';
-import type { ResolveHost } from './policy/url-guard';
 import type { GpuCatalogSource } from './steps/select-gpu/gpu-catalog-source';
 
 /** Everything a step may need. Each handler takes the subset it uses (`Pick<Deps, ...>`). */
@@ -35,4 +37,8 @@ export interface Deps {
   catalog: GpuCatalogSource;
   /** DNS for webhook URL checks (every address of a host). */
   resolveHost: ResolveHost;
+  /** Opens a model cache bucket (S3 API). */
+  objectStores: OpenObjectStore;
+  /** The files of a pinned revision on the Hub, for the cache fill. */
+  modelFiles: OpenModelFiles;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Deployment, DeploymentStatus, Job, JobStatus } from '@visgate/shared';
 
 /** Time source. Handlers never call Date.now(); tests pass a clock they control. */
@@ -370,3 +371,85 @@ export interface WebhookRequest {
 export interface WebhookSender {
   send(req: WebhookRequest): Promise<{ status: number | null; error: string | null }>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Model cache storage and the files it is filled from.
+
+export interface ObjectInfo {
+  size: number;
+  /** `x-amz-meta-sha256` written by the fill job, or null. */
+  sha256: string | null;
+}
+
+/**
+ * One bucket (AWS S3, R2, MinIO). Every failure is an AppError: refused credentials or bucket are
+ * CACHE_ACCESS_DENIED naming the bucket, never a secret; a user endpoint that resolves to a
+ * non-public address is CACHE_ENDPOINT_REJECTED; anything else is UPSTREAM_UNAVAILABLE.
+ */
+export interface ObjectStore {
+  readonly bucket: string;
+  /** Size and checksum metadata, or null when the object is absent. */
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Every object under `prefix` with its size. */
+  list(prefix: string): Promise<Map<string, number>>;
+  getText(key: string): Promise<string | null>;
+  /** Streams a body of known size (bounded memory). */
+  putStream(
+    key: string,
+    body: Readable,
+    meta: { sha256: string; contentType?: string },
+  ): Promise<void>;
+  /** Text and ETag of an object, or null when absent (the ETag feeds `putConditional`). */
+  getWithEtag(key: string): Promise<{ text: string; etag: string } | null>;
+  /** Writes only if nothing exists at `key`; false when a concurrent writer got there first. */
+  putIfAbsent(key: string, body: string, contentType?: string): Promise<boolean>;
+  /** Create-only or replace-exactly-this-version; the new ETag, or null when the condition failed. */
+  putConditional(
+    key: string,
+    body: string,
+    cond: { ifNoneMatch: '*' } | { ifMatch: string },
+    contentType?: string,
+  ): Promise<string | null>;
+  put(key: string, body: string, contentType?: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Deletes only the version with `etag`; false when it changed or is gone. */
+  deleteIfMatch(key: string, etag: string): Promise<boolean>;
+  presignGet(key: string, ttlS: number): Promise<string>;
+  /** Releases the connections; the store is not used afterwards. */
+  destroy(): void;
+}
+
+export interface ObjectStoreAccess {
+  /** Custom endpoint for R2 / MinIO / a local server; null for AWS. */
+  endpointUrl: string | null;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * Opens a bucket. `userEndpoint` marks an endpoint a user gave: it is held to the outbound URL rules
+ * (CACHE_ENDPOINT_REJECTED otherwise) at creation and at every connection.
+ */
+export type OpenObjectStore = (
+  bucket: string,
+  access: ObjectStoreAccess,
+  opts?: { userEndpoint: boolean },
+) => ObjectStore;
+
+/** One file of a pinned revision; `sha256` is known up front for LFS files (their oid). */
+export interface SourceFile {
+  path: string;
+  size: number;
+  sha256: string | null;
+}
+
+/** Where the cache fill reads a model's files from (the Hub), with the user's token or none. */
+export interface ModelFileSource {
+  list(modelId: string, revisionSha: string): Promise<SourceFile[]>;
+  open(modelId: string, revisionSha: string, path: string): Promise<Readable>;
+}
+
+export type OpenModelFiles = (token: string | null) => ModelFileSource;
+
+/** DNS: every address of a host (the outbound URL rules check them all). */
+export type ResolveHost = (host: string) => Promise<string[]>;

@@ -62,6 +62,43 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   METHOD_NOT_ALLOWED: false,
 };
 
+/**
+ * What a deployed step does with an error it does not handle itself: `redeliver` (throw, so Pub/Sub
+ * or Cloud Tasks runs the step again, at most STEP_MAX_ATTEMPTS times) or `fail` (the deployment
+ * ends `failed` with the code and the message is acknowledged). This is not RETRYABLE: that tells an
+ * HTTP client whether the same request may succeed later (NO_CAPACITY is worth retrying for a
+ * client, but a step that found every candidate pool refused has nothing new to try on redelivery).
+ */
+export type StepFailurePolicy = 'redeliver' | 'fail';
+
+export const ON_STEP_FAILURE: Record<ErrorCode, StepFailurePolicy> = {
+  UNAUTHORIZED: 'fail',
+  RUNPOD_AUTH: 'fail',
+  VALIDATION_FAILED: 'fail',
+  NOT_FOUND: 'fail',
+  IDEMPOTENCY_MISMATCH: 'fail',
+  RATE_LIMITED: 'redeliver',
+  // Inside a step a conflict is another attempt of the same step holding the lease: try later.
+  CONFLICT: 'redeliver',
+  MODEL_NOT_FOUND: 'fail',
+  MODEL_GATED: 'fail',
+  MODEL_PRIVATE: 'fail',
+  MODEL_UNSUPPORTED: 'fail',
+  MODEL_TOO_LARGE: 'fail',
+  NO_CAPACITY: 'fail',
+  QUOTA_EXCEEDED: 'fail',
+  WORKER_CRASHLOOP: 'fail',
+  WORKER_FAILED: 'fail',
+  LOAD_TIMEOUT: 'fail',
+  WEBHOOK_URL_REJECTED: 'fail',
+  CACHE_ENDPOINT_REJECTED: 'fail',
+  CACHE_ACCESS_DENIED: 'fail',
+  UPSTREAM_UNAVAILABLE: 'redeliver',
+  PAYLOAD_TOO_LARGE: 'fail',
+  INTERNAL: 'redeliver',
+  METHOD_NOT_ALLOWED: 'fail',
+};
+
 export interface AppErrorOptions {
   cause?: unknown;
   /** Extra machine-readable fields for the problem body (e.g. `errors`, `need_bytes`). Never secrets. */
@@ -70,6 +107,11 @@ export interface AppErrorOptions {
   retryable?: boolean;
   /** Seconds the caller should wait before retrying, when known (RunPod 429 Retry-After). */
   retryAfterS?: number;
+  /**
+   * Overrides the code's step policy (ON_STEP_FAILURE), e.g. an upstream answer we cannot parse
+   * will not parse on redelivery either.
+   */
+  onStep?: StepFailurePolicy;
 }
 
 /**
@@ -81,6 +123,8 @@ export class AppError extends Error {
   readonly details: Record<string, unknown>;
   readonly retryable: boolean;
   readonly retryAfterS: number | undefined;
+  /** What a deployed step does with this error when it does not handle it (ON_STEP_FAILURE). */
+  readonly onStep: StepFailurePolicy;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -89,6 +133,7 @@ export class AppError extends Error {
     this.details = options.details ?? {};
     this.retryable = options.retryable ?? RETRYABLE[code];
     this.retryAfterS = options.retryAfterS;
+    this.onStep = options.onStep ?? ON_STEP_FAILURE[code];
   }
 }
 

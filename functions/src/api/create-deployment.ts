@@ -1,5 +1,6 @@
 import {
   AppError,
+  base32,
   deploymentId,
   findModelSpec,
   newDeployment,
@@ -98,7 +99,8 @@ export function createCreateDeployment(deps: CreateDeploymentDeps) {
         hfToken: req.secrets.hfToken,
         webhookUrl: req.secrets.webhookUrl,
         webhookSecret,
-        eventsToken: null,
+        // Made with the deployment, so provision never has to write the secrets on its way.
+        eventsToken: base32(deps.random(32)),
         cache: req.secrets.cache,
       });
       const doc = newDeployment(id, owner, req, at);

@@ -3,7 +3,7 @@ import type { Deps } from '../deps';
 import { stage } from '../steps/lifecycle';
 import { getOwnedDeployment } from './manage-deployments';
 import { PROBE_INPUT } from '../steps/poll/poll';
-import { enqueuePoll } from '../steps/provision/provision';
+import { enqueuePoll } from '../steps/poll/enqueue-poll';
 import { updateEndpointKeepingCache } from '../steps/provision/runpod-model-cache';
 
 export type PauseResumeDeps = Pick<

@@ -7,7 +7,7 @@ import {
   type ErrorCode,
 } from '@visgate/shared';
 import type { Deps } from '../deps';
-import { createWorkerManifest } from '../steps/cache-fill/cache-source';
+import { createWorkerManifest } from '../api/worker-manifest';
 import { createWorkerEvents } from '../api/worker-events';
 import { methodNotAllowed } from './method-not-allowed';
 import { HTTP, problem } from './problem';

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createMemoryLogger } from '../adapters/log/json-logger';
-import type { StepDelivery } from '../steps/bounded-step';
+import type { StepDelivery } from '../steps/define-step';
 import type { DeploymentMessage } from '../ports';
 import { deliveryAttemptOf, onPubSub, type PubSubEventData } from './on-pub-sub';
 

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
-import type { StepDelivery } from '../steps/bounded-step';
+import type { StepDelivery } from '../steps/define-step';
 import type { DeploymentMessage, Logger } from '../ports';
 
 /** The `data` of a google.cloud.pubsub.topic.v1.messagePublished CloudEvent (Eventarc). */

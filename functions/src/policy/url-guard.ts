@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import type { ResolveHost } from '../ports';
 
 /**
  * True for an address a webhook must never reach. Classification is ipaddr.js's `range()` (the IANA
@@ -60,9 +61,6 @@ export function rejectWebhookUrl(raw: string, allowPrivateHosts: boolean): strin
   if (isIP(host) !== 0 && isNonPublicAddress(host)) return `address ${host} is not public`;
   return null;
 }
-
-/** Resolves a host name to every address it has (dns.lookup with all: true in production). */
-export type ResolveHost = (host: string) => Promise<string[]>;
 
 /**
  * rejectWebhookUrl plus DNS: a host name that resolves to any non-public address is refused too

@@ -50,19 +50,21 @@ export async function enqueuePendingDeliveries(
 
 /**
  * Moves a deployment to `failed` with a user-actionable code (only from one of `from`), records the
- * failed webhook, then releases whatever RunPod resources it may own. Returns false when the
- * deployment had already moved on (a stale or duplicate step), in which case nothing changes.
+ * failed webhook, then releases whatever RunPod resources it may own. `amend` adds facts to the same
+ * write (e.g. the pools RunPod refused). Returns false when the deployment had already moved on (a
+ * stale or duplicate step), in which case nothing changes.
  */
 export async function failDeployment(
   deps: Pick<Deps, 'store' | 'clock' | 'bus' | 'tasks' | 'log'>,
   id: string,
   from: readonly DeploymentStatus[],
   error: { code: ErrorCode; message: string; step: Step; retryable?: boolean },
+  amend: (doc: Deployment) => Deployment = (doc) => doc,
 ): Promise<boolean> {
   const at = deps.clock.now();
   const written = await deps.store.mutate(id, (doc) => {
     if (!from.includes(doc.status)) return null;
-    const failed = transition(doc, 'failed', at, error.code);
+    const failed = transition(amend(doc), 'failed', at, error.code);
     return withWebhookDelivery(
       {
         ...failed,
@@ -84,29 +86,6 @@ export async function failDeployment(
   // after a crash between "create" and "record" still leaves nothing billing.
   await deps.bus.publish('deployment-teardown', { deployment_id: id });
   return true;
-}
-
-/** A deployment going away or gone: nothing new may be created or handed out for it. */
-export const CLOSING_STATUSES: readonly DeploymentStatus[] = ['deleting', 'deleted', 'failed'];
-
-/** The creation pipeline, in order, up to `ready`. */
-export const CREATION_ORDER: readonly DeploymentStatus[] = [
-  'queued',
-  'validating',
-  'selecting_gpu',
-  'provisioning',
-  'loading',
-  'ready',
-];
-
-/** Statuses a deployment has while it is still being created (the pipeline before `ready`). */
-export const IN_CREATION: readonly DeploymentStatus[] = CREATION_ORDER.slice(0, -1);
-
-/** Whether the document has moved past `status` in the creation pipeline (a duplicate delivery). */
-export function isPast(doc: Deployment, status: DeploymentStatus): boolean {
-  const a = CREATION_ORDER.indexOf(doc.status);
-  const b = CREATION_ORDER.indexOf(status);
-  return a !== -1 && b !== -1 && a > b;
 }
 
 /** The progress block for a pipeline stage, keeping byte counters from earlier stages out. */

@@ -1,3 +1,5 @@
+import { hubFileSource } from '../adapters/s3/hub-files';
+import { s3ObjectStores } from '../adapters/s3/s3-store';
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import type { Config } from '../config';
@@ -20,7 +22,17 @@ export function outboundDeps(
   clock: Clock,
   log: Logger,
   overrides: OutboundOverrides = {},
-): Pick<Deps, 'runpod' | 'hub' | 'webhooks' | 'catalog' | 'resolveHost' | 'random'> {
+): Pick<
+  Deps,
+  | 'runpod'
+  | 'hub'
+  | 'webhooks'
+  | 'catalog'
+  | 'resolveHost'
+  | 'random'
+  | 'objectStores'
+  | 'modelFiles'
+> {
   const runpod =
     overrides.runpod ??
     createRunPodClient({
@@ -40,5 +52,7 @@ export function outboundDeps(
     catalog: createGpuCatalogSource({ runpod, clock, log, ttlMs: config.CATALOG_TTL_S * 1000 }),
     resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     random: (n) => new Uint8Array(randomBytes(n)),
+    objectStores: s3ObjectStores({ allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS }),
+    modelFiles: (token) => hubFileSource({ hubUrl: config.HF_HUB_URL, token }),
   };
 }

@@ -1,5 +1,5 @@
-import { createCacheFill } from '../steps/cache-fill/cache-source';
-import { boundedStep, type BoundedStepHandler } from '../steps/bounded-step';
+import { createCacheFill } from '../steps/cache-fill/cache-fill';
+import type { StepHandler } from '../steps/define-step';
 import { createDeliverWebhook } from '../steps/deliver-webhook/deliver-webhook';
 import { createDeliverJobWebhook } from '../steps/deliver-webhook/deliver-job-webhook';
 import { createPollJob } from '../steps/poll-job/poll-job';
@@ -21,17 +21,17 @@ import type { QueueName, TaskHandler, Topic } from '../ports';
  * ports.ts so a new topic or queue does not compile until it has a handler.
  */
 export function createStepHandlers(deps: Deps): {
-  topics: Record<Topic, BoundedStepHandler>;
+  topics: Record<Topic, StepHandler>;
   queues: Record<QueueName, TaskHandler>;
 } {
   const deliverDeploymentWebhook = createDeliverWebhook(deps);
   const deliverJobWebhook = createDeliverJobWebhook(deps);
   return {
     topics: {
-      'deployment-validate': boundedStep(deps, 'deployment-validate', createValidate(deps)),
-      'deployment-select-gpu': boundedStep(deps, 'deployment-select-gpu', createSelectGpu(deps)),
-      'deployment-provision': boundedStep(deps, 'deployment-provision', createProvision(deps)),
-      'deployment-teardown': boundedStep(deps, 'deployment-teardown', createTeardown(deps)),
+      'deployment-validate': createValidate(deps),
+      'deployment-select-gpu': createSelectGpu(deps),
+      'deployment-provision': createProvision(deps),
+      'deployment-teardown': createTeardown(deps),
     },
     queues: {
       'deployment-poll': createPoll(deps),

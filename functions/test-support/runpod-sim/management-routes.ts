@@ -151,6 +151,16 @@ function createEndpoint(ctx: RouteContext): RouteResult {
   };
   const rejected = checkEndpoint(rec);
   if (rejected) return rejected;
+  if (
+    world.options.refuseCreateWithoutCapacity &&
+    rec.workers.min > 0 &&
+    rec.gpu.pools.every((pool) => freeGpus(world, pool) < 1)
+  ) {
+    return problem(
+      400,
+      'There are no longer any instances available with the requested specifications. Please refresh and try again.',
+    );
+  }
   const endpoint: EndpointState = {
     rec,
     account,

@@ -17,6 +17,15 @@ export interface RunPodSimOptions {
   seed: number;
   /** Free GPUs per pool id; a pool not listed has unlimited capacity. */
   capacity: Record<string, number>;
+  /**
+   * `POST /v2/serverless` asking for active workers (`workers.min` > 0) is refused with 400 when
+   * none of its pools has a free GPU, instead of creating the endpoint with THROTTLED workers (the
+   * default). RunPod refuses a placement it cannot make with "There are no longer any instances
+   * available with the requested specifications. Please refresh and try again." (the GraphQL
+   * message quoted in runpod/runpodctl issue #189 and dstack issue #1740); the original system
+   * handled exactly this at `saveEndpoint` (../shared/reference/seed-inventory.md, "global search").
+   */
+  refuseCreateWithoutCapacity: boolean;
   /** Every worker crash-loops (INITIALIZING → UNHEALTHY → INITIALIZING …, never ready). */
   crashLoop: boolean;
   /** Workers whose env `VISGATE_MODEL_ID` is listed crash-loop. */
@@ -104,6 +113,7 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   rate429: 0,
   seed: 1,
   capacity: {},
+  refuseCreateWithoutCapacity: false,
   crashLoop: false,
   crashLoopModels: [],
   failLoad: null,

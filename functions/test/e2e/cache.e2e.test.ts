@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, fillLeaseKey, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
-import { hubFileSource, type ModelFileSource } from '../../src/adapters/s3/hub-files';
+import { hubFileSource } from '../../src/adapters/s3/hub-files';
+import type { ModelFileSource } from '../../src/ports';
 import {
   checkCache,
   fillCache,
   publishWorkerManifest,
   type CacheRef,
-} from '../../src/adapters/s3/model-cache';
+} from '../../src/steps/cache-fill/model-cache';
 import { S3Store } from '../../src/adapters/s3/s3-store';
 import { startHfSim, type HfSim } from '../../test-support/hf-sim';
 import { startS3Server, type S3Server } from '../../test-support/s3-server';

@@ -168,6 +168,32 @@ describe('deployment flow through the embedded system and the simulators', () =>
     );
   });
 
+  it('fails with NO_CAPACITY, each refusal recorded, when RunPod refuses every candidate pool at creation', async () => {
+    // Without RunPod's model cache the endpoint is created with an active worker, so RunPod must
+    // place it at once; with the cache it starts at 0 workers and nothing is placed at creation.
+    sys = await startLocalSystem({ env: { RUNPOD_MODEL_CACHE: 'false' } });
+    // Prime the catalog cache while everything is in stock, then take every candidate away.
+    const first = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const primed = await sys.waitForStatus(first.deployment_id, ['ready']);
+    const candidates = primed.gpu?.candidates ?? [];
+    expect(candidates.length).toBeGreaterThan(3);
+    sys.runpod.set({
+      capacity: Object.fromEntries(candidates.map((p) => [p, 0])),
+      refuseCreateWithoutCapacity: true,
+    });
+    const { deployment_id: id } = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
+    const failed = await sys.waitForStatus(id, ['failed', 'ready']);
+    expect(failed.error).toMatchObject({ code: 'NO_CAPACITY', step: 'provision' });
+    // Ended by provision on its first run, not redelivered onto the same pools until a deadline.
+    expect(failed.runtime.provision_attempts).toBe(1);
+    const refused = failed.gpu?.skipped.filter((s) => s.reason.startsWith('RunPod refused'));
+    expect(refused?.map((s) => s.pool)).toEqual(candidates);
+    await sys.waitForDoc(id, (d) => d.runtime.resources_released, 5000, 'resources released');
+    const left = sys.runpod.account(sys.apiKey);
+    expect(left.endpoints.map((e) => e.name)).not.toContain(`visgate-${id}`);
+    expect(left.templates.map((t) => t.name)).not.toContain(`visgate-${id}`);
+  });
+
   it('fails a crash-looping worker with WORKER_CRASHLOOP and deletes its endpoint and template', async () => {
     sys = await startLocalSystem({ runpod: { crashLoop: true } });
     const { deployment_id: id } = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../schemas/deployment';
 import { aDeployment } from '../testing/a-deployment';
-import { IllegalTransitionError, NEXT, canTransition, transition } from './state-machine';
+import {
+  CREATION_ORDER,
+  IllegalTransitionError,
+  NEXT,
+  canTransition,
+  isPast,
+  transition,
+} from './state-machine';
 
 const at = new Date('2026-11-27T12:00:00Z');
 const pairs = DEPLOYMENT_STATUSES.flatMap((from) =>
@@ -87,5 +94,26 @@ describe('transition', () => {
 
   it('makes deleted unreachable from nothing but deleting', () => {
     for (const s of DEPLOYMENT_STATUSES) expect(canTransition(s, 'deleted')).toBe(s === 'deleting');
+  });
+});
+
+describe('the creation pipeline', () => {
+  it('runs queued to ready, each status moving to the next by a legal transition', () => {
+    expect(CREATION_ORDER[0]).toBe('queued');
+    expect(CREATION_ORDER.at(-1)).toBe('ready');
+    CREATION_ORDER.slice(1).forEach((to, i) => {
+      expect(canTransition(CREATION_ORDER[i]!, to)).toBe(true);
+    });
+  });
+
+  it.each([
+    ['selecting_gpu', 'validating', true],
+    ['validating', 'validating', false],
+    ['queued', 'provisioning', false],
+    // Settled or closing statuses are not "past" a creation step: a step ignores them instead.
+    ['failed', 'validating', false],
+    ['deleting', 'provisioning', false],
+  ] as const)('a %s deployment is past %s: %s', (status, step, past) => {
+    expect(isPast({ status }, step)).toBe(past);
   });
 });

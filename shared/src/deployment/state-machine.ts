@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus } from '../schemas/deployment';
+import { DEPLOYMENT_STATUSES, type Deployment, type DeploymentStatus } from '../schemas/deployment';
 
 /**
  * The only legal status changes (DESIGN §3, plus pause/resume: ready → paused → loading → ready).
@@ -53,9 +53,28 @@ export function transition(
   };
 }
 
-/** Statuses from which the pipeline still moves on its own. */
+/** The creation pipeline, in order, up to `ready` (DEPLOYMENT_STATUSES is declared in that order). */
+export const CREATION_ORDER: readonly DeploymentStatus[] = DEPLOYMENT_STATUSES.slice(
+  0,
+  DEPLOYMENT_STATUSES.indexOf('ready') + 1,
+);
+
+/** Statuses a deployment has while it is still being created (the pipeline before `ready`). */
+export const IN_CREATION: readonly DeploymentStatus[] = CREATION_ORDER.slice(0, -1);
+
+/** A deployment going away or gone: nothing new may be created or handed out for it. */
+export const CLOSING_STATUSES: readonly DeploymentStatus[] = ['deleting', 'deleted', 'failed'];
+
+/** Statuses from which the pipeline still moves on its own (the reaper watches these for stalls). */
+export const IN_FLIGHT_STATUSES: readonly DeploymentStatus[] = [...IN_CREATION, 'deleting'];
+
 export function isInFlight(status: DeploymentStatus): boolean {
-  return ['queued', 'validating', 'selecting_gpu', 'provisioning', 'loading', 'deleting'].includes(
-    status,
-  );
+  return IN_FLIGHT_STATUSES.includes(status);
+}
+
+/** Whether `doc` has moved past `status` in the creation pipeline (a duplicate delivery). */
+export function isPast(doc: Pick<Deployment, 'status'>, status: DeploymentStatus): boolean {
+  const a = CREATION_ORDER.indexOf(doc.status);
+  const b = CREATION_ORDER.indexOf(status);
+  return a !== -1 && b !== -1 && a > b;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors';
+import { deliverySchema } from './delivery';
 import { DeploymentSettingsSchema, TaskSchema, WebhookEventTypeSchema } from './create-deployment';
 
 export const DEPLOYMENT_STATUSES = [
@@ -130,19 +131,7 @@ export const WorkerCountsSchema = z.object({
 });
 export type WorkerCounts = z.infer<typeof WorkerCountsSchema>;
 
-export const DeliverySchema = z.object({
-  event: WebhookEventTypeSchema,
-  id: z.string(),
-  occurred_at: z.iso.datetime(),
-  attempts: z.int().nonnegative(),
-  status: z.enum(['pending', 'delivered', 'failed', 'disabled']),
-  last_attempt_at: z.iso.datetime().nullable(),
-  last_status_code: z.int().nullable(),
-  last_error: z.string().nullable(),
-  next_attempt_at: z.iso.datetime().nullable(),
-  /** Set while one attempt is being sent, so a duplicate task does not send it again. */
-  sending_until: z.iso.datetime().nullable(),
-});
+export const DeliverySchema = deliverySchema(WebhookEventTypeSchema);
 export type Delivery = z.infer<typeof DeliverySchema>;
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobInputSchema } from '../job/job-input';
 import { httpUrlSchema } from './create-deployment';
+import { deliverySchema } from './delivery';
 
 /** A job's life on our side; the last four are terminal. Maps RunPod's job states one to one. */
 export const JOB_STATUSES = [
@@ -100,18 +101,7 @@ export const JobImageSummarySchema = z.object({
 });
 export type JobImageSummary = z.infer<typeof JobImageSummarySchema>;
 
-export const JobDeliverySchema = z.object({
-  event: JobWebhookEventSchema,
-  id: z.string(),
-  occurred_at: z.iso.datetime(),
-  attempts: z.int().nonnegative(),
-  status: z.enum(['pending', 'delivered', 'failed', 'disabled']),
-  last_attempt_at: z.iso.datetime().nullable(),
-  last_status_code: z.int().nullable(),
-  last_error: z.string().nullable(),
-  next_attempt_at: z.iso.datetime().nullable(),
-  sending_until: z.iso.datetime().nullable(),
-});
+export const JobDeliverySchema = deliverySchema(JobWebhookEventSchema);
 export type JobDelivery = z.infer<typeof JobDeliverySchema>;
 
 /**

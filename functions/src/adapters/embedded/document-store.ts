@@ -1,5 +1,6 @@
 import type { Deployment } from '@visgate/shared';
 import { newestFirstPage } from './newest-first-page';
+import type { Table } from './table';
 import { createVersionedDocs } from './versioned-docs';
 import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '../../ports';
 
@@ -8,8 +9,9 @@ import type { DeploymentScanner, DeploymentStore, ListDeploymentsQuery } from '.
  * references), `mutate` is atomic (the callback runs synchronously inside one turn of the event
  * loop), listeners get every committed version in order.
  */
-export function createEmbeddedDocumentStore(): DeploymentStore &
-  DeploymentScanner & { size(): number } {
+export function createEmbeddedDocumentStore(
+  table?: Table<Deployment>,
+): DeploymentStore & DeploymentScanner & { size(): number } {
   const listeners = new Map<string, Set<(doc: Deployment) => void>>();
 
   function notify(doc: Deployment): void {
@@ -27,10 +29,11 @@ export function createEmbeddedDocumentStore(): DeploymentStore &
     kind: 'deployment',
     idOf: (d) => d.deployment_id,
     onWrite: notify,
+    table,
   });
 
   return {
-    size: () => docs.size,
+    size: () => docs.size(),
     create,
     get,
     mutate,
@@ -38,9 +41,12 @@ export function createEmbeddedDocumentStore(): DeploymentStore &
     // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad cursor rejects instead of throwing
     async list(q: ListDeploymentsQuery) {
       const { page, nextCursor } = newestFirstPage(
-        [...docs.values()].filter(
-          (d) => d.owner_hash === q.ownerHash && (q.status === undefined || d.status === q.status),
-        ),
+        docs
+          .values()
+          .filter(
+            (d) =>
+              d.owner_hash === q.ownerHash && (q.status === undefined || d.status === q.status),
+          ),
         (d) => ({ createdAt: d.created_at, id: d.deployment_id }),
         q.limit,
         q.cursor,
@@ -49,7 +55,8 @@ export function createEmbeddedDocumentStore(): DeploymentStore &
     },
 
     scan(q) {
-      const found = [...docs.values()]
+      const found = docs
+        .values()
         .filter((d) => q.statuses.includes(d.status))
         .sort((a, b) => (a.updated_at < b.updated_at ? -1 : a.updated_at > b.updated_at ? 1 : 0))
         .slice(0, q.limit);

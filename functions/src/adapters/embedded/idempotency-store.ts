@@ -1,8 +1,16 @@
 import type { Clock, IdempotencyRecord, IdempotencyStore } from '../../ports';
+import { memoryTable, type Table } from './table';
 
-/** `idempotency/{owner}:{key}` in memory with expiry by the injected clock. */
-export function createEmbeddedIdempotencyStore(clock: Clock): IdempotencyStore {
-  const records = new Map<string, { record: IdempotencyRecord; expiresAtMs: number }>();
+export interface IdempotencyRow {
+  record: IdempotencyRecord;
+  expiresAtMs: number;
+}
+
+/** `idempotency/{owner}:{key}` with expiry by the injected clock, in memory or a local database file. */
+export function createEmbeddedIdempotencyStore(
+  clock: Clock,
+  records: Table<IdempotencyRow> = memoryTable(),
+): IdempotencyStore {
   const live = (key: string): IdempotencyRecord | null => {
     const entry = records.get(key);
     if (!entry) return null;

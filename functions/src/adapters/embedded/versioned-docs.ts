@@ -1,17 +1,21 @@
 import { AppError } from '@visgate/shared';
+import { memoryTable, type Table } from './table';
 
 /**
  * An in-memory collection with Firestore's document semantics, shared by the embedded deployment
  * and job stores: reads and writes copy (no shared references), `create` refuses an existing id,
  * `mutate` is atomic (the callback runs synchronously within one turn of the event loop) and bumps
- * `version`. `onWrite` sees every committed version, in order.
+ * `version`. `onWrite` sees every committed version, in order. The rows live in `table` (memory by
+ * default, or a local database file: the semantics are the same).
  */
 export function createVersionedDocs<T extends { version: number }>(opts: {
   kind: string;
   idOf: (doc: T) => string;
   onWrite?: (doc: T) => void;
+  /** Where the documents live; memory by default. */
+  table?: Table<T>;
 }) {
-  const docs = new Map<string, T>();
+  const docs = opts.table ?? memoryTable<T>();
   const commit = (id: string, doc: T): T => {
     const stored = structuredClone(doc);
     docs.set(id, stored);
@@ -23,7 +27,7 @@ export function createVersionedDocs<T extends { version: number }>(opts: {
 
     create: (doc: T): Promise<void> => {
       const id = opts.idOf(doc);
-      if (docs.has(id))
+      if (docs.get(id) !== undefined)
         return Promise.reject(new AppError('CONFLICT', `${opts.kind} ${id} exists`));
       commit(id, doc);
       return Promise.resolve();

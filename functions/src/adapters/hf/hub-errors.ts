@@ -70,6 +70,7 @@ export function hubResponseError(
   return new AppError('UPSTREAM_UNAVAILABLE', `Hugging Face answered ${status} unexpectedly.`, {
     details,
     retryable: false,
+    onStep: 'fail',
   });
 }
 

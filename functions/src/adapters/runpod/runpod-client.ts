@@ -318,9 +318,7 @@ function read<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   throw new AppError(
     'UPSTREAM_UNAVAILABLE',
     `RunPod answered with an unexpected shape at ${paths.join(', ')}`,
-    {
-      retryable: false,
-    },
+    { retryable: false, onStep: 'fail' },
   );
 }
 

@@ -77,6 +77,7 @@ function errorFor(res: Response, text: string, where: string, apiKey: string): A
   return new AppError('UPSTREAM_UNAVAILABLE', say('Unexpected RunPod answer'), {
     details,
     retryable: false,
+    onStep: 'fail',
   });
 }
 

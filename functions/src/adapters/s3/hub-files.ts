@@ -1,18 +1,6 @@
 import { Readable } from 'node:stream';
 import { AppError } from '@visgate/shared';
-
-/** One file of a pinned revision; `sha256` is known up front for LFS files (their oid). */
-export interface SourceFile {
-  path: string;
-  size: number;
-  sha256: string | null;
-}
-
-/** Where the fill job reads a model's files from (the Hub in production, the simulator in tests). */
-export interface ModelFileSource {
-  list(modelId: string, revisionSha: string): Promise<SourceFile[]>;
-  open(modelId: string, revisionSha: string, path: string): Promise<Readable>;
-}
+import type { ModelFileSource, SourceFile } from '../../ports';
 
 interface TreeEntry {
   type: string;

@@ -15,6 +15,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '@visgate/shared';
 import { NON_PUBLIC_REFUSAL, publicOnlyLookup } from '../webhook/http-webhook-sender';
 import { rejectWebhookUrl } from '../../policy/url-guard';
+import type { ObjectInfo, ObjectStore, OpenObjectStore } from '../../ports';
 
 export interface S3Credentials {
   /** Custom endpoint for R2 / MinIO / a local server; null for AWS. */
@@ -22,12 +23,6 @@ export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   region?: string;
-}
-
-export interface ObjectInfo {
-  size: number;
-  /** `x-amz-meta-sha256` written by the fill job, or null. */
-  sha256: string | null;
 }
 
 /** Multipart part size and parallelism: memory held per upload is about partSize × queueSize. */
@@ -39,7 +34,7 @@ export const UPLOAD_QUEUE_SIZE = 4;
  * or a refused bucket are CACHE_ACCESS_DENIED with a message that names the bucket, never a secret;
  * anything else is UPSTREAM_UNAVAILABLE (retryable).
  */
-export class S3Store {
+export class S3Store implements ObjectStore {
   private readonly client: S3Client;
 
   /**
@@ -273,4 +268,12 @@ export class S3Store {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** The OpenObjectStore port over S3Store: a user's endpoint is guarded unless the operator allows private hosts. */
+export function s3ObjectStores(opts: { allowPrivateHosts: boolean }): OpenObjectStore {
+  return (bucket, access, open) =>
+    new S3Store(bucket, access, {
+      allowPrivateHosts: open?.userEndpoint === true ? opts.allowPrivateHosts : true,
+    });
 }

@@ -83,8 +83,13 @@ export function createDeliverJobWebhook(deps: DeliverJobWebhookDeps) {
       return;
     }
 
-    const url = (await deps.secrets.get(id))?.webhookUrl ?? null;
-    const secret = (await deps.secrets.get(job.deployment_id))?.webhookSecret ?? null;
+    // The job holds the URL; the deployment holds the signing secret.
+    const [jobSecrets, deploymentSecrets] = await Promise.all([
+      deps.secrets.get(id),
+      deps.secrets.get(job.deployment_id),
+    ]);
+    const url = jobSecrets?.webhookUrl ?? null;
+    const secret = deploymentSecrets?.webhookSecret ?? null;
     const rejected = url
       ? await rejectWebhookTarget(url, deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS, deps.resolveHost)
       : null;

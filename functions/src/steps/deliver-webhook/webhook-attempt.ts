@@ -1,4 +1,4 @@
-import { signWebhook } from '@visgate/shared';
+import { signWebhook, type DeliveryRecord } from '@visgate/shared';
 import type { Deps } from '../../deps';
 
 /**
@@ -8,16 +8,7 @@ import type { Deps } from '../../deps';
  */
 
 /** The fields of a delivery record the attempt logic reads and writes (deployments and jobs). */
-export interface AttemptRecord {
-  id: string;
-  status: 'pending' | 'delivered' | 'failed' | 'disabled';
-  attempts: number;
-  sending_until: string | null;
-  last_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: string | null;
-}
+export type AttemptRecord = Omit<DeliveryRecord, 'occurred_at'>;
 
 /** A delivery record for an event that just happened: pending, due now, never attempted. */
 export function newDelivery<E extends string>(

@@ -1,6 +1,6 @@
 import type { Deployment, ErrorCode, WorkerCounts } from '@visgate/shared';
 import type { RunPodJobStatus } from '../../ports';
-import { nextPools } from '../provision/provision';
+import { nextPools } from '../provision/plan';
 
 export interface PollSettings {
   loadTimeoutMs: number;

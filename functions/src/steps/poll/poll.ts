@@ -3,7 +3,7 @@ import type { RunPodHealth, RunPodJobStatus, RunPodWorker } from '../../ports';
 import type { Deps } from '../../deps';
 import { failDeployment, markReady } from '../lifecycle';
 import { decidePoll } from './decide';
-import { enqueuePoll } from '../provision/provision';
+import { enqueuePoll } from './enqueue-poll';
 import { updateEndpointKeepingCache } from '../provision/runpod-model-cache';
 
 export type PollDeps = Pick<
@@ -47,7 +47,7 @@ export function createPoll(deps: PollDeps) {
       if (doc.runtime.probe_job_id)
         probe = await deps.runpod.jobStatus(apiKey, doc.endpoint_id, doc.runtime.probe_job_id);
     } catch (e) {
-      if (isAppError(e) && !e.retryable) {
+      if (isAppError(e) && e.onStep === 'fail') {
         const message =
           e.code === 'NOT_FOUND' ? 'the RunPod endpoint disappeared while loading' : e.message;
         await failDeployment(deps, id, ['loading'], {

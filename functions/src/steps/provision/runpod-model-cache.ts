@@ -1,6 +1,6 @@
 import { isAppError, runpodResourceName, type Deployment } from '@visgate/shared';
 import type { RunPodEndpoint, RunPodEndpointSpec } from '../../ports';
-import type { CacheChoice } from '../cache-fill/cache-source';
+import type { CacheChoice } from './cache-choice';
 import type { Deps } from '../../deps';
 
 export type RunPodModelCachePlan =

@@ -8,7 +8,7 @@ import {
 import type { DeploymentScanner, RunPodApi, Topic } from '../../ports';
 import type { Deps } from '../../deps';
 import { failDeployment } from '../lifecycle';
-import { enqueuePoll } from '../provision/provision';
+import { enqueuePoll } from '../poll/enqueue-poll';
 
 export type ReaperDeps = Pick<
   Deps,

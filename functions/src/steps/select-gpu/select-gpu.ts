@@ -1,17 +1,18 @@
 import {
+  AppError,
   resolveGpuTier,
   selectGpu as choosePools,
   transition,
   type Deployment,
   type GpuPool,
 } from '@visgate/shared';
-import type { DeploymentMessage } from '../../ports';
 import type { Deps } from '../../deps';
-import { failDeployment, isPast, stage } from '../lifecycle';
+import { defineStep } from '../define-step';
+import { stage } from '../lifecycle';
 
 export type SelectGpuDeps = Pick<
   Deps,
-  'store' | 'secrets' | 'catalog' | 'bus' | 'tasks' | 'clock' | 'log'
+  'config' | 'store' | 'secrets' | 'catalog' | 'bus' | 'tasks' | 'clock' | 'log'
 >;
 
 const GIB = 1024 ** 3;
@@ -32,77 +33,75 @@ export function allowedPools(
  * fallbacks, from the live catalog. "Too big" and "no stock" are permanent failures with their codes.
  */
 export function createSelectGpu(deps: SelectGpuDeps) {
-  return async function selectGpu(msg: DeploymentMessage): Promise<void> {
-    const id = msg.deployment_id;
-    const doc = await deps.store.get(id);
-    if (!doc) return;
-    if (isPast(doc, 'selecting_gpu')) {
-      if (doc.status === 'provisioning')
-        await deps.bus.publish('deployment-provision', { deployment_id: id });
-      return;
-    }
-    if (doc.status !== 'selecting_gpu' || !doc.estimate) return;
-
-    const secrets = await deps.secrets.get(id);
-    const { pools } = await deps.catalog.pools(secrets?.runpodApiKey ?? null);
-    const { allowed, keepOrder } = allowedPools(doc.settings, pools);
-    const need = doc.estimate.vram_bytes;
-    // Keep more candidates than RunPod's three so capacity failover has somewhere to go.
-    const choice = choosePools({
-      needBytes: need,
-      pools,
-      allowed,
-      keepAllowedOrder: keepOrder,
-      maxFallbacks: 5,
-    });
-    const narrowed = allowed === null ? '' : ` among the requested pools (${allowed.join(', ')})`;
-
-    switch (choice.kind) {
-      case 'none-fits':
-        await failDeployment(deps, id, ['selecting_gpu'], {
-          code: 'MODEL_TOO_LARGE',
-          message: `${doc.hf_model_id} needs about ${(need / GIB).toFixed(1)} GiB of GPU memory; the largest pool${narrowed} offers ${(choice.largestUsableBytes / GIB).toFixed(1)} GiB`,
-          step: 'select_gpu',
-        });
-        return;
-      case 'no-stock':
-        await failDeployment(deps, id, ['selecting_gpu'], {
-          code: 'NO_CAPACITY',
-          message: `every pool that fits ${doc.hf_model_id}${narrowed} is out of serverless stock right now; retry later or allow other pools`,
-          step: 'select_gpu',
-        });
-        return;
-      case 'selected':
-        break;
-    }
-
-    const at = deps.clock.now();
-    const candidates = [choice.pool, ...choice.fallbacks];
-    const written = await deps.store.mutate(id, (d) => {
-      if (d.status !== 'selecting_gpu') return null;
-      return {
-        ...transition(d, 'provisioning', at),
-        gpu: {
-          pool: choice.pool.id,
-          fallback_pools: choice.fallbacks.slice(0, 2).map((p) => p.id),
-          candidates: candidates.map((p) => p.id),
-          active_pools: candidates.slice(0, 3).map((p) => p.id),
-          price_per_hour_usd: choice.pool.pricePerHourUsd,
-          usable_vram_bytes: choice.pool.usableBytes,
-          skipped: choice.skipped,
-        },
-        cost: { ...d.cost, price_per_hour_usd: choice.pool.pricePerHourUsd },
-        timings: { ...d.timings, gpu_selected_at: at.toISOString() },
-        progress: stage(d, 'provisioning', at),
-      };
-    });
-    if (written) {
-      deps.log.info('gpu selected', {
-        deployment_id: id,
-        pool: choice.pool.id,
-        fallbacks: written.gpu?.fallback_pools,
+  return defineStep(
+    deps,
+    {
+      name: 'select_gpu',
+      status: ['selecting_gpu'],
+      onPast: async (doc) => {
+        if (doc.status === 'provisioning')
+          await deps.bus.publish('deployment-provision', { deployment_id: doc.deployment_id });
+      },
+    },
+    async (doc, secrets) => {
+      const id = doc.deployment_id;
+      if (!doc.estimate) return;
+      const { pools } = await deps.catalog.pools(secrets?.runpodApiKey ?? null);
+      const { allowed, keepOrder } = allowedPools(doc.settings, pools);
+      const need = doc.estimate.vram_bytes;
+      // Keep more candidates than RunPod's three so capacity failover has somewhere to go.
+      const choice = choosePools({
+        needBytes: need,
+        pools,
+        allowed,
+        keepAllowedOrder: keepOrder,
+        maxFallbacks: 5,
       });
-      await deps.bus.publish('deployment-provision', { deployment_id: id });
-    }
-  };
+      const narrowed = allowed === null ? '' : ` among the requested pools (${allowed.join(', ')})`;
+
+      switch (choice.kind) {
+        case 'none-fits':
+          throw new AppError(
+            'MODEL_TOO_LARGE',
+            `${doc.hf_model_id} needs about ${(need / GIB).toFixed(1)} GiB of GPU memory; the largest pool${narrowed} offers ${(choice.largestUsableBytes / GIB).toFixed(1)} GiB`,
+          );
+        case 'no-stock':
+          throw new AppError(
+            'NO_CAPACITY',
+            `every pool that fits ${doc.hf_model_id}${narrowed} is out of serverless stock right now; retry later or allow other pools`,
+          );
+        case 'selected':
+          break;
+      }
+
+      const at = deps.clock.now();
+      const candidates = [choice.pool, ...choice.fallbacks];
+      const written = await deps.store.mutate(id, (d) => {
+        if (d.status !== 'selecting_gpu') return null;
+        return {
+          ...transition(d, 'provisioning', at),
+          gpu: {
+            pool: choice.pool.id,
+            fallback_pools: choice.fallbacks.slice(0, 2).map((p) => p.id),
+            candidates: candidates.map((p) => p.id),
+            active_pools: candidates.slice(0, 3).map((p) => p.id),
+            price_per_hour_usd: choice.pool.pricePerHourUsd,
+            usable_vram_bytes: choice.pool.usableBytes,
+            skipped: choice.skipped,
+          },
+          cost: { ...d.cost, price_per_hour_usd: choice.pool.pricePerHourUsd },
+          timings: { ...d.timings, gpu_selected_at: at.toISOString() },
+          progress: stage(d, 'provisioning', at),
+        };
+      });
+      if (written) {
+        deps.log.info('gpu selected', {
+          deployment_id: id,
+          pool: choice.pool.id,
+          fallbacks: written.gpu?.fallback_pools,
+        });
+        await deps.bus.publish('deployment-provision', { deployment_id: id });
+      }
+    },
+  );
 }

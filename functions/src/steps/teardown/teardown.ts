@@ -1,12 +1,12 @@
 import { isAppError, runpodResourceName, transition } from '@visgate/shared';
 import type { DeploymentMessage, RunPodApi } from '../../ports';
-import { deleteWorkerManifest } from '../cache-fill/cache-source';
+import { deleteWorkerManifest } from './delete-worker-manifest';
 import type { Deps } from '../../deps';
 import { enqueuePendingDeliveries, withWebhookDelivery } from '../lifecycle';
 
 export type TeardownDeps = Pick<
   Deps,
-  'store' | 'secrets' | 'runpod' | 'tasks' | 'clock' | 'log' | 'config'
+  'store' | 'secrets' | 'runpod' | 'tasks' | 'clock' | 'log' | 'config' | 'objectStores'
 >;
 
 async function ignoreNotFound(p: Promise<unknown>): Promise<void> {

@@ -1,8 +1,8 @@
-import { estimateVram, isAppError, transition } from '@visgate/shared';
-import type { DeploymentMessage } from '../../ports';
+import { estimateVram, transition } from '@visgate/shared';
 import type { Deps } from '../../deps';
-import { failDeployment, isPast, stage } from '../lifecycle';
-import { sharedCacheRejection } from '../cache-fill/cache-source';
+import { defineStep } from '../define-step';
+import { stage } from '../lifecycle';
+import { sharedCacheRejection } from '../cache-fill/cache-target';
 import { assertSupportedPipeline } from '../../policy/supported-pipelines';
 
 export type ValidateDeps = Pick<
@@ -13,107 +13,92 @@ export type ValidateDeps = Pick<
 /**
  * Step 1: checks the model on the Hub (exists, access, diffusers pipeline, exact weight bytes),
  * estimates VRAM, and hands over to GPU selection. Permanent problems fail the deployment with a
- * code; Hub outages throw so the bus redelivers.
+ * code; Hub outages throw so the bus redelivers (the step runner decides, per error code).
  */
 export function createValidate(deps: ValidateDeps) {
-  return async function validate(msg: DeploymentMessage): Promise<void> {
-    const id = msg.deployment_id;
-    const doc = await deps.store.get(id);
-    if (!doc) return;
-    if (isPast(doc, 'validating')) {
-      // A redelivery after we committed but before the publish landed: publish again (idempotent downstream).
-      if (doc.status === 'selecting_gpu')
-        await deps.bus.publish('deployment-select-gpu', { deployment_id: id });
-      return;
-    }
-    if (doc.status !== 'queued' && doc.status !== 'validating') return;
-    if (doc.status === 'queued') {
-      const started = await deps.store.mutate(id, (d) =>
-        d.status === 'queued'
-          ? {
-              ...transition(d, 'validating', deps.clock.now()),
-              progress: stage(d, 'validating', deps.clock.now()),
-            }
-          : null,
-      );
+  return defineStep(
+    deps,
+    {
+      name: 'validate',
+      status: ['queued', 'validating'],
+      onPast: async (doc) => {
+        if (doc.status === 'selecting_gpu')
+          await deps.bus.publish('deployment-select-gpu', { deployment_id: doc.deployment_id });
+      },
+    },
+    async (doc, secrets) => {
+      const id = doc.deployment_id;
+      // `validating` is shown while the Hub is asked: both at once, one round trip less. A
+      // duplicate delivery that loses the start stops here (its Hub answer is the winner's too).
+      // Hub outages throw and are redelivered; a permanent answer fails the deployment with its code.
+      const [started, report] = await Promise.all([
+        doc.status === 'queued'
+          ? deps.store.mutate(id, (d) =>
+              d.status === 'queued'
+                ? {
+                    ...transition(d, 'validating', deps.clock.now()),
+                    progress: stage(d, 'validating', deps.clock.now()),
+                  }
+                : null,
+            )
+          : doc,
+        deps.hub.inspect(doc.hf_model_id, {
+          revision: doc.revision,
+          token: secrets?.hfToken ?? null,
+        }),
+      ]);
       if (!started) return;
-    }
-
-    const secrets = await deps.secrets.get(id);
-    let report;
-    try {
-      report = await deps.hub.inspect(doc.hf_model_id, {
-        revision: doc.revision,
-        token: secrets?.hfToken ?? null,
-      });
       assertSupportedPipeline(report.pipelineClass, doc.hf_model_id);
-    } catch (e) {
-      if (isAppError(e) && !e.retryable) {
-        await failDeployment(deps, id, ['validating'], {
-          code: e.code,
-          message: e.message,
-          step: 'validate',
+
+      // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
+      const refused = sharedCacheRejection(
+        deps.config,
+        doc,
+        { gated: report.gated, private: report.private },
+        (secrets?.hfToken ?? null) !== null,
+      );
+      if (refused) throw refused;
+
+      const estimate = estimateVram({
+        pipelineClass: report.pipelineClass,
+        modelId: doc.hf_model_id,
+        components: report.components.map((c) => ({
+          name: c.name,
+          className: c.className,
+          dtype: c.dtype,
+          bytes: c.bytes,
+          params: c.params,
+          files: c.files,
+        })),
+      });
+      const at = deps.clock.now();
+      const written = await deps.store.mutate(id, (d) => {
+        if (d.status !== 'validating') return null;
+        return {
+          ...transition(d, 'selecting_gpu', at),
+          revision_sha: report.revisionSha,
+          pipeline: report.pipelineClass,
+          model: {
+            gated: report.gated,
+            private: report.private,
+            library_name: report.libraryName,
+            pipeline_tag: report.pipelineTag,
+            total_file_bytes: report.totalFileBytes,
+          },
+          estimate,
+          timings: { ...d.timings, validated_at: at.toISOString() },
+          progress: stage(d, 'selecting_gpu', at),
+        };
+      });
+      if (written) {
+        deps.log.info('model validated', {
+          deployment_id: id,
+          model: doc.hf_model_id,
+          pipeline: report.pipelineClass,
+          vram_bytes: estimate.vram_bytes,
         });
-        return;
+        await deps.bus.publish('deployment-select-gpu', { deployment_id: id });
       }
-      throw e;
-    }
-
-    // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
-    const refused = sharedCacheRejection(
-      deps.config,
-      doc,
-      { gated: report.gated, private: report.private },
-      (secrets?.hfToken ?? null) !== null,
-    );
-    if (refused) {
-      await failDeployment(deps, id, ['validating'], {
-        code: refused.code,
-        message: refused.message,
-        step: 'validate',
-      });
-      return;
-    }
-
-    const estimate = estimateVram({
-      pipelineClass: report.pipelineClass,
-      modelId: doc.hf_model_id,
-      components: report.components.map((c) => ({
-        name: c.name,
-        className: c.className,
-        dtype: c.dtype,
-        bytes: c.bytes,
-        params: c.params,
-        files: c.files,
-      })),
-    });
-    const at = deps.clock.now();
-    const written = await deps.store.mutate(id, (d) => {
-      if (d.status !== 'validating') return null;
-      return {
-        ...transition(d, 'selecting_gpu', at),
-        revision_sha: report.revisionSha,
-        pipeline: report.pipelineClass,
-        model: {
-          gated: report.gated,
-          private: report.private,
-          library_name: report.libraryName,
-          pipeline_tag: report.pipelineTag,
-          total_file_bytes: report.totalFileBytes,
-        },
-        estimate,
-        timings: { ...d.timings, validated_at: at.toISOString() },
-        progress: stage(d, 'selecting_gpu', at),
-      };
-    });
-    if (written) {
-      deps.log.info('model validated', {
-        deployment_id: id,
-        model: doc.hf_model_id,
-        pipeline: report.pipelineClass,
-        vram_bytes: estimate.vram_bytes,
-      });
-      await deps.bus.publish('deployment-select-gpu', { deployment_id: id });
-    }
-  };
+    },
+  );
 }

@@ -18,11 +18,10 @@ import {
   type S3Location,
   type WeightVariant,
 } from '@visgate/shared';
-import type { ModelFileSource, SourceFile } from './hub-files';
-import type { S3Store } from './s3-store';
+import type { ModelFileSource, ObjectStore, SourceFile } from '../../ports';
 
 export interface CacheRef {
-  store: S3Store;
+  store: ObjectStore;
   loc: S3Location;
   modelId: string;
   revisionSha: string;
@@ -332,7 +331,7 @@ async function fillUnderLease(
 }
 
 async function uploadOne(
-  store: S3Store,
+  store: ObjectStore,
   key: string,
   modelId: string,
   sha: string,
