@@ -2,6 +2,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/**
+ * Product code never imports test code (test-support/, the builders of @visgate/shared/testing), and
+ * functions/ and cli/ never import the simulators, which depend on them. Enforced with the
+ * typescript-eslint twin of no-restricted-imports so these bans add to, never replace, the per-folder
+ * no-restricted-imports lists below.
+ */
+const TEST_CODE = [
+  { regex: 'test-support', message: 'Product code never imports test-support/ (tests only).' },
+  {
+    regex: '^@visgate/shared/testing(/|$)',
+    message: 'Test builders are for tests; product code never imports them.',
+  },
+];
+const SIM = {
+  regex: '^@visgate/sim(/|$)|^(\\.\\./)+sim(/|$)',
+  message: 'The simulators depend on functions/, not the other way round (tests may use them).',
+};
+const SHARED_TESTING = {
+  regex: '^\\.{1,2}/(.*/)?testing(/|$)',
+  message: 'Test builders are for tests; product code never imports them.',
+};
+const banImports = (patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -73,6 +98,21 @@ export default tseslint.config(
     },
   },
   {
+    files: ['functions/src/**/*.ts', 'cli/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: banImports([...TEST_CODE, SIM]),
+  },
+  {
+    files: ['sim/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: banImports(TEST_CODE),
+  },
+  {
+    files: ['shared/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'shared/src/testing/**'],
+    rules: banImports([...TEST_CODE, SHARED_TESTING]),
+  },
+  {
     files: ['functions/src/{steps,api,policy}/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -117,6 +157,7 @@ export default tseslint.config(
       '**/*.test.ts',
       'functions/test/**/*.ts',
       'functions/test-support/**/*.ts',
+      'sim/src/**/*.ts',
       'bench/**/*.ts',
     ],
     rules: {
@@ -132,7 +173,12 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['functions/src/local/**/*.ts', 'bench/**/*.ts', 'functions/src/adapters/log/**/*.ts'],
+    files: [
+      'functions/src/local/**/*.ts',
+      'sim/src/demo.ts',
+      'bench/**/*.ts',
+      'functions/src/adapters/log/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   prettier,

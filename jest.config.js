@@ -1,4 +1,4 @@
-/** One jest run, three projects: pure domain, functions units, in-process end-to-end flows. */
+/** One jest run, a project per suite: shared, functions, cli, sim, gcp (Google's emulators), e2e. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -17,6 +17,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
     },
     { ...base, displayName: 'cli', roots: ['<rootDir>/cli'], testMatch: ['**/*.test.ts'] },
+    { ...base, displayName: 'sim', roots: ['<rootDir>/sim/src'], testMatch: ['**/*.test.ts'] },
     {
       ...base,
       displayName: 'gcp',

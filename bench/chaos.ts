@@ -2,7 +2,7 @@
  * `npm run chaos [-- --seed N --deployments N --fault-rate 0.2]`: the chaos run, printed as a table
  * with each goal. Exit code 1 when a goal is missed (so it can gate a release), never a test.
  */
-import { runChaos, type ChaosOptions } from '../functions/test-support/chaos/run-chaos';
+import { runChaos, type ChaosOptions } from '@visgate/sim';
 
 function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -38,7 +38,8 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { aDeployment, objectKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
+import { objectKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import {
   checkCache,
   fillCache,
@@ -49,7 +50,7 @@ import { systemClock } from '../functions/src/adapters/clock/system-clock';
 import { loadConfig } from '../functions/src/config';
 import { chooseCacheSource } from '../functions/src/steps/provision/cache-choice';
 import type { ModelFileSource, SourceFile, TaskSpec } from '../functions/src/ports';
-import { startS3Server, type S3Server } from '../functions/test-support/s3-server';
+import { startS3Server, type S3Server } from '@visgate/sim';
 
 const TOTAL = Number(process.env.BENCH_MODEL_BYTES ?? 2 * 1024 ** 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);

@@ -10,10 +10,7 @@ import { buildEmbeddedSystem } from '../functions/src/wiring/embedded';
 import { loadConfig } from '../functions/src/config';
 import { createApp } from '../functions/src/edge/app';
 import { createMemoryLogger } from '../functions/src/adapters/log/json-logger';
-import { startHfSim } from '../functions/test-support/hf-sim';
-import { fakeRunPodKey } from '../functions/test-support/local-system';
-import { startRunPodSim } from '../functions/test-support/runpod-sim';
-import { startWebhookReceiver } from '../functions/test-support/webhook-receiver';
+import { startHfSim, fakeRunPodKey, startRunPodSim, startWebhookReceiver } from '@visgate/sim';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);

@@ -10,7 +10,7 @@
  * asserts nothing.
  */
 import { cpus, loadavg } from 'node:os';
-import { fakeRunPodKey } from '../functions/test-support/local-system';
+import { fakeRunPodKey } from '@visgate/sim';
 import { startCloudTasksEmulator } from '../functions/test-support/emulators/cloud-tasks-emulator';
 import { startFirestoreEmulator } from '../functions/test-support/emulators/firestore-emulator';
 import { startGcpSystem } from '../functions/test-support/emulators/gcp-system';

@@ -3,7 +3,7 @@
  * and Hub simulators on loopback, zero latency). Every request carries its own Idempotency-Key and
  * is sent twice, so the table also shows that a retried request never creates a second document.
  */
-import { percentile, runLoad } from '../functions/test-support/load-post';
+import { percentile, runLoad } from '@visgate/sim';
 
 async function main(): Promise<void> {
   const requests = Number(process.argv[2] ?? 1000);

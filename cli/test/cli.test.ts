@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signWebhook } from '@visgate/shared';
 import { createRunPodClient } from '../../functions/src/adapters/runpod/runpod-client';
-import { startLocalSystem, type LocalSystem } from '../../functions/test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(60_000);
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 
 /**
  * A workspace's package.json names files other tools open (`main`, `types`, `bin`); one pointing
- * at nothing fails only when someone first relies on it. functions/ has no `main`: nothing imports
- * it as a package, and the deployed bundle gets its own package.json (infra/build-functions.ts).
+ * at nothing fails only when someone first relies on it (functions/ named a missing src/index.ts
+ * for months; the deployed bundle gets its own package.json from infra/build-functions.ts).
  */
 const root = path.resolve(__dirname, '../..');
 const workspaces = (

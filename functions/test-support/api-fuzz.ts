@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMemoryLogger } from '../src/adapters/log/json-logger';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem } from './local-system';
+import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 /**
  * `npm run test:api-fuzz`: Schemathesis (tools/schemathesis/requirements.txt) against the local server

@@ -1,10 +1,39 @@
 import { AppError } from '@visgate/shared';
-import type { RunPodApi, RunPodEndpoint, RunPodEndpointSpec, RunPodTemplate } from '../src/ports';
+import type {
+  RunPodApi,
+  RunPodEndpoint,
+  RunPodEndpointSpec,
+  RunPodTemplate,
+  RunPodWorker,
+} from '../src/ports';
+
+/** A small valid endpoint spec, for seeding the account; `over` sets what a test is about. */
+export function anEndpointSpec(
+  name: string,
+  templateId: string,
+  over: Partial<RunPodEndpointSpec> = {},
+): RunPodEndpointSpec {
+  return {
+    name,
+    templateId,
+    pools: ['AMPERE_16'],
+    workersMin: 0,
+    workersMax: 1,
+    idleTimeoutS: 5,
+    flashboot: true,
+    dataCenterIds: null,
+    executionTimeoutMs: 60_000,
+    minCudaVersion: null,
+    ...over,
+  };
+}
 
 /**
  * An in-memory RunPodApi for unit tests of pieces that talk only to the port: one account, the
  * management calls a step makes, and switches for the answers RunPod gives (a placement refusal
- * per pool, a refused cached model). Every call is recorded in order. Behaviour over the wire
+ * per pool, a refused cached model, a planted fault on any call) and the rule that changes what a
+ * caller must do: an endpoint is deleted only once scaled to zero. Every call is recorded in order,
+ * faulted ones included. Behaviour over the wire
  * (bodies, status codes) is the RunPod simulator's job, not this fake's.
  */
 export function createFakeRunPodApi(
@@ -17,7 +46,17 @@ export function createFakeRunPodApi(
 ) {
   const templates = new Map<string, RunPodTemplate>();
   const endpoints = new Map<string, RunPodEndpoint & { references: string[] }>();
+  /** Workers per endpoint id, as `listWorkers` answers them. */
+  const workers = new Map<string, RunPodWorker[]>();
   const calls: string[] = [];
+  const faults = new Map<keyof RunPodApi, Error>();
+  /** The fault planted on `method`, used up by this call (an outage, a revoked key). */
+  const fault = (method: keyof RunPodApi): Promise<never> | null => {
+    const error = faults.get(method);
+    if (!error) return null;
+    faults.delete(method);
+    return Promise.reject(error);
+  };
   let next = 1;
   const newId = (prefix: string) => `${prefix}${next++}`;
 
@@ -53,10 +92,12 @@ export function createFakeRunPodApi(
     },
     listTemplates: () => {
       calls.push('listTemplates');
-      return Promise.resolve([...templates.values()]);
+      return fault('listTemplates') ?? Promise.resolve([...templates.values()]);
     },
     deleteTemplate: (_k, id) => {
       calls.push(`deleteTemplate ${id}`);
+      const refused = fault('deleteTemplate');
+      if (refused) return refused;
       must(templates.get(id), 'template');
       templates.delete(id);
       return Promise.resolve();
@@ -75,10 +116,12 @@ export function createFakeRunPodApi(
     getEndpoint: (_k, id) => Promise.resolve(must(endpoints.get(id), 'endpoint')),
     listEndpoints: () => {
       calls.push('listEndpoints');
-      return Promise.resolve([...endpoints.values()]);
+      return fault('listEndpoints') ?? Promise.resolve([...endpoints.values()]);
     },
     updateEndpoint: (_k, id, patch) => {
       calls.push(`updateEndpoint ${id} ${JSON.stringify(patch)}`);
+      const refused = fault('updateEndpoint');
+      if (refused) return refused;
       const e = must(endpoints.get(id), 'endpoint');
       const updated = { ...e, ...patch, dataCenterIds: patch.dataCenterIds ?? e.dataCenterIds };
       endpoints.set(id, updated);
@@ -94,15 +137,36 @@ export function createFakeRunPodApi(
     getModelReferences: (_k, id) => Promise.resolve(must(endpoints.get(id), 'endpoint').references),
     deleteEndpoint: (_k, id) => {
       calls.push(`deleteEndpoint ${id}`);
-      must(endpoints.get(id), 'endpoint');
+      const refused = fault('deleteEndpoint');
+      if (refused) return refused;
+      const e = must(endpoints.get(id), 'endpoint');
+      if (e.workersMin !== 0 || e.workersMax !== 0) {
+        const msg =
+          "The endpoint's min and max workers must both be zero before you can delete it.";
+        return Promise.reject(new AppError('VALIDATION_FAILED', msg));
+      }
       endpoints.delete(id);
+      workers.delete(id);
       return Promise.resolve();
     },
-    listWorkers: unused('listWorkers'),
+    listWorkers: (_k, id) => {
+      calls.push(`listWorkers ${id}`);
+      return fault('listWorkers') ?? Promise.resolve(workers.get(id) ?? []);
+    },
     health: unused('health'),
     runJob: unused('runJob'),
     jobStatus: unused('jobStatus'),
     cancelJob: unused('cancelJob'),
   };
-  return { api, calls, templates, endpoints };
+  return {
+    api,
+    calls,
+    templates,
+    endpoints,
+    workers,
+    /** Makes the next call of `method` fail with `error`. */
+    fail: (method: keyof RunPodApi, error: Error): void => {
+      faults.set(method, error);
+    },
+  };
 }

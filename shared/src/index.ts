@@ -18,6 +18,5 @@ export * from './models/supported-pipelines';
 export * from './webhook/sign-webhook';
 export * from './job/job-input';
 export * from './schemas/job';
-export * from './testing/a-deployment';
 export * from './deployment/describe-progress';
 export * from './cache/layout';

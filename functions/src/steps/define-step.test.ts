@@ -1,4 +1,5 @@
-import { AppError, aDeployment, type ErrorCode } from '@visgate/shared';
+import { AppError, type ErrorCode } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { createEmbeddedDocumentStore } from '../adapters/embedded/document-store';
 import { createMemoryLogger } from '../adapters/log/json-logger';
 import { defineStep, type StepRunnerDeps } from './define-step';

@@ -77,6 +77,10 @@ describe('a local run', () => {
        await fetch(local.url + '/health');
        await new Promise((resolve) => local.close(resolve));`,
     ],
+    [
+      "the functions workspace's public surface (what @visgate/sim loads)",
+      `require('./functions/src/index');`,
+    ],
   ])('loads no Google SDK: %s', (_what, script) => {
     expect(googleModulesLoadedBy(script)).toEqual([]);
   });

@@ -1,4 +1,5 @@
-import { aDeployment, transition, type Deployment } from '@visgate/shared';
+import { transition, type Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import type { DeploymentStore } from '../../src/ports';
 
 /**

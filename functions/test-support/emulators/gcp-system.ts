@@ -6,10 +6,16 @@ import { taskTargets } from '../../src/wiring/task-targets';
 import type { WiredDeps } from '../../src/wiring/wired-deps';
 import { FUNCTIONS } from '../../src/entry/manifest';
 import { registerFunctions } from '../../src/entry/register';
-import { fakeRunPodKey, FAST_ENV } from '../local-system';
-import { startHfSim, type HfSim } from '../hf-sim';
-import { startRunPodSim, type RunPodSim } from '../runpod-sim';
-import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
+import {
+  fakeRunPodKey,
+  FAST_ENV,
+  startHfSim,
+  type HfSim,
+  startRunPodSim,
+  type RunPodSim,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@visgate/sim';
 import { QUEUES } from '../../src/ports';
 import { pollUntil } from '../poll-until';
 import { emulatorConfig } from './gcp-test-config';

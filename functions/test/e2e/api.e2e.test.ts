@@ -5,8 +5,13 @@ import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { DEPLOYMENT_ID_PATTERN, runpodResourceName, type Deployment } from '@visgate/shared';
 import { ownerHash } from '../../src/api/owner';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
-import { startWebhookReceiver, type WebhookReceiver } from '../../test-support/webhook-receiver';
+import {
+  fakeRunPodKey,
+  startLocalSystem,
+  type LocalSystem,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@visgate/sim';
 
 // Generous: the whole pipeline runs in this process, on machines that may be busy.
 jest.setTimeout(120_000);

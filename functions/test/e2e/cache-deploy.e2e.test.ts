@@ -7,8 +7,7 @@ import {
 } from '@visgate/shared';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../../src/adapters/s3/s3-store';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
-import { startS3Server, type S3Server } from '../../test-support/s3-server';
+import { startLocalSystem, type LocalSystem, startS3Server, type S3Server } from '@visgate/sim';
 
 jest.setTimeout(60_000);
 

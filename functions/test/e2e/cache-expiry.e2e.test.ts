@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { objectKey, parseS3Url, revisionKeyBase, type CacheManifest } from '@visgate/shared';
 import { publishWorkerManifest, type WorkerManifest } from '../../src/steps/cache-fill/model-cache';
 import { S3Store } from '../../src/adapters/s3/s3-store';
-import { startS3rver, type S3Server } from '../../test-support/s3-server';
+import { startS3rver, type S3Server } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

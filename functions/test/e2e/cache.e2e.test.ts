@@ -14,8 +14,7 @@ import {
   type CacheRef,
 } from '../../src/steps/cache-fill/model-cache';
 import { S3Store } from '../../src/adapters/s3/s3-store';
-import { startHfSim, type HfSim } from '../../test-support/hf-sim';
-import { startS3Server, type S3Server } from '../../test-support/s3-server';
+import { startHfSim, type HfSim, startS3Server, type S3Server } from '@visgate/sim';
 
 jest.setTimeout(60_000);
 

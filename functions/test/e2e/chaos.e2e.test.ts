@@ -1,4 +1,4 @@
-import { runChaos } from '../../test-support/chaos/run-chaos';
+import { runChaos } from '@visgate/sim';
 
 jest.setTimeout(180_000);
 

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { runpodResourceName } from '@visgate/shared';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
 import { ownerHash } from '../../src/api/owner';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(120_000);
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

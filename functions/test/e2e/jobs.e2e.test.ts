@@ -1,8 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../test-support/local-system';
-import { waitUntil } from '../../test-support/wait-until';
-import { TINY_PNG_BASE64 } from '../../test-support/runpod-sim/job-output';
+import {
+  fakeRunPodKey,
+  startLocalSystem,
+  type LocalSystem,
+  waitUntil,
+  TINY_PNG_BASE64,
+} from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

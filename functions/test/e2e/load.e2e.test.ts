@@ -1,4 +1,4 @@
-import { runLoad } from '../../test-support/load-post';
+import { runLoad } from '@visgate/sim';
 
 jest.setTimeout(120_000);
 

@@ -8,7 +8,7 @@ import {
   normalizeDeploymentRequest,
 } from '@visgate/shared';
 import { ownerHash } from '../../src/api/owner';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(60_000);
 

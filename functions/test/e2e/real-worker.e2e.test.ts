@@ -5,14 +5,15 @@ import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import request from 'supertest';
 import type { Deployment } from '@visgate/shared';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
-import { hostEnv } from '../../test-support/runpod-sim/real-worker';
 import {
+  startLocalSystem,
+  type LocalSystem,
+  hostEnv,
   TINY_MODEL_ID as MODEL,
   buildTinyPipeline,
   tinyModelRepo,
   tinyRealWorker,
-} from '../../test-support/tiny-worker-model';
+} from '@visgate/sim';
 
 /**
  * Our real Python worker behind the RunPod simulator: the container's entry point

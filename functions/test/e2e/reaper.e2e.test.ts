@@ -1,10 +1,6 @@
 import request from 'supertest';
 import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
-import {
-  createOffsetClock,
-  startLocalSystem,
-  type LocalSystem,
-} from '../../test-support/local-system';
+import { createOffsetClock, startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Deployment } from '@visgate/shared';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 

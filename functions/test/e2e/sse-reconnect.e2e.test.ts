@@ -5,7 +5,7 @@ import { createProgress } from '../../../cli/src/render';
 import { FUNCTIONS } from '../../src/entry/manifest';
 import { loadConfig } from '../../src/config';
 import { readSse, type SseFrame } from '../../src/local/sse-client';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 // Cloud Functions cuts an HTTP request at the function's timeout. The api function may run an hour
 // (gen2's most) and its SSE streams end before that on their own: a `reconnect` event and a clean

@@ -1,4 +1,4 @@
-import { waitUntil } from '../../../test-support/wait-until';
+import { waitUntil } from '@visgate/sim';
 import { createMemoryLogger } from '../log/json-logger';
 import { createEmbeddedTaskQueue } from './task-queue';
 

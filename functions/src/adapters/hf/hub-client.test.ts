@@ -1,11 +1,5 @@
 import { AppError, DTYPE_BYTES } from '@visgate/shared';
-import {
-  FIXTURES,
-  PARAMS,
-  startHfSim,
-  type HfSim,
-  type RepoFixture,
-} from '../../../test-support/hf-sim';
+import { FIXTURES, PARAMS, startHfSim, type HfSim, type RepoFixture } from '@visgate/sim';
 import type { ModelHub } from '../../ports';
 import { createHubClient } from './hub-client';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@visgate/shared';
-import { startRunPodSim, type RunPodSim } from '../../../test-support/runpod-sim';
+import { startRunPodSim, type RunPodSim } from '@visgate/sim';
 import { createRunPodClient } from './runpod-client';
 import { scrubSecrets } from './scrub-secrets';
 

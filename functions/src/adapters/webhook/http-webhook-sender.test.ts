@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startWebhookReceiver, type WebhookReceiver } from '../../../test-support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '@visgate/sim';
 import { createHttpWebhookSender } from './http-webhook-sender';
 
 const post = { headers: { 'content-type': 'application/json' }, body: '{"a":1}', timeoutMs: 2000 };

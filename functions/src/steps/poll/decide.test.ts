@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment, type WorkerCounts } from '@visgate/shared';
+import type { Deployment, WorkerCounts } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { decidePoll, type PollSettings } from './decide';
 
 const settings: PollSettings = {

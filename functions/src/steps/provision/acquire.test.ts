@@ -1,4 +1,5 @@
-import { AppError, aDeployment } from '@visgate/shared';
+import { AppError } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { createMemoryLogger } from '../../adapters/log/json-logger';
 import { createFakeRunPodApi } from '../../../test-support/fake-runpod-api';
 import { acquire, type AcquireInput } from './acquire';

@@ -1,4 +1,5 @@
-import { aDeployment, type Deployment } from '@visgate/shared';
+import type { Deployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { commitProvisioned, noCapacityMessage, withRefusals } from './commit';
 
 const at = new Date('2026-11-30T12:00:00.000Z');

@@ -1,4 +1,4 @@
-import { aDeployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { endpointSpec, eventsUrl, nextPools, templateSpec } from './plan';
 
 describe('nextPools', () => {

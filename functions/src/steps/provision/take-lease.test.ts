@@ -1,4 +1,4 @@
-import { aDeployment } from '@visgate/shared';
+import { aDeployment } from '@visgate/shared/testing';
 import { mayHaveLeftResources, releaseLease, takeLease } from './take-lease';
 
 const now = new Date('2026-11-30T12:00:00.000Z');

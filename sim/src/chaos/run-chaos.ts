@@ -1,8 +1,10 @@
 import { SETTLED_STATUSES, type Deployment } from '@visgate/shared';
-import { createHubClient } from '../../src/adapters/hf/hub-client';
-import { createMemoryLogger } from '../../src/adapters/log/json-logger';
-import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
-import { createHttpWebhookSender } from '../../src/adapters/webhook/http-webhook-sender';
+import {
+  createHttpWebhookSender,
+  createHubClient,
+  createMemoryLogger,
+  createRunPodClient,
+} from '@visgate/functions';
 import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../local-system';
 import {
   createFaultPlan,

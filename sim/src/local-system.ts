@@ -3,13 +3,15 @@ import type { Server } from 'node:http';
 import { SETTLED_STATUSES, type Deployment, type DeploymentStatus } from '@visgate/shared';
 import {
   buildEmbeddedSystem,
+  createMemoryLogger,
+  bindServer,
+  loadConfig,
+  type Clock,
+  type Config,
   type EmbeddedOptions,
   type EmbeddedSystem,
-} from '../src/wiring/embedded';
-import { loadConfig, type Config } from '../src/config';
-import { bindServer } from '../src/local/server';
-import { createMemoryLogger } from '../src/adapters/log/json-logger';
-import type { Clock, Logger } from '../src/ports';
+  type Logger,
+} from '@visgate/functions';
 import { startHfSim, type HfSim, type HfSimOptions } from './hf-sim';
 import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './runpod-sim';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';

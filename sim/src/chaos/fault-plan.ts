@@ -1,5 +1,5 @@
 import { seededRandom } from '../seeded-random';
-import type { RunPodApi, WebhookSender } from '../../src/ports';
+import type { RunPodApi, WebhookSender } from '@visgate/functions';
 
 export type FaultKind =
   '5xx' | '429' | 'timeout' | 'lost-response' | 'crash-after-side-effect' | 'crash-after-webhook';

@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { waitUntil } from '../wait-until';
-import { createRunPodClient } from '../../src/adapters/runpod/runpod-client';
-import type { RunPodApi } from '../../src/ports';
+import { createRunPodClient, type RunPodApi } from '@visgate/functions';
 import { specValidator } from './openapi-spec';
 import { startRunPodSim, type RunPodSim, type RunPodSimOptions } from './index';
 

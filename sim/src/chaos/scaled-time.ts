@@ -1,5 +1,4 @@
-import type { Timers } from '../../src/adapters/embedded/timers';
-import type { Clock } from '../../src/ports';
+import type { Clock, Timers } from '@visgate/functions';
 
 /**
  * Simulated time that runs `scale` times faster than the wall clock: the clock and every timer of

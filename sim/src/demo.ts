@@ -2,16 +2,15 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeProgress, verifyWebhook, type PublicDeployment } from '@visgate/shared';
-import { createMemoryLogger } from '../adapters/log/json-logger';
-import { startLocalSystem, type LocalSystem } from '../../test-support/local-system';
+import { createMemoryLogger, readSse } from '@visgate/functions';
+import { startLocalSystem, type LocalSystem } from './local-system';
 import {
   TINY_MODEL_ID,
   buildTinyPipeline,
   pngSize,
   tinyModelRepo,
   tinyRealWorker,
-} from '../../test-support/tiny-worker-model';
-import { readSse } from './sse-client';
+} from './tiny-worker-model';
 
 const tty = process.stdout.isTTY;
 const started = Date.now();
