@@ -23,6 +23,11 @@ const SHARED_TESTING = {
   regex: '^\\.{1,2}/(.*/)?testing(/|$)',
   message: 'Test builders are for tests; product code never imports them.',
 };
+/** Steps, API use cases and policies reach I/O through ports.ts, never an SDK. */
+const SDKS = {
+  group: ['@google-cloud/*', '@aws-sdk/*', 'express', 'firebase-admin'],
+  message: 'Steps and API use cases use ports, not SDKs.',
+};
 const banImports = (patterns) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
 });
@@ -114,19 +119,7 @@ export default tseslint.config(
   },
   {
     files: ['functions/src/{steps,api,policy}/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@google-cloud/*', '@aws-sdk/*', 'express', 'firebase-admin'],
-              message: 'Steps and API use cases use ports, not SDKs.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [SDKS] }] },
   },
   {
     // Product code of steps, API use cases and policies reaches I/O only through ports.ts; the
@@ -138,10 +131,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            {
-              group: ['@google-cloud/*', '@aws-sdk/*', 'express', 'firebase-admin'],
-              message: 'Steps and API use cases use ports, not SDKs.',
-            },
+            SDKS,
             {
               group: ['**/adapters/**', '**/compose*', '**/wiring/**'],
               message:

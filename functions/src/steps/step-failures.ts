@@ -7,7 +7,7 @@ import type { Deps } from '../deps';
  * deployment is gone or has moved on, or the store could not be written).
  */
 export async function countFailure(
-  deps: Pick<Deps, 'store' | 'clock' | 'log'>,
+  deps: Pick<Deps, 'store' | 'log'>,
   id: string,
   step: Step,
 ): Promise<number | null> {
@@ -17,11 +17,11 @@ export async function countFailure(
       const failures = doc.runtime.step_failures ?? {};
       return {
         ...doc,
+        // Bookkeeping, not progress: `updated_at` stays, so the reaper still sees the stall.
         runtime: {
           ...doc.runtime,
           step_failures: { ...failures, [step]: (failures[step] ?? 0) + 1 },
         },
-        updated_at: deps.clock.now().toISOString(),
       };
     });
     return written?.runtime.step_failures?.[step] ?? null;

