@@ -46,6 +46,7 @@ import {
   publishWorkerManifest,
 } from '../functions/src/steps/cache-fill/model-cache';
 import { S3Store, s3ObjectStores } from '../functions/src/adapters/s3/s3-store';
+import { systemClock } from '../functions/src/adapters/clock/system-clock';
 import { loadConfig } from '../functions/src/config';
 import { chooseCacheSource } from '../functions/src/steps/provision/cache-choice';
 import type { ModelFileSource, SourceFile, TaskSpec } from '../functions/src/ports';
@@ -365,7 +366,7 @@ async function main(): Promise<void> {
       config,
       tasks: { enqueue: (t: TaskSpec) => Promise.resolve(void enqueued.push(t)) },
       log: { debug() {}, info() {}, warn() {}, error() {} },
-      clock: { now: () => new Date() },
+      clock: systemClock,
       objectStores: s3ObjectStores({ allowPrivateHosts: true }),
     };
     const secrets = {

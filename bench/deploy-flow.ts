@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { buildEmbeddedSystem } from '../functions/src/compose';
+import { buildEmbeddedSystem } from '../functions/src/wiring/embedded';
 import { loadConfig } from '../functions/src/config';
 import { createApp } from '../functions/src/edge/app';
 import { createMemoryLogger } from '../functions/src/adapters/log/json-logger';
@@ -35,16 +35,6 @@ async function main(): Promise<void> {
   });
   const hub = await startHfSim();
   const receiver = await startWebhookReceiver();
-  const config = loadConfig({
-    RUNPOD_API_URL: runpod.url,
-    RUNPOD_ENDPOINT_URL: runpod.url,
-    HF_HUB_URL: hub.url,
-    POLL_INTERVAL_MS: '1000',
-    LOG_LEVEL: 'warn',
-    WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
-  });
-  const system = buildEmbeddedSystem(config, { log: createMemoryLogger('warn') });
-
   // Timestamps the bench needs at the edges: worker callback arrival, RunPod create response,
   // status change to ready (listener), webhook arrival (receiver).
   const callbackAt = new Map<string, number>();
@@ -79,7 +69,17 @@ async function main(): Promise<void> {
     });
   });
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  system.deps.config.PUBLIC_BASE_URL = api;
+  const config = loadConfig({
+    RUNPOD_API_URL: runpod.url,
+    RUNPOD_ENDPOINT_URL: runpod.url,
+    HF_HUB_URL: hub.url,
+    POLL_INTERVAL_MS: '1000',
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
+    // Workers call back through the outer app, bound before the system so config names it.
+    PUBLIC_BASE_URL: api,
+  });
+  const system = buildEmbeddedSystem(config, { log: createMemoryLogger('warn') });
 
   const postAt = new Map<string, number>();
   const keys = new Map<string, string>();

@@ -1,28 +1,28 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 /**
- * Builds what `gcloud functions deploy --source` uploads: our TypeScript (functions + shared)
- * bundled into one index.js, and a package.json whose dependencies are the npm packages left
- * external (installed by Cloud Build), pinned to the versions in functions/package.json.
+ * The npm packages the bundle leaves external (installed by Cloud Build), pinned to the versions
+ * in functions/package.json (and shared's, for what it brings).
  */
-async function main(outDir: string): Promise<void> {
-  const root = path.resolve(__dirname, '..');
+export function bundleDependencies(root: string): Record<string, string> {
   const fnPkg = JSON.parse(readFileSync(path.join(root, 'functions/package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };
   const sharedPkg = JSON.parse(readFileSync(path.join(root, 'shared/package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
   };
-  const dependencies = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries({ ...sharedPkg.dependencies, ...fnPkg.dependencies }).filter(
       ([name]) => !name.startsWith('@visgate/'),
     ),
   );
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  await build({
+}
+
+/** How the deployed bundle is built; functions/src/wiring tests build it the same way. */
+export function bundleOptions(root: string, outDir: string): BuildOptions {
+  return {
     entryPoints: [path.join(root, 'functions/src/entry/index.ts')],
     outfile: path.join(outDir, 'index.js'),
     bundle: true,
@@ -30,9 +30,22 @@ async function main(outDir: string): Promise<void> {
     target: 'node24',
     format: 'cjs',
     sourcemap: 'linked',
-    external: Object.keys(dependencies),
+    external: Object.keys(bundleDependencies(root)),
     logLevel: 'warning',
-  });
+  };
+}
+
+/**
+ * Builds what `gcloud functions deploy --source` uploads: our TypeScript (functions + shared)
+ * bundled into one index.js, and a package.json whose dependencies are the npm packages left
+ * external.
+ */
+async function main(outDir: string): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const dependencies = bundleDependencies(root);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await build(bundleOptions(root, outDir));
   const pkg = {
     name: 'visgate-functions',
     private: true,
@@ -44,7 +57,9 @@ async function main(outDir: string): Promise<void> {
   process.stdout.write(`built ${outDir}\n`);
 }
 
-main(process.argv[2] ?? '.build/functions').catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main(process.argv[2] ?? '.build/functions').catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -59,3 +59,36 @@ describe('WORKER_MIN_CUDA_VERSION', () => {
     expect(() => loadConfig({ WORKER_MIN_CUDA_VERSION: '12' })).toThrow(ConfigError);
   });
 });
+
+describe('the configuration loadConfig returns', () => {
+  // Built once at the composition root and shared by every step, route and adapter: a write in one
+  // would silently change what the others read, so any write throws (test files are strict mode).
+  const config = loadConfig({
+    SHARED_CACHE_S3_URL: 's3://visgate-models/models',
+    SHARED_CACHE_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    SHARED_CACHE_SECRET_ACCESS_KEY: 'secret',
+    SHARED_CACHE_ALLOWED_MODELS: 'org/*',
+  });
+  type Writable = Record<string, unknown>;
+  const sharedCache = config.secrets.sharedCache as unknown as Writable;
+  it.each([
+    ['a setting', config as unknown as Writable, 'PUBLIC_BASE_URL'],
+    ['a secret', config.secrets as unknown as Writable, 'ownerPepper'],
+    ['the shared cache key pair', sharedCache, 'secretAccessKey'],
+    ['a list setting', config.WEBHOOK_RETRY_SCHEDULE_S as unknown as Writable, '0'],
+    ['an allow-list', config.SHARED_CACHE_ALLOWED_MODELS as unknown as Writable, '0'],
+  ])('refuses a write to %s and keeps its value', (_what, target, key) => {
+    const before = target[key];
+    expect(() => {
+      target[key] = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      Object.assign(target, { [key]: 'changed' });
+    }).toThrow(TypeError);
+    expect(target[key]).toBe(before);
+  });
+
+  it('refuses growing a list setting', () => {
+    expect(() => (config.WEBHOOK_RETRY_SCHEDULE_S as number[]).push(1)).toThrow(TypeError);
+  });
+});

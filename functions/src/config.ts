@@ -122,24 +122,31 @@ export const ConfigSchema = z.object({
   ...GcpConfigShape,
 });
 
-export type Config = Omit<
-  z.output<typeof ConfigSchema>,
-  | 'OWNER_PEPPER'
-  | 'SECRETS_KEY'
-  | 'WEBHOOK_ALLOW_PRIVATE_HOSTS'
-  | 'PUBLIC_BASE_URL'
-  | 'SHARED_CACHE_ACCESS_KEY_ID'
-  | 'SHARED_CACHE_SECRET_ACCESS_KEY'
-> & {
-  PUBLIC_BASE_URL: string;
-  WEBHOOK_ALLOW_PRIVATE_HOSTS: boolean;
-  secrets: {
-    ownerPepper: string;
-    secretsKey: Buffer;
-    /** Key pair of the shared model cache, when configured. */
-    sharedCache?: { accessKeyId: string; secretAccessKey: string } | null;
-  };
-};
+/** Read-only: built once by `loadConfig` and frozen, so no module can change what another reads. */
+export type Config = Readonly<
+  Omit<
+    z.output<typeof ConfigSchema>,
+    | 'OWNER_PEPPER'
+    | 'SECRETS_KEY'
+    | 'WEBHOOK_ALLOW_PRIVATE_HOSTS'
+    | 'PUBLIC_BASE_URL'
+    | 'SHARED_CACHE_ACCESS_KEY_ID'
+    | 'SHARED_CACHE_SECRET_ACCESS_KEY'
+    | 'WEBHOOK_RETRY_SCHEDULE_S'
+    | 'SHARED_CACHE_ALLOWED_MODELS'
+  > & {
+    PUBLIC_BASE_URL: string;
+    WEBHOOK_ALLOW_PRIVATE_HOSTS: boolean;
+    WEBHOOK_RETRY_SCHEDULE_S: readonly number[];
+    SHARED_CACHE_ALLOWED_MODELS: readonly string[];
+    secrets: Readonly<{
+      ownerPepper: string;
+      secretsKey: Buffer;
+      /** Key pair of the shared model cache, when configured. */
+      sharedCache?: Readonly<{ accessKeyId: string; secretAccessKey: string }> | null;
+    }>;
+  }
+>;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -237,12 +244,15 @@ export function loadConfig(
       },
     });
   }
-  return {
+  if (secrets.sharedCache) Object.freeze(secrets.sharedCache);
+  return Object.freeze({
     ...rest,
+    WEBHOOK_RETRY_SCHEDULE_S: Object.freeze(rest.WEBHOOK_RETRY_SCHEDULE_S),
+    SHARED_CACHE_ALLOWED_MODELS: Object.freeze(rest.SHARED_CACHE_ALLOWED_MODELS),
     PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
     WEBHOOK_ALLOW_PRIVATE_HOSTS: WEBHOOK_ALLOW_PRIVATE_HOSTS ?? c.MODE === 'local',
-    secrets,
-  };
+    secrets: Object.freeze(secrets),
+  });
 }
 
 /** The configuration with secrets replaced by "<set>", safe to log. */

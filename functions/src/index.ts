@@ -3,9 +3,9 @@
  * `@visgate/sim` (the simulated local system, chaos, the demo). The deployed bundle starts from
  * `entry/index.ts` instead, and nothing here is loaded by it.
  */
-export { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from './compose';
+export { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from './wiring/embedded';
 export { loadConfig, type Config } from './config';
-export { listen } from './local/server';
+export { bindServer, listen } from './local/server';
 export { readSse, type SseFrame } from './local/sse-client';
 export { createMemoryLogger } from './adapters/log/json-logger';
 export { createHubClient } from './adapters/hf/hub-client';

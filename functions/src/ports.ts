@@ -138,6 +138,12 @@ export interface TaskQueue {
   enqueue(task: TaskSpec): Promise<void>;
 }
 
+/** What runs a queue's task: the Cloud Tasks HTTP target and the embedded queue call it alike. */
+export type TaskHandler = (
+  payload: Record<string, unknown>,
+  meta: { name: string | null; retryCount: number },
+) => Promise<void>;
+
 // ---------------------------------------------------------------------------------------------
 // RunPod (management REST v2 + endpoint data plane), in our terms.
 

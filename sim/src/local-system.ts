@@ -4,7 +4,7 @@ import { SETTLED_STATUSES, type Deployment, type DeploymentStatus } from '@visga
 import {
   buildEmbeddedSystem,
   createMemoryLogger,
-  listen,
+  bindServer,
   loadConfig,
   type Clock,
   type Config,
@@ -76,6 +76,7 @@ export async function startLocalSystem(
   const apiKey = fakeRunPodKey();
   runpod.addAccount(apiKey);
   const log = opts.log ?? createMemoryLogger('debug');
+  const bound = await bindServer('127.0.0.1', 0);
   const config = loadConfig({
     ...FAST_ENV,
     RUNPOD_API_URL: runpod.url,
@@ -83,14 +84,15 @@ export async function startLocalSystem(
     HF_HUB_URL: hub.url,
     PORT: '0',
     ...opts.env,
+    PUBLIC_BASE_URL: bound.url,
   });
   const system = buildEmbeddedSystem(config, {
     ...opts.system?.({ config }),
     log,
     clock: opts.clock,
   });
-  const { server, url } = await listen(system, '127.0.0.1', 0);
-  system.deps.config.PUBLIC_BASE_URL = url;
+  bound.serve(system);
+  const { server, url } = bound;
 
   const waitForDoc = (
     id: string,

@@ -1,4 +1,4 @@
-import { buildGcpDeps } from '../compose-gcp';
+import { buildGcpDeps } from '../wiring/gcp';
 import { functionTarget, loadConfig } from '../config';
 import { secretNeedsOf } from './manifest';
 import { registerFunctions } from './register';
@@ -7,5 +7,4 @@ import { registerFunctions } from './register';
 // function is registered and functions-framework serves the one named by --target / FUNCTION_TARGET.
 // Each function is given only its own secrets (the manifest's), so config asks only for those.
 const needs = secretNeedsOf(functionTarget());
-const { deps, scanner } = buildGcpDeps(loadConfig(undefined, undefined, needs));
-registerFunctions(deps, scanner);
+registerFunctions(buildGcpDeps(loadConfig(undefined, undefined, needs)));

@@ -1,11 +1,6 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import type { Logger } from '../ports';
+import type { Logger, TaskHandler } from '../ports';
 import type { RequestAuthenticator } from './task-auth';
-
-export type TaskHandler = (
-  payload: Record<string, unknown>,
-  meta: { name: string | null; retryCount: number },
-) => Promise<void>;
 
 /**
  * Adapts a task handler to an HTTP target of Cloud Tasks (or Cloud Scheduler): 403 without a valid

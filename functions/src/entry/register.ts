@@ -1,11 +1,11 @@
 import * as ff from '@google-cloud/functions-framework';
 import type { Config } from '../config';
-import { createStepHandlers } from '../compose';
-import { invokerServiceAccount, taskTargets } from '../compose-gcp';
 import { createApp } from '../edge/app';
 import type { Deps } from '../deps';
-import { createReaper } from '../steps/reaper/reaper';
-import type { DeploymentScanner } from '../ports';
+import { createReaperCycle, type ReaperCycle } from '../wiring/reaper-cycle';
+import { createStepHandlers, type StepTable } from '../wiring/step-table';
+import { functionUrl, invokerServiceAccount, taskTargets } from '../wiring/task-targets';
+import type { WiredDeps } from '../wiring/wired-deps';
 import { FUNCTIONS, type FunctionSpec } from './manifest';
 import { onPubSub, type PubSubEventData } from './on-pub-sub';
 import { onTask } from './on-task';
@@ -13,8 +13,9 @@ import { acceptAll, createOidcAuthenticator, type RequestAuthenticator } from '.
 
 export interface EntryContext {
   deps: Deps;
-  scanner: DeploymentScanner;
-  steps: ReturnType<typeof createStepHandlers>;
+  steps: StepTable;
+  /** The reaper cycle the scheduler target runs (wiring/reaper-cycle.ts, as local mode's timer). */
+  reap: ReaperCycle;
   /** The token check for a task or scheduler target. */
   authenticate: RequestAuthenticator;
 }
@@ -40,9 +41,8 @@ export function wireFunction(spec: FunctionSpec, ctx: EntryContext): Registratio
     case 'task':
       return { kind: 'http', handler: onTask(ctx.steps.queues[t.queue], authenticate, deps.log) };
     case 'scheduler': {
-      const reap = createReaper({ ...deps, scanner: ctx.scanner });
       const cycle = async (): Promise<void> => {
-        deps.log.info('reaper cycle', { ...(await reap()) });
+        deps.log.info('reaper cycle', { ...(await ctx.reap()) });
       };
       return { kind: 'http', handler: onTask(cycle, authenticate, deps.log) };
     }
@@ -54,10 +54,7 @@ export function audienceOf(config: Config, spec: FunctionSpec): string | null {
   const t = spec.trigger;
   if (t.kind === 'task') return taskTargets(config)[t.queue].audience;
   if (t.kind !== 'scheduler') return null;
-  const base =
-    config.FUNCTIONS_BASE_URL ??
-    `https://${config.GCP_REGION}-${config.GCP_PROJECT_ID ?? ''}.cloudfunctions.net`;
-  return config.TASKS_OIDC_AUDIENCE ?? `${base.replace(/\/$/, '')}/${spec.name}`;
+  return config.TASKS_OIDC_AUDIENCE ?? functionUrl(config, spec.name);
 }
 
 function authenticatorFor(config: Config, spec: FunctionSpec): RequestAuthenticator {
@@ -67,13 +64,15 @@ function authenticatorFor(config: Config, spec: FunctionSpec): RequestAuthentica
 }
 
 /** Registers every manifest function with functions-framework (`--target` picks one to serve). */
-export function registerFunctions(deps: Deps, scanner: DeploymentScanner): void {
+export function registerFunctions(wired: Pick<WiredDeps, 'deps' | 'scanner'>): void {
+  const { deps } = wired;
   const steps = createStepHandlers(deps);
+  const reap = createReaperCycle(wired);
   for (const spec of FUNCTIONS) {
     const reg = wireFunction(spec, {
       deps,
-      scanner,
       steps,
+      reap,
       authenticate: authenticatorFor(deps.config, spec),
     });
     if (reg.kind === 'http') ff.http(spec.name, reg.handler);

@@ -1,6 +1,25 @@
-import { buildEmbeddedSystem } from '../compose';
-import { ConfigError, describeConfig, loadConfig } from '../config';
+import { ConfigError, describeConfig, loadConfig, type Config } from '../config';
+import { buildEmbeddedSystem } from '../wiring/embedded';
 import { listen } from './server';
+
+/**
+ * The whole system in one process, serving the API on HOST:PORT with the reaper on its timer:
+ * what `npm start` runs (and what wiring tests load to prove local mode needs no Google SDK).
+ */
+export async function startLocalServer(config: Config) {
+  const system = buildEmbeddedSystem(config);
+  system.startReaper();
+  const { server, url } = await listen(system, config.HOST, config.PORT);
+  return {
+    system,
+    server,
+    url,
+    close(onClosed?: () => void): void {
+      system.close();
+      server.close(onClosed);
+    },
+  };
+}
 
 /**
  * `npm start`: the whole system in one process against the RunPod and Hugging Face base URLs from
@@ -18,16 +37,16 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const system = buildEmbeddedSystem(config);
-  system.startReaper();
-  const { server, url } = await listen(system, config.HOST, config.PORT);
-  system.deps.log.info('visgate local server listening', { url, config: describeConfig(config) });
+  const local = await startLocalServer(config);
+  local.system.deps.log.info('visgate local server listening', {
+    url: local.url,
+    config: describeConfig(config),
+  });
   const stop = (): void => {
-    system.close();
-    server.close(() => process.exit(0));
+    local.close(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
 
-void main();
+if (require.main === module) void main();

@@ -1,7 +1,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createMemoryLogger } from '../../src/adapters/log/json-logger';
-import { buildGcpDeps, createGcpClients, taskTargets, type GcpSystem } from '../../src/compose-gcp';
+import { buildGcpDeps, createGcpClients, type GcpClients } from '../../src/wiring/gcp';
+import { taskTargets } from '../../src/wiring/task-targets';
+import type { WiredDeps } from '../../src/wiring/wired-deps';
 import { FUNCTIONS } from '../../src/entry/manifest';
 import { registerFunctions } from '../../src/entry/register';
 import {
@@ -27,7 +29,8 @@ export interface GcpTestSystem {
   runpod: RunPodSim;
   hub: HfSim;
   receiver: WebhookReceiver;
-  gcp: GcpSystem;
+  /** The production wiring, and the Google clients it was built on. */
+  gcp: WiredDeps & { clients: GcpClients };
   log: ReturnType<typeof createMemoryLogger>;
   close(): Promise<void>;
 }
@@ -92,8 +95,8 @@ export async function startGcpSystem(
   const clients = createGcpClients(config);
   await provisionEmulatorResources(clients, config.GCP_REGION);
   const log = createMemoryLogger('debug');
-  const gcp = buildGcpDeps(config, { log, clients });
-  registerFunctions(gcp.deps, gcp.scanner);
+  const gcp = { ...buildGcpDeps(config, { log, clients }), clients };
+  registerFunctions(gcp);
 
   const pushes: PushSubscription[] = [];
   for (const spec of FUNCTIONS) {

@@ -1,5 +1,5 @@
 import { QUEUES, TOPICS } from '../../src/ports';
-import type { GcpClients } from '../../src/compose-gcp';
+import type { GcpClients } from '../../src/wiring/gcp';
 import { GRPC, hasGrpcCode } from '../../src/adapters/gcp/grpc-errors';
 
 /**

@@ -14,7 +14,8 @@ import {
 import { createPubSubBus } from '../../src/adapters/gcp/pubsub-bus';
 import { createSecretBox } from '../../src/adapters/crypto/secret-box';
 import { createMemoryLogger } from '../../src/adapters/log/json-logger';
-import { createGcpClients, taskTargets, type GcpClients } from '../../src/compose-gcp';
+import { createGcpClients, type GcpClients } from '../../src/wiring/gcp';
+import { taskTargets } from '../../src/wiring/task-targets';
 import { onPubSub } from '../../src/entry/on-pub-sub';
 import { onTask } from '../../src/entry/on-task';
 import { acceptAll } from '../../src/entry/task-auth';

@@ -1,12 +1,14 @@
 import { IDEMPOTENCY } from '../../src/adapters/gcp/firestore-idempotency-store';
-import { buildGcpDeps } from '../../src/compose-gcp';
+import { buildGcpDeps, createGcpClients } from '../../src/wiring/gcp';
 import { emulatorConfig } from '../../test-support/emulators/gcp-test-config';
 
 jest.setTimeout(30_000);
 
 describe('idempotency records in Firestore (production wiring, emulator)', () => {
   it('keeps the webhook secret out of record_json and still returns it on read', async () => {
-    const system = buildGcpDeps(emulatorConfig());
+    const config = emulatorConfig();
+    const clients = createGcpClients(config);
+    const system = buildGcpDeps(config, { clients });
     try {
       const secret = `whsec_PLANTED${Date.now()}`;
       const record = {
@@ -16,7 +18,7 @@ describe('idempotency records in Firestore (production wiring, emulator)', () =>
         createdAt: new Date().toISOString(),
       };
       await system.deps.idempotency.put('owner:key-1', record, 60_000);
-      const snap = await system.clients.firestore.collection(IDEMPOTENCY).get();
+      const snap = await clients.firestore.collection(IDEMPOTENCY).get();
       const atRest = JSON.stringify(snap.docs.map((d) => d.data()));
       expect(snap.size).toBe(1);
       expect(atRest).not.toContain(secret);

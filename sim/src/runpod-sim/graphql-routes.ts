@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buildSchema, graphql, GraphQLError } from 'graphql';
 import { findPool } from './gpu-catalog';
 import { reconcileAll } from './endpoint-scaler';
-import type { EndpointRecord } from './sim-types';
+import { MODEL_REFERENCE, type EndpointRecord } from './sim-types';
 import type { AccountState, SimWorld } from './sim-world';
 import { problem, type RouteContext, type RouteResult, type SimRoute } from './sim-route';
 
@@ -115,9 +115,6 @@ const SDL = /* GraphQL */ `
 `;
 
 const schema = buildSchema(SDL);
-
-/** `https://huggingface.co/<org>/<name>[:<revision>]`, the form RunPod's console and runpodctl use. */
-export const MODEL_REFERENCE = /^https:\/\/huggingface\.co\/([\w.-]+\/[\w.-]+)(?::([\w.-]+))?$/;
 
 export const GRAPHQL_ROUTES: SimRoute[] = [
   { method: 'POST', template: '/graphql', plane: 'management', handle: handleGraphql },

@@ -1,5 +1,11 @@
 /** The simulator's switches, its records and the snapshots it hands to tests. */
 
+/**
+ * `https://huggingface.co/<org>/<name>[:<revision>]`, the form RunPod's console and runpodctl use.
+ * Here, not in graphql-routes.ts, so worker-lifecycle.ts reads it without an import cycle.
+ */
+export const MODEL_REFERENCE = /^https:\/\/huggingface\.co\/([\w.-]+\/[\w.-]+)(?::([\w.-]+))?$/;
+
 export interface RunPodSimOptions {
   /** Added before every response (management and data plane). */
   latencyMs: number;

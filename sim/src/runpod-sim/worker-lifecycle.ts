@@ -1,6 +1,6 @@
 import type { SimWorld, EndpointState, WorkerState } from './sim-world';
 import { workerEnv } from './sim-world';
-import { MODEL_REFERENCE } from './graphql-routes';
+import { MODEL_REFERENCE } from './sim-types';
 import { startRealWorker, usesRealWorker } from './real-worker';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger, QueueName, TaskQueue, TaskSpec } from '../../ports';
+import type { Logger, QueueName, TaskHandler, TaskQueue, TaskSpec } from '../../ports';
 import { randomUUID } from 'node:crypto';
 import type { Table } from './table';
 import { TimerGroup, backoffMs, realTimers, type Timers } from './timers';
@@ -9,11 +9,6 @@ export interface PendingTask {
   retryCount: number;
   dueAtMs: number;
 }
-
-export type TaskHandler = (
-  payload: Record<string, unknown>,
-  meta: { name: string | null; retryCount: number },
-) => Promise<void>;
 
 export interface EmbeddedTaskQueueOptions {
   log: Logger;

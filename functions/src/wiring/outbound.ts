@@ -1,14 +1,14 @@
-import { hubFileSource } from './adapters/s3/hub-files';
-import { s3ObjectStores } from './adapters/s3/s3-store';
+import { hubFileSource } from '../adapters/s3/hub-files';
+import { s3ObjectStores } from '../adapters/s3/s3-store';
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import type { Config } from './config';
-import { createHubClient } from './adapters/hf/hub-client';
-import { createRunPodClient } from './adapters/runpod/runpod-client';
-import { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';
-import type { Deps } from './deps';
-import { createGpuCatalogSource } from './steps/select-gpu/gpu-catalog-source';
-import type { Clock, Logger } from './ports';
+import type { Config } from '../config';
+import { createHubClient } from '../adapters/hf/hub-client';
+import { createRunPodClient } from '../adapters/runpod/runpod-client';
+import { createHttpWebhookSender } from '../adapters/webhook/http-webhook-sender';
+import type { Deps } from '../deps';
+import { createGpuCatalogSource } from '../steps/select-gpu/gpu-catalog-source';
+import type { Clock, Logger } from '../ports';
 
 export type OutboundOverrides = Partial<Pick<Deps, 'runpod' | 'hub' | 'webhooks'>>;
 

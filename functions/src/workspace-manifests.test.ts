@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A workspace's package.json names files other tools open (`main`, `types`, `bin`); one pointing
+ * at nothing fails only when someone first relies on it (functions/ named a missing src/index.ts
+ * for months; the deployed bundle gets its own package.json from infra/build-functions.ts).
+ */
+const root = path.resolve(__dirname, '../..');
+const workspaces = (
+  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { workspaces: string[] }
+).workspaces;
+
+describe.each(workspaces)('the %s workspace package.json', (workspace) => {
+  const pkg = JSON.parse(readFileSync(path.join(root, workspace, 'package.json'), 'utf8')) as {
+    main?: string;
+    types?: string;
+    bin?: Record<string, string>;
+  };
+  const named = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {})].filter(
+    (f): f is string => f !== undefined,
+  );
+
+  it('names only files that exist', () => {
+    expect(named.filter((f) => !existsSync(path.join(root, workspace, f)))).toEqual([]);
+  });
+});
