@@ -153,14 +153,14 @@ describe('reaper', () => {
     await sys.waitForStatus(id, ['validating']);
     clock.advance(901);
     expect(await sys.system.reap()).toMatchObject({ nudged: 1, failed: 0 });
-    // The reaper runs every minute; the nudge gets its deadline instead of being repeated (which
-    // would push the give-up back for ever).
-    for (let minute = 1; minute <= 14; minute++) {
+    // The reaper runs every minute, as in production, and nudges again each time. The deployment
+    // is given up within a deadline of the first nudge: by the step's own attempt bound (each nudge
+    // is a delivery that fails again) or by the reaper, whichever comes first. Recording every
+    // nudge used to put the reaper's give-up off for ever.
+    for (let minute = 1; minute <= 15; minute++) {
       clock.advance(60);
-      expect(await sys.system.reap()).toMatchObject({ nudged: 0, failed: 0 });
+      await sys.system.reap();
     }
-    clock.advance(61);
-    expect(await sys.system.reap()).toMatchObject({ failed: 1 });
     const failed = await sys.waitForStatus(id, ['failed']);
     expect(failed.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', step: 'validate' });
   });

@@ -30,37 +30,37 @@ describe('decideUnstick', () => {
     [
       'a queued deployment past the deadline has its validate message re-published',
       stuck('queued', 901),
-      { kind: 'republish', topic: 'deployment-validate' },
+      { kind: 'republish', topic: 'deployment-validate', firstNudge: true },
     ],
     [
       'a GPU selection past the deadline is re-published to select-gpu',
       stuck('selecting_gpu', 901),
-      { kind: 'republish', topic: 'deployment-select-gpu' },
+      { kind: 'republish', topic: 'deployment-select-gpu', firstNudge: true },
     ],
     [
       'a provision past the deadline is re-published to provision',
       stuck('provisioning', 901),
-      { kind: 'republish', topic: 'deployment-provision' },
+      { kind: 'republish', topic: 'deployment-provision', firstNudge: true },
     ],
     [
-      'a step nudged a minute ago is given the rest of a deadline, not re-published every cycle',
+      'a step nudged a minute ago is re-published again, keeping its first nudge’s time',
       stuck('provisioning', 1000, { nudged_at: ago(60) }),
-      { kind: 'wait' },
+      { kind: 'republish', topic: 'deployment-provision', firstNudge: false },
     ],
     [
       'a nudge made in an earlier status does not count against this one',
       stuck('selecting_gpu', 1000, { nudged_at: ago(5000) }),
-      { kind: 'republish', topic: 'deployment-select-gpu' },
+      { kind: 'republish', topic: 'deployment-select-gpu', firstNudge: true },
     ],
     [
-      'a teardown nudged recently waits for that nudge',
+      'a teardown nudged recently is re-published again',
       stuck('deleting', 5000, { nudged_at: ago(100) }),
-      { kind: 'wait' },
+      { kind: 'republish', topic: 'deployment-teardown', firstNudge: false },
     ],
     [
       'a teardown is never given up on, however long ago it was nudged',
       stuck('deleting', 5000, { nudged_at: ago(4000) }),
-      { kind: 'republish', topic: 'deployment-teardown' },
+      { kind: 'republish', topic: 'deployment-teardown', firstNudge: false },
     ],
     [
       'a loading deployment with a recent poll is left to its poller',

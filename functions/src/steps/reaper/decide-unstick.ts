@@ -13,8 +13,11 @@ export interface UnstickSettings {
 
 export type UnstickDecision =
   | { kind: 'wait' }
-  /** Re-publish the step's message: a lost or crashed delivery is the usual cause. */
-  | { kind: 'republish'; topic: Topic }
+  /**
+   * Re-publish the step's message: a lost or crashed delivery is the usual cause. `firstNudge`:
+   * the first in this status, whose time the give-up is counted from (later ones keep it).
+   */
+  | { kind: 'republish'; topic: Topic; firstNudge: boolean }
   /** Re-enqueue the poll chain of a loading deployment whose next poll was lost. */
   | { kind: 'repoll'; attempt: number }
   /** Give up: the step did not move after a nudge either (or the model never loaded). */
@@ -41,8 +44,7 @@ function stepOf(status: DeploymentStatus): Step {
  * What the reaper does for one deployment still on its way (queued … loading, or deleting). A step
  * past STEP_DEADLINE_S is nudged once; if it is still stuck a deadline after the nudge it fails, so
  * a poison message cannot keep a deployment (and its lease) alive forever. `deleting` is never
- * failed: teardown is what releases the resources, so it is nudged once a deadline for as long as
- * it takes.
+ * failed: teardown is what releases the resources, so it is nudged for as long as it takes.
  * A loading deployment has its own clock: LOAD_TIMEOUT_S plus one deadline of slack for the poller
  * to say so first. Pure: time and settings are parameters.
  */
@@ -65,15 +67,14 @@ export function decideUnstick(doc: Deployment, now: Date, s: UnstickSettings): U
     return { kind: 'wait' };
   }
   if (age(doc.updated_at) < s.stepDeadlineS) return { kind: 'wait' };
-  // A nudge counts in the status it was made in only (one from before the last status change
-  // belongs to an earlier step), and it gets a whole deadline to work before the next decision:
-  // re-publishing every cycle would move `nudged_at` forward for ever and the step would never be
-  // given up on.
+  // The give-up is counted from the first nudge in this status (one from before the last status
+  // change belongs to an earlier step). Every cycle re-publishes, since a lost message is cheap to
+  // send again, but only the first nudge is recorded: moving `nudged_at` forward on each one would
+  // put the give-up off for ever.
   const nudgedAt = doc.runtime.nudged_at;
   const enteredAt = doc.history.at(-1)?.at ?? doc.created_at;
   const nudged = nudgedAt !== null && Date.parse(nudgedAt) >= Date.parse(enteredAt);
-  if (nudged && age(nudgedAt) < s.stepDeadlineS) return { kind: 'wait' };
-  if (nudged && doc.status !== 'deleting') {
+  if (nudged && doc.status !== 'deleting' && age(nudgedAt) >= s.stepDeadlineS) {
     return {
       kind: 'fail',
       code: 'UPSTREAM_UNAVAILABLE',
@@ -82,5 +83,5 @@ export function decideUnstick(doc: Deployment, now: Date, s: UnstickSettings): U
     };
   }
   const topic = STEP_TOPIC[doc.status];
-  return topic ? { kind: 'republish', topic } : { kind: 'wait' };
+  return topic ? { kind: 'republish', topic, firstNudge: !nudged } : { kind: 'wait' };
 }

@@ -28,6 +28,13 @@ describe('unstick', () => {
     expect((await ports.store.get(ID))?.runtime.nudged_at).toBe(now.toISOString());
   });
 
+  it('re-publishes again a cycle later but keeps the first nudge’s time, so the give-up is not put off', async () => {
+    const { ports, doc } = await world('provisioning', 1000, { nudged_at: ago(60) });
+    expect(await unstick(ports, doc, now)).toBe('nudged');
+    expect(ports.published).toEqual([['deployment-provision', ID]]);
+    expect((await ports.store.get(ID))?.runtime.nudged_at).toBe(ago(60));
+  });
+
   it('records no nudge on a deployment that moved on while the reaper ran', async () => {
     const { ports, doc } = await world('provisioning', 1000);
     await ports.store.mutate(ID, (d) => ({ ...d, status: 'loading' }));

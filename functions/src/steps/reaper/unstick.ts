@@ -37,12 +37,14 @@ export async function unstick(
       return 'nudged';
     case 'republish':
       await deps.bus.publish(decision.topic, { deployment_id: id });
-      // decideUnstick waits a deadline after this nudge, then fails the step if it is still stuck.
-      await deps.store.mutate(id, (d) =>
-        d.status === doc.status
-          ? { ...d, runtime: { ...d.runtime, nudged_at: now.toISOString() } }
-          : null,
-      );
+      // The first nudge in a status is recorded: decideUnstick gives up a deadline after it.
+      if (decision.firstNudge) {
+        await deps.store.mutate(id, (d) =>
+          d.status === doc.status
+            ? { ...d, runtime: { ...d.runtime, nudged_at: now.toISOString() } }
+            : null,
+        );
+      }
       return 'nudged';
   }
 }
