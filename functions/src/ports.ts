@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Deployment, DeploymentStatus, Job, JobStatus } from '@visgate/shared';
+import type { Deployment, DeploymentStatus, Job, JobStatus, RequestSecrets } from '@visgate/shared';
 
 /** Time source. Handlers never call Date.now(); tests pass a clock they control. */
 export interface Clock {
@@ -56,12 +56,8 @@ export interface DeploymentSecrets {
   webhookSecret: string | null;
   /** The per-deployment token the worker presents to workerEvents (also in the RunPod template env). */
   eventsToken: string | null;
-  cache: {
-    s3Url: string;
-    endpointUrl: string | null;
-    accessKeyId: string;
-    secretAccessKey: string;
-  } | null;
+  /** The private cache bucket's location and key pair, as the request gave them. */
+  cache: RequestSecrets['cache'];
 }
 
 /** `deployment_secrets/{id}`: encrypted at rest (AES-256-GCM) by the adapter. */

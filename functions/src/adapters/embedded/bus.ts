@@ -1,5 +1,5 @@
-import type { Bus, DeploymentMessage, Logger, Topic } from '../../ports';
-import { TimerGroup, backoffMs, realTimers, type Timers } from './timers';
+import type { Bus, DeploymentMessage, Topic } from '../../ports';
+import { TimerGroup, backoffMs, realTimers, type DeliveryOptions } from './timers';
 
 /** Which delivery of a message this is (1 = first), as Pub/Sub reports it with a dead-letter policy. */
 export interface Delivery {
@@ -8,21 +8,12 @@ export interface Delivery {
 
 export type MessageHandler = (msg: DeploymentMessage, delivery: Delivery) => Promise<void>;
 
-export interface EmbeddedBusOptions {
-  log: Logger;
-  timers?: Timers;
-  /** Deliver every message twice (Pub/Sub's at-least-once, made the rule for tests). */
-  duplicateDelivery?: boolean;
-  retryMinMs?: number;
-  /** Random extra delay (0..jitterMs) on every delivery, so messages overtake each other. */
-  jitterMs?: number;
-  retryMaxMs?: number;
+export interface EmbeddedBusOptions extends DeliveryOptions {
   /**
    * Deliveries of one message before it is dead-lettered (logged and dropped), like a Pub/Sub
    * subscription's dead-letter policy `maxDeliveryAttempts`. Unbounded when absent.
    */
   maxDeliveryAttempts?: number;
-  random?: () => number;
 }
 
 /**

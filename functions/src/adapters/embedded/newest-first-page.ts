@@ -1,25 +1,4 @@
-import { AppError } from '@visgate/shared';
-
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
-}
-
-function decodeCursor(s: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString()) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the typed error
-  }
-  throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', {
-    details: { errors: [{ path: 'cursor', message: 'invalid cursor' }] },
-  });
-}
+import { decodeCursor, encodeCursor, type PageCursor } from '../page-cursor';
 
 /**
  * One page of `items`, newest `created_at` first with ties broken by id (a total order, so cursors
@@ -27,7 +6,7 @@ function decodeCursor(s: string): Cursor {
  */
 export function newestFirstPage<T>(
   items: Iterable<T>,
-  key: (item: T) => Cursor,
+  key: (item: T) => PageCursor,
   limit: number,
   cursor: string | undefined,
 ): { page: T[]; nextCursor: string | null } {

@@ -1,7 +1,7 @@
-import type { Logger, QueueName, TaskHandler, TaskQueue, TaskSpec } from '../../ports';
+import type { QueueName, TaskHandler, TaskQueue, TaskSpec } from '../../ports';
 import { randomUUID } from 'node:crypto';
 import type { Table } from './table';
-import { TimerGroup, backoffMs, realTimers, type Timers } from './timers';
+import { TimerGroup, backoffMs, realTimers, type DeliveryOptions } from './timers';
 
 /** A task waiting to run (or to be retried), as a persistent queue keeps it across restarts. */
 export interface PendingTask {
@@ -10,16 +10,7 @@ export interface PendingTask {
   dueAtMs: number;
 }
 
-export interface EmbeddedTaskQueueOptions {
-  log: Logger;
-  timers?: Timers;
-  /** Deliver every task twice (Cloud Tasks is at-least-once). */
-  duplicateDelivery?: boolean;
-  retryMinMs?: number;
-  /** Random extra delay (0..jitterMs) on every delivery, so messages overtake each other. */
-  jitterMs?: number;
-  retryMaxMs?: number;
-  random?: () => number;
+export interface EmbeddedTaskQueueOptions extends DeliveryOptions {
   /**
    * Keeps every pending task and every task name taken, so a restart loses no scheduled work
    * (`resume()` runs what was pending, a name stays taken). Memory only when absent.

@@ -1,4 +1,18 @@
+import type { Logger } from '../../ports';
 /** Schedules callbacks; the embedded bus and queue take one so a simulated clock can drive them. */
+/** How the embedded bus and task queue deliver: the options they share. */
+export interface DeliveryOptions {
+  log: Logger;
+  timers?: Timers;
+  /** Deliver everything twice (Pub/Sub and Cloud Tasks are at-least-once, made the rule for tests). */
+  duplicateDelivery?: boolean;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** Random extra delay (0..jitterMs) on every delivery, so messages overtake each other. */
+  jitterMs?: number;
+  random?: () => number;
+}
+
 export interface Timers {
   /** Runs `fn` after `ms`; returns a cancel function. */
   setTimeout(fn: () => void, ms: number): () => void;

@@ -1,25 +1,5 @@
 import type { Query } from '@google-cloud/firestore';
-import { AppError } from '@visgate/shared';
-
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-export const encodeCursor = (c: Cursor): string =>
-  Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
-
-export function decodeCursor(s: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString()) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the typed error
-  }
-  throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', {
-    details: { errors: [{ path: 'cursor', message: 'invalid cursor' }] },
-  });
-}
+import { decodeCursor, encodeCursor } from '../page-cursor';
 
 /**
  * One page of `query` (already filtered by equality) in (created_at desc, <idField> desc) order,
