@@ -49,6 +49,11 @@ export const ConfigSchema = z.object({
     .default('12.8'),
   WORKER_MIN_DISK_GB: z.coerce.number().int().min(5).max(1000).default(20),
   EXECUTION_TIMEOUT_S: z.coerce.number().int().min(5).max(604_800).default(600),
+  /**
+   * Local mode: the SQLite file the stores and scheduled tasks live in, so a restart forgets
+   * nothing (`npm start` uses `.visgate/local.db`). Unset or empty: memory only (tests, the demo).
+   */
+  LOCAL_STATE_PATH: z.string().optional(),
   OWNER_PEPPER: z.string().min(16).optional(),
   SECRETS_KEY: z
     .string()

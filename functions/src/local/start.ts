@@ -1,5 +1,6 @@
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config';
 import { buildEmbeddedSystem } from '../wiring/embedded';
+import { withLocalKeys } from './local-keys';
 import { listen } from './server';
 
 /**
@@ -25,11 +26,18 @@ export async function startLocalServer(config: Config) {
  * `npm start`: the whole system in one process against the RunPod and Hugging Face base URLs from
  * config (the real services by default). RunPod workers must reach PUBLIC_BASE_URL for readiness
  * callbacks; without a public URL the poller's health probe job still detects readiness.
+ *
+ * It remembers: deployments, sealed secrets and scheduled work live in LOCAL_STATE_PATH
+ * (`.visgate/local.db` unless set; empty for memory only), with the pepper and key beside it, so a
+ * restart neither forgets an endpoint that is billing nor loses a poll or webhook retry.
  */
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    // eslint-disable-next-line no-restricted-properties -- the composition root reads the environment once
+    const env: Record<string, string | undefined> = { ...process.env };
+    env.LOCAL_STATE_PATH ??= '.visgate/local.db';
+    config = loadConfig(env.LOCAL_STATE_PATH ? withLocalKeys(env, env.LOCAL_STATE_PATH) : env);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

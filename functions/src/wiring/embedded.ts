@@ -7,9 +7,13 @@ import { createEmbeddedDocumentStore } from '../adapters/embedded/document-store
 import { createEmbeddedJobStore } from '../adapters/embedded/job-store';
 import { createEmbeddedIdempotencyStore } from '../adapters/embedded/idempotency-store';
 import { createEmbeddedSecretStore } from '../adapters/embedded/secret-store';
-import { createEmbeddedTaskQueue } from '../adapters/embedded/task-queue';
+import { createEmbeddedTaskQueue, type PendingTask } from '../adapters/embedded/task-queue';
+import type { IdempotencyRow } from '../adapters/embedded/idempotency-store';
+import { memoryTable } from '../adapters/embedded/table';
+import { openLocalDatabase, sqliteTable } from '../adapters/sqlite/local-database';
 import { TimerGroup, realTimers, type Timers } from '../adapters/embedded/timers';
 import { createJsonLogger } from '../adapters/log/json-logger';
+import type { Deployment, Job } from '@visgate/shared';
 import { QUEUES, TOPICS, type Clock, type Logger } from '../ports';
 import { outboundDeps } from './outbound';
 import { createReaperCycle } from './reaper-cycle';
@@ -25,7 +29,30 @@ export interface EmbeddedOptions extends WiringOptions {
 }
 
 /**
- * The in-memory stand-ins for Firestore, Secret Manager, Pub/Sub and Cloud Tasks: what
+ * Where the embedded stores keep their rows: memory, or the LOCAL_STATE_PATH database file (a
+ * restart then keeps every deployment, job, sealed secret, idempotency record and scheduled task).
+ */
+function embeddedTables(config: Config) {
+  const path = config.LOCAL_STATE_PATH;
+  if (!path) return { close: () => undefined };
+  const db = openLocalDatabase(path);
+  return {
+    deployments: sqliteTable<Deployment>(db, 'deployments'),
+    jobs: sqliteTable<Job>(db, 'jobs'),
+    secrets: sqliteTable<string>(db, 'deployment_secrets'),
+    idempotency: sqliteTable<IdempotencyRow>(db, 'idempotency'),
+    tasks: {
+      pending: sqliteTable<PendingTask>(db, 'pending_tasks'),
+      names: sqliteTable<number>(db, 'task_names'),
+    },
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+  } satisfies Record<string, unknown>;
+}
+
+/**
+ * The embedded stand-ins for Firestore, Secret Manager, Pub/Sub and Cloud Tasks: what
  * `createGcpClients` is to GCP mode. The embedded system keeps them to subscribe steps and to let
  * tests look inside (the store's listener, idempotency records as they lie at rest).
  */
@@ -33,6 +60,7 @@ export function createEmbeddedAdapters(
   config: Config,
   options: EmbeddedOptions & { log: Logger; clock: Clock },
 ) {
+  const tables = embeddedTables(config);
   const queueOpts = {
     log: options.log,
     timers: options.timers,
@@ -41,15 +69,17 @@ export function createEmbeddedAdapters(
     random: options.random,
   };
   const box = createSecretBox(config.secrets.secretsKey);
-  const idempotencyAtRest = createEmbeddedIdempotencyStore(options.clock);
+  const idempotencyAtRest = createEmbeddedIdempotencyStore(options.clock, tables.idempotency);
   return {
-    store: createEmbeddedDocumentStore(),
-    jobs: createEmbeddedJobStore(),
-    secrets: createEmbeddedSecretStore(box),
+    store: createEmbeddedDocumentStore(tables.deployments),
+    jobs: createEmbeddedJobStore(tables.jobs),
+    secrets: createEmbeddedSecretStore(box, tables.secrets ?? memoryTable<string>()),
     idempotencyAtRest,
     idempotency: sealIdempotencyStore(idempotencyAtRest, box),
     bus: createEmbeddedBus({ ...queueOpts, maxDeliveryAttempts: config.STEP_MAX_ATTEMPTS }),
-    tasks: createEmbeddedTaskQueue(queueOpts),
+    tasks: createEmbeddedTaskQueue({ ...queueOpts, persist: tables.tasks }),
+    /** Closes the database file, if any (after the bus and queue are closed). */
+    closeState: tables.close,
   };
 }
 
@@ -80,6 +110,7 @@ export function buildEmbeddedDeps(
     close: () => {
       a.bus.close();
       a.tasks.close();
+      a.closeState();
       return Promise.resolve();
     },
   };
@@ -100,6 +131,9 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
   const steps = createStepHandlers(wired.deps);
   for (const topic of TOPICS) bus.subscribe(topic, steps.topics[topic]);
   for (const queue of QUEUES) tasks.register(queue, steps.queues[queue]);
+  // Work a previous process scheduled (a poll, a webhook retry, a settle) runs now or when due.
+  const resumedTasks = tasks.resume();
+  if (resumedTasks > 0) log.info('resumed scheduled tasks', { tasks: resumedTasks });
 
   const reap = createReaperCycle(wired);
   const reaperTimers = new TimerGroup(options.timers ?? realTimers);
@@ -121,6 +155,8 @@ export function buildEmbeddedSystem(config: Config, options: EmbeddedOptions = {
     idempotencyAtRest,
     bus,
     tasks,
+    /** Tasks a previous process left pending and this one scheduled again (LOCAL_STATE_PATH). */
+    resumedTasks,
     /** Runs one reaper cycle now (tests, chaos); `startReaper` schedules them every REAPER_INTERVAL_S. */
     reap,
     startReaper: scheduleReaper,
