@@ -1,4 +1,4 @@
-"""Settings from the template environment the control plane sets (functions/src/handlers/worker-env.ts)."""
+"""Settings from the template environment the control plane sets (functions/src/steps/provision/worker-env.ts)."""
 
 from __future__ import annotations
 
