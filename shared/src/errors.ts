@@ -64,12 +64,14 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
 
 /**
  * What a deployed step does with an error it does not handle itself: `redeliver` (throw, so Pub/Sub
- * or Cloud Tasks runs the step again, at most STEP_MAX_ATTEMPTS times) or `fail` (the deployment
- * ends `failed` with the code and the message is acknowledged). This is not RETRYABLE: that tells an
+ * or Cloud Tasks runs the step again, at most STEP_MAX_ATTEMPTS times, then the deployment fails),
+ * `defer` (another run of the same step holds the work: come back later, but this is no failure of
+ * the step, so it is neither counted nor ever fails the deployment) or `fail` (the deployment ends
+ * `failed` with the code and the message is acknowledged). This is not RETRYABLE: that tells an
  * HTTP client whether the same request may succeed later (NO_CAPACITY is worth retrying for a
  * client, but a step that found every candidate pool refused has nothing new to try on redelivery).
  */
-export type StepFailurePolicy = 'redeliver' | 'fail';
+export type StepFailurePolicy = 'redeliver' | 'defer' | 'fail';
 
 export const ON_STEP_FAILURE: Record<ErrorCode, StepFailurePolicy> = {
   UNAUTHORIZED: 'fail',
@@ -78,8 +80,9 @@ export const ON_STEP_FAILURE: Record<ErrorCode, StepFailurePolicy> = {
   NOT_FOUND: 'fail',
   IDEMPOTENCY_MISMATCH: 'fail',
   RATE_LIMITED: 'redeliver',
-  // Inside a step a conflict is another attempt of the same step holding the lease: try later.
-  CONFLICT: 'redeliver',
+  // Inside a step a conflict is another run of the same step holding the lease: try later, and
+  // never count it (duplicate deliveries would otherwise fail a deployment that is going well).
+  CONFLICT: 'defer',
   MODEL_NOT_FOUND: 'fail',
   MODEL_GATED: 'fail',
   MODEL_PRIVATE: 'fail',

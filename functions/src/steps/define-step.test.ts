@@ -61,7 +61,6 @@ describe('defineStep: failure policy per error code', () => {
     ['CACHE_ACCESS_DENIED', 'failed now'],
     ['UPSTREAM_UNAVAILABLE', 'redelivered'],
     ['RATE_LIMITED', 'redelivered'],
-    ['CONFLICT', 'redelivered'],
     ['INTERNAL', 'redelivered'],
   ])('%s is %s', async (code, outcome) => {
     const { store, step, published } = setup(failWith(code));
@@ -79,6 +78,21 @@ describe('defineStep: failure policy per error code', () => {
       expect(after?.error).toMatchObject({ code, step: 'validate', message: `${code} happened` });
       expect(published).toEqual(['deployment-teardown']); // nothing may keep billing
     }
+  });
+
+  it('defers a conflict (another run holds the work): redelivered, never counted, never failed', async () => {
+    const { store, step } = setup(failWith('CONFLICT'));
+    const doc = aDeployment({ status: 'validating' });
+    await store.create(doc);
+    const msg = { deployment_id: doc.deployment_id };
+    for (let attempt = 1; attempt < 3; attempt++)
+      await expect(step(msg, { attempt })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(step(msg, { attempt: null })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // The transport's last attempt is acknowledged: the run holding the work commits it.
+    await expect(step(msg, { attempt: 3 })).resolves.toBeUndefined();
+    const after = await store.get(doc.deployment_id);
+    expect(after?.status).toBe('validating');
+    expect(after?.runtime.step_failures ?? {}).toEqual({});
   });
 
   it('an error that says so overrides its code (an unreadable upstream answer fails now)', async () => {

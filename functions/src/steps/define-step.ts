@@ -48,6 +48,7 @@ export type StepRunnerDeps = Pick<
  *
  * - an AppError whose policy is `fail` (ON_STEP_FAILURE, beside the error codes) ends the
  *   deployment `failed` with its code, sends `deployment.failed` and acknowledges the message;
+ * - one whose policy is `defer` (another run holds the work) is redelivered but never counted;
  * - anything else is thrown so the transport redelivers, at most STEP_MAX_ATTEMPTS times: the count
  *   is the larger of the delivery attempt the transport reports and the failures the step counted
  *   in the document itself (Pub/Sub push does not always report one), and the last attempt fails
@@ -95,6 +96,16 @@ async function onError(
     await failDeployment(deps, id, spec.status, {
       code: e.code,
       message: e.message,
+      step: spec.name,
+    });
+    return;
+  }
+  if (isAppError(e) && e.onStep === 'defer') {
+    // Another run holds the work and will commit it (or its lease expires and a redelivery takes
+    // over). On the transport's last attempt, acknowledge: the reaper re-publishes a stalled step.
+    if ((delivery?.attempt ?? 0) < deps.config.STEP_MAX_ATTEMPTS) throw e;
+    deps.log.warn('step deferred on its last delivery; leaving it to the run that holds it', {
+      deployment_id: id,
       step: spec.name,
     });
     return;
