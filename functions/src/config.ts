@@ -260,6 +260,16 @@ export function loadConfig(
   });
 }
 
+/**
+ * `npm start`'s environment: the local server remembers by default (LOCAL_STATE_PATH
+ * `.visgate/local.db`), while tests and the demo, which call loadConfig directly, stay in memory.
+ */
+export function localServerEnv(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return { ...env, LOCAL_STATE_PATH: env.LOCAL_STATE_PATH ?? '.visgate/local.db' };
+}
+
 /** The configuration with secrets replaced by "<set>", safe to log. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const { secrets: _secrets, ...rest } = config;

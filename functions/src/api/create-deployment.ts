@@ -8,7 +8,7 @@ import {
 } from '@visgate/shared';
 import type { Deps } from '../deps';
 import { rejectWebhookTarget } from '../policy/url-guard';
-import { ownerHash, requestHash } from './owner';
+import { ownerHash, requestHash } from '../policy/owner';
 import {
   cacheEndpointFields,
   cacheEndpointRejected,

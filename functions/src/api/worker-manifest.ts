@@ -4,11 +4,6 @@ import { checkCache, presignManifest, type WorkerManifest } from '../steps/cache
 import { cacheTarget, refOf, sharedVerdict } from '../steps/cache-fill/cache-target';
 import { authorizeWorker } from './worker-events';
 
-/** Where a deployment's workers ask for a fresh presigned manifest (`GET`, events token). */
-export function workerManifestUrl(publicBaseUrl: string, id: string): string {
-  return `${publicBaseUrl.replace(/\/$/, '')}/internal/worker-manifest/${id}`;
-}
-
 export type WorkerManifestDeps = Pick<Deps, 'config' | 'store' | 'secrets' | 'objectStores'>;
 
 /**

@@ -10,7 +10,7 @@ import {
 import type { Deps } from '../deps';
 import { createCreateDeployment } from '../api/create-deployment';
 import { deleteDeployment, getOwnedDeployment, listDeployments } from '../api/manage-deployments';
-import { ownerHash } from '../api/owner';
+import { ownerHash } from '../policy/owner';
 import { issuesToErrors } from '../api/parse-request';
 import { apiKeyFrom } from './auth';
 

@@ -4,7 +4,7 @@ import { AppError, JobStatusSchema, publicJob, type Job } from '@visgate/shared'
 import type { Deps } from '../deps';
 import { cancelJob, listJobs, readJob, submitJob } from '../api/jobs';
 import { onRunPodJobHint } from '../steps/poll-job/poll-job';
-import { ownerHash } from '../api/owner';
+import { ownerHash } from '../policy/owner';
 import { issuesToErrors } from '../api/parse-request';
 import { apiKeyFrom } from './auth';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { publicDeployment } from '@visgate/shared';
 import type { Deps } from '../deps';
-import { ownerHash } from '../api/owner';
+import { ownerHash } from '../policy/owner';
 import { pauseDeployment, resumeDeployment } from '../api/pause-resume';
 import { apiKeyFrom } from './auth';
 

@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, loadConfig, type Config } from '../config';
+import { ConfigError, describeConfig, loadConfig, localServerEnv, type Config } from '../config';
 import { buildEmbeddedSystem } from '../wiring/embedded';
 import { withLocalKeys } from './local-keys';
 import { listen } from './server';
@@ -34,9 +34,7 @@ export async function startLocalServer(config: Config) {
 async function main(): Promise<void> {
   let config;
   try {
-    // eslint-disable-next-line no-restricted-properties -- the composition root reads the environment once
-    const env: Record<string, string | undefined> = { ...process.env };
-    env.LOCAL_STATE_PATH ??= '.visgate/local.db';
+    const env = localServerEnv();
     config = loadConfig(env.LOCAL_STATE_PATH ? withLocalKeys(env, env.LOCAL_STATE_PATH) : env);
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -9,7 +9,6 @@ import { createEmbeddedIdempotencyStore } from '../adapters/embedded/idempotency
 import { createEmbeddedSecretStore } from '../adapters/embedded/secret-store';
 import { createEmbeddedTaskQueue, type PendingTask } from '../adapters/embedded/task-queue';
 import type { IdempotencyRow } from '../adapters/embedded/idempotency-store';
-import { memoryTable } from '../adapters/embedded/table';
 import { openLocalDatabase, sqliteTable } from '../adapters/sqlite/local-database';
 import { TimerGroup, realTimers, type Timers } from '../adapters/embedded/timers';
 import { createJsonLogger } from '../adapters/log/json-logger';
@@ -48,7 +47,7 @@ function embeddedTables(config: Config) {
     close: () => {
       if (db.isOpen) db.close();
     },
-  } satisfies Record<string, unknown>;
+  };
 }
 
 /**
@@ -73,7 +72,7 @@ export function createEmbeddedAdapters(
   return {
     store: createEmbeddedDocumentStore(tables.deployments),
     jobs: createEmbeddedJobStore(tables.jobs),
-    secrets: createEmbeddedSecretStore(box, tables.secrets ?? memoryTable<string>()),
+    secrets: createEmbeddedSecretStore(box, tables.secrets),
     idempotencyAtRest,
     idempotency: sealIdempotencyStore(idempotencyAtRest, box),
     bus: createEmbeddedBus({ ...queueOpts, maxDeliveryAttempts: config.STEP_MAX_ATTEMPTS }),

@@ -4,7 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { DEPLOYMENT_ID_PATTERN, runpodResourceName, type Deployment } from '@visgate/shared';
-import { ownerHash } from '../../src/api/owner';
+import { ownerHash } from '../../src/policy/owner';
 import {
   fakeRunPodKey,
   startLocalSystem,

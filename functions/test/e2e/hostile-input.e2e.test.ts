@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
-import { ownerHash } from '../../src/api/owner';
+import { ownerHash } from '../../src/policy/owner';
 import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(120_000);

@@ -7,7 +7,7 @@ import {
   newWebhookSecret,
   normalizeDeploymentRequest,
 } from '@visgate/shared';
-import { ownerHash } from '../../src/api/owner';
+import { ownerHash } from '../../src/policy/owner';
 import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
 jest.setTimeout(60_000);

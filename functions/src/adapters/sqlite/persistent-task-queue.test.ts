@@ -38,7 +38,7 @@ const settled = (q: { isIdle(): boolean }) =>
   });
 
 describe('a task queue on the local database', () => {
-  it('runs after a restart the tasks that were pending, once, and keeps their names taken', async () => {
+  it('schedules again after a restart the tasks that were pending, at their due time, and keeps their names taken', async () => {
     const path = join(dir, 'restart.db');
     const before = queueOn(path);
     before.queue.register('deployment-poll', () => Promise.reject(new Error('not this process')));

@@ -12,7 +12,7 @@ import {
 import type { RunPodJobStatus } from '../../ports';
 import type { Deps } from '../../deps';
 import { enqueueJobDeliveries, withJobDelivery } from '../deliver-webhook/deliver-job-webhook';
-import { ownerHash } from '../../api/owner';
+import { ownerHash } from '../../policy/owner';
 
 export type RefreshJobDeps = Pick<
   Deps,

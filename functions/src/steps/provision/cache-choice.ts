@@ -1,9 +1,9 @@
 import { isAppError, type Deployment } from '@visgate/shared';
 import type { DeploymentSecrets } from '../../ports';
 import type { Deps } from '../../deps';
-import { workerManifestUrl } from '../../api/worker-manifest';
 import { checkCache, publishWorkerManifest } from '../cache-fill/model-cache';
 import { cacheTarget, fillTaskName, refOf, sharedVerdict } from '../cache-fill/cache-target';
+import { workerUrl } from './plan';
 
 export type CacheDeps = Pick<Deps, 'config' | 'tasks' | 'log' | 'clock' | 'objectStores'>;
 
@@ -43,7 +43,7 @@ export async function chooseCacheSource(
   // Later cold starts (new workers, hours on) ask for fresh URLs here, and find a fill that
   // completed after this provision.
   const fresh = {
-    manifest_endpoint: workerManifestUrl(deps.config.PUBLIC_BASE_URL, doc.deployment_id),
+    manifest_endpoint: workerUrl(deps.config.PUBLIC_BASE_URL, 'worker-manifest', doc.deployment_id),
   };
   const ref = refOf(target, doc.hf_model_id, doc.revision_sha);
   try {

@@ -17,16 +17,13 @@ export function commitProvisioned(
 ): Deployment | null {
   if (d.status !== 'provisioning' || !d.gpu) return null;
   const cacheSet = acquired.runpodCache === 'set' && facts.modelReference !== null;
+  const refused = withRefusals(d, acquired.refusals);
   return {
-    ...transition(d, 'loading', at),
+    ...transition(refused, 'loading', at),
     endpoint_id: acquired.endpoint.id,
     template_id: acquired.template.id,
     endpoint_url: acquired.endpoint.runUrl,
-    gpu: {
-      ...d.gpu,
-      active_pools: acquired.pools,
-      skipped: [...d.gpu.skipped, ...acquired.refusals],
-    },
+    gpu: refused.gpu && { ...refused.gpu, active_pools: acquired.pools },
     timings: { ...d.timings, provisioned_at: at.toISOString() },
     runtime: {
       ...d.runtime,

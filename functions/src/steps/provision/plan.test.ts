@@ -1,5 +1,5 @@
 import { aDeployment } from '@visgate/shared/testing';
-import { endpointSpec, eventsUrl, nextPools, templateSpec } from './plan';
+import { endpointSpec, nextPools, templateSpec, workerUrl } from './plan';
 
 describe('nextPools', () => {
   it.each([
@@ -70,7 +70,7 @@ describe('templateSpec', () => {
     );
     expect(t.env.VISGATE_EVENTS_TOKEN).toBe('evt-token');
     expect(JSON.stringify(t.env)).not.toMatch(/rpa_/);
-    expect(eventsUrl('https://x.test', 'dpl_1')).toBe(
+    expect(workerUrl('https://x.test', 'worker-events', 'dpl_1')).toBe(
       'https://x.test/internal/worker-events/dpl_1',
     );
   });

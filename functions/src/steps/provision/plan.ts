@@ -2,9 +2,16 @@ import { runpodResourceName, type Deployment } from '@visgate/shared';
 import type { RunPodEndpointSpec, RunPodTemplateSpec } from '../../ports';
 import { workerDiskGb, workerEnv } from './worker-env';
 
-/** The URL a deployment's worker posts its events to. */
-export function eventsUrl(publicBaseUrl: string, id: string): string {
-  return `${publicBaseUrl.replace(/\/$/, '')}/internal/worker-events/${id}`;
+/**
+ * Where a deployment's worker reaches us, with its events token: `worker-events` (it posts its
+ * progress and readiness) and `worker-manifest` (it gets a fresh presigned cache manifest).
+ */
+export function workerUrl(
+  publicBaseUrl: string,
+  route: 'worker-events' | 'worker-manifest',
+  id: string,
+): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/internal/${route}/${id}`;
 }
 
 /** Candidates not yet refused, in order, at most three (RunPod's limit). */
@@ -60,7 +67,7 @@ export function templateSpec(
     image: opts.image,
     diskGb: workerDiskGb(doc, opts.minDiskGb),
     env: workerEnv(doc, {
-      eventsUrl: eventsUrl(opts.publicBaseUrl, doc.deployment_id),
+      eventsUrl: workerUrl(opts.publicBaseUrl, 'worker-events', doc.deployment_id),
       eventsToken: opts.eventsToken,
       hfToken: opts.hfToken,
       cacheSources: opts.cacheSources,
