@@ -23,8 +23,8 @@ let home: string;
 
 /** The environment of a user with no key in it and a config directory of their own. */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const keep = ['RUNPOD_API_KEY', 'HF_TOKEN', 'VISGATE_API_URL', 'VISGATE_SSE'];
-  const base = Object.fromEntries(Object.entries(INHERITED).filter(([k]) => !keep.includes(k)));
+  const unset = ['RUNPOD_API_KEY', 'HF_TOKEN', 'VISGATE_API_URL', 'VISGATE_SSE'];
+  const base = Object.fromEntries(Object.entries(INHERITED).filter(([k]) => !unset.includes(k)));
   return {
     ...base,
     XDG_CONFIG_HOME: join(home, 'config'),

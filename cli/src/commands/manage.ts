@@ -2,7 +2,7 @@ import { describeProgress, type DeploymentStatus, type PublicDeployment } from '
 import { positional, stringFlag } from '../args';
 import { fetchAllPages, printJson, printList, type Ctx } from '../context';
 import { CliError, EXIT } from '../errors';
-import { episodeStart } from '../progress-line';
+import { episodeStart, readyLine } from '../progress-line';
 import { usd } from '../render';
 import { resolveDeploymentId } from '../resolve-id';
 import { watchDeployment } from '../watch';
@@ -138,6 +138,9 @@ export async function wait(ctx: Ctx): Promise<number> {
   const deleting = first.status === 'deleting' || first.status === 'deleted';
   let d = first;
   let line = describeProgress(first);
+  if (first.status === 'ready' && first.timings.ready_at !== null) {
+    line = readyLine(first, Date.parse(first.timings.ready_at) - episodeStart(first));
+  }
   if (!SETTLED.includes(first.status)) {
     const watched = await watchDeployment(ctx, id, {
       until: SETTLED,
