@@ -2,27 +2,48 @@
 // @visgate/shared (and zod) inside, so `npm install -g` of the packed cli needs nothing else and no
 // TypeScript runs at start. `tsx cli/build.ts [--outfile PATH]`; `npm run build -w cli`.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const here = __dirname;
+const CLI_FILE = 'visgate-cli.js';
 
-/** Builds the bundle to `outfile` (default cli/dist/visgate.js) and returns its path. */
+/**
+ * Builds the bundle to `outfile` (default cli/dist/visgate.js) and returns its path. Two files: the
+ * entry (a few lines: `--version` and the compile cache) and, beside it, `visgate-cli.js` with
+ * everything else, loaded only when a command runs, so `--version` parses almost nothing.
+ */
 export async function buildCli(outfile = join(here, 'dist', 'visgate.js')): Promise<string> {
   const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as { version: string };
-  await build({
-    entryPoints: [join(here, 'src', 'main.ts')],
-    outfile,
+  const common = {
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
     define: { VISGATE_VERSION: JSON.stringify(pkg.version) },
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
+  } as const;
+  await build({
+    ...common,
+    entryPoints: [join(here, 'src', 'cli.ts')],
+    outfile: join(dirname(outfile), CLI_FILE),
+  });
+  await build({
+    ...common,
+    entryPoints: [join(here, 'src', 'main.ts')],
+    outfile,
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [
+      {
+        name: 'cli-beside',
+        setup(b) {
+          b.onResolve({ filter: /^\.\/cli$/ }, () => ({ path: `./${CLI_FILE}`, external: true }));
+        },
+      },
+    ],
   });
   return outfile;
 }
