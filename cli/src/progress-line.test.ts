@@ -79,7 +79,7 @@ describe('etaSeconds', () => {
 });
 
 describe('liveLine', () => {
-  it('on a terminal: the bar, the elapsed time and an ETA', () => {
+  it('on a terminal: the bar, then (as the tail kept when fitting) the elapsed time and an ETA', () => {
     const line = liveLine(downloading(2e9, 5e9, 1e9), {
       elapsedMs: 12_000,
       stepMs: 3000,
@@ -87,7 +87,7 @@ describe('liveLine', () => {
       estimatedReadyS: null,
     });
     expect(line).toMatch(
-      /^loading +ADA_24 \$0\.684\/h {2}downloading [█░]{20} +40% .* {2}12 s, ETA ~3\.0 s$/,
+      /^loading +ADA_24 \$0\.684\/h {2}downloading [█░]{20} +40% .*\t12 s, ETA ~3\.0 s$/,
     );
   });
 
@@ -98,7 +98,7 @@ describe('liveLine', () => {
       tty: false,
       estimatedReadyS: 35,
     });
-    expect(line).toBe('loading       ADA_24 $0.684/h  downloading 5.00 GB of weights  1.5 s');
+    expect(line).toBe('loading       ADA_24 $0.684/h  downloading 5.00 GB of weights\t1.5 s');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describeProgress, type PublicDeployment } from '@visgate/shared';
-import { duration, type Progress } from './render';
+import { duration, TAIL, type Progress } from './render';
 
 const GB = 1e9;
 
@@ -36,7 +36,8 @@ export function etaSeconds(
   if ((p.stage === 'loading' || p.stage === 'warming_up') && d.timings.load_s !== null) {
     return Math.max(0, d.timings.load_s - stepMs / 1000);
   }
-  if (estimatedReadyS !== null && d.status !== 'ready') {
+  // The create answer's estimate, only once a worker is on its way (before, it is all guesswork).
+  if (estimatedReadyS !== null && d.status === 'loading') {
     const left = estimatedReadyS - elapsedMs / 1000;
     return left > 0 ? left : null;
   }
@@ -61,7 +62,7 @@ export function liveLine(
   }
   if (['ready', 'paused', 'failed', 'deleted'].includes(d.status)) return line;
   const eta = at.tty ? etaSeconds(d, at.stepMs, at.elapsedMs, at.estimatedReadyS) : null;
-  return `${line}  ${duration(at.elapsedMs)}${eta !== null ? `, ETA ~${duration(eta * 1000)}` : ''}`;
+  return `${line}${TAIL}${duration(at.elapsedMs)}${eta !== null ? `, ETA ~${duration(eta * 1000)}` : ''}`;
 }
 
 /**

@@ -48,11 +48,13 @@ describe('createProgress', () => {
       let now = 0;
       const s = sink(true, 20);
       const p = createProgress(s.out, { now: () => now, tickMs: 1000 });
-      p.update((at) => `loading ${at / 1000} s and a long tail of detail`, 'loading');
+      p.update((at) => `loading a long detail of the step\t${at / 1000} s`, 'loading');
       now = 1000;
       jest.advanceTimersByTime(1000);
-      p.stop();
-      expect(s.text()).toBe('\r\x1b[2Kloading 0 s and a …\r\x1b[2Kloading 1 s and a …\n');
+      p.finish('ready: a final line longer than the terminal');
+      expect(s.text()).toBe(
+        '\r\x1b[2Kloading a lon…  0 s\r\x1b[2Kloading a lon…  1 s\r\x1b[2Kready: a final line longer than the terminal\n',
+      );
     } finally {
       jest.useRealTimers();
     }
@@ -64,7 +66,9 @@ describe('fitWidth', () => {
     ['short', 80, 'short'],
     ['exactly ten', 11, 'exactly t…'],
     ['no width known', undefined, 'no width known'],
-  ])('%s at %s columns', (line, width, expected) => {
+    ['detail\t12 s', 80, 'detail  12 s'],
+    ['a long detail that must give way\t12 s, ETA ~3 s', 30, 'a long detai…  12 s, ETA ~3 s'],
+  ])('%j at %s columns', (line, width, expected) => {
     expect(fitWidth(line, width)).toBe(expected);
   });
 });

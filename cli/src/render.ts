@@ -5,10 +5,20 @@ export interface Out {
   columns?: number;
 }
 
-/** `line` cut to `width` characters (an ellipsis marks the cut), so a terminal never wraps it. */
+/** Separates a progress line's detail from its tail (elapsed, ETA), which fitting keeps whole. */
+export const TAIL = '\t';
+
+/**
+ * `line` cut to `width` characters (an ellipsis marks the cut) so a terminal never wraps it; the
+ * cut falls in the detail, so the tail after TAIL (the elapsed time and ETA) always shows.
+ */
 export function fitWidth(line: string, width: number | undefined): string {
-  if (!width || width < 10 || line.length < width) return line;
-  return `${line.slice(0, width - 2)}…`;
+  const [head = '', tail] = line.split(TAIL);
+  const full = tail === undefined ? head : `${head}  ${tail}`;
+  if (!width || width < 10 || full.length < width) return full;
+  const room = width - 2 - (tail === undefined ? 0 : tail.length + 2);
+  if (room < 10) return `${full.slice(0, width - 2)}…`;
+  return `${head.slice(0, room)}…${tail === undefined ? '' : `  ${tail}`}`;
 }
 
 /**
@@ -43,7 +53,7 @@ export function createProgress(out: Out, opts: { now?: () => number; tickMs?: nu
       lastKey = key;
       render = next;
       if (!out.isTTY) {
-        if (newStep) out.write(`${next(now(), false)}\n`);
+        if (newStep) out.write(`${fitWidth(next(now(), false), undefined)}\n`);
         return;
       }
       if (newStep && open) {
@@ -60,7 +70,8 @@ export function createProgress(out: Out, opts: { now?: () => number; tickMs?: nu
     finish(line?: string): void {
       stopTimer();
       if (out.isTTY && open) out.write('\r\x1b[2K');
-      if (line !== undefined) out.write(`${out.isTTY ? fitWidth(line, out.columns) : line}\n`);
+      // The final line stays: printed whole (a terminal may wrap it), never cut.
+      if (line !== undefined) out.write(`${fitWidth(line, undefined)}\n`);
       open = false;
       render = null;
     },

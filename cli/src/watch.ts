@@ -8,7 +8,7 @@ import type { Ctx } from './context';
 import { EXIT } from './errors';
 import { followDeployment } from './follow';
 import { createDeploymentView, readyLine } from './progress-line';
-import { createProgress, duration } from './render';
+import { createProgress, duration, TAIL } from './render';
 
 /** What a Ctrl-C while following prints: the deployment goes on, and how to follow or delete it. */
 export function interruptNote(id: string, deleting: boolean): string {
@@ -53,7 +53,7 @@ export async function watchDeployment(
         if (since === null) return;
         progress.update(
           (now) =>
-            `${'reconnecting'.padEnd(13)} the visgate API at ${ctx.client.baseUrl} is not answering; retrying  ${duration(now - since)}`,
+            `${'reconnecting'.padEnd(13)} the visgate API at ${ctx.client.baseUrl} is not answering; retrying${TAIL}${duration(now - since)}`,
           'offline',
         );
       },
