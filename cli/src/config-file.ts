@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CliError } from './errors';
 
 /** What `visgate login` keeps between runs. */
 export interface SavedConfig {
@@ -34,7 +35,7 @@ export function readSavedConfig(path: string): SavedConfig {
       ...(typeof api_url === 'string' ? { api_url } : {}),
     };
   } catch {
-    throw new Error(`${path} is not valid JSON; fix it or run visgate logout`);
+    throw new CliError(`${path} is not valid JSON; fix it or run visgate logout`);
   }
 }
 
