@@ -95,7 +95,22 @@ export async function main(argv: string[]): Promise<number> {
       return () => process.off('SIGINT', handler);
     },
   };
-  return command.run(ctx);
+  try {
+    return await command.run(ctx);
+  } catch (e) {
+    // A usage error found inside a command (a missing argument) points at that command's help.
+    if (
+      e instanceof CliError &&
+      e.exitCode === EXIT.usage &&
+      e.message.endsWith('(see visgate --help)')
+    ) {
+      throw new CliError(
+        e.message.replace(/\(see visgate --help\)$/, `(see visgate ${command.name} --help)`),
+        e.exitCode,
+      );
+    }
+    throw e;
+  }
 }
 
 /** Runs `argv`, reporting any failure as one `visgate: …` line, and sets the exit code. */

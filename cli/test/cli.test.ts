@@ -124,6 +124,12 @@ describe('visgate CLI against the local system', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/^ready\s/);
     expect(resumed.stderr).toMatch(/^loading\s/m);
+    // One final line, timed from the resume rather than from the deployment's creation.
+    const readyLines = `${resumed.stdout}${resumed.stderr}`
+      .split('\n')
+      .filter((l) => l.startsWith('ready'));
+    expect(readyLines).toHaveLength(1);
+    expect(readyLines[0]).toMatch(/; ready in \d+(\.\d)? s$/);
     const deleted = await visgate(['delete', deploymentId, '--wait', '--json']);
     expect(deleted.code).toBe(0);
     expect((JSON.parse(deleted.stdout) as { status: string }).status).toBe('deleted');
@@ -146,6 +152,11 @@ describe('visgate CLI against the local system', () => {
     expect(noKey.code).toBe(2);
     const unknown = await visgate(['frobnicate']);
     expect(unknown.code).toBe(2);
+    const noArg = await visgate(['run']);
+    expect(noArg).toMatchObject({
+      code: 2,
+      stderr: 'visgate: missing <deployment> (see visgate run --help)\n',
+    });
     const badFlag = await visgate(['ls', '--bogus']);
     expect(badFlag.code).toBe(2);
   });
