@@ -54,7 +54,8 @@ const lostRace = (e: unknown): boolean =>
  *   write meeting the worker's ready callback. A guarded write that loses simply reads again.
  *
  * After OPTIMISTIC_ATTEMPTS lost races (heavy contention) it falls back to a transaction, whose
- * locks guarantee progress. `fn` declining on a remembered version is asked again on a fresh read,
+ * locks guarantee progress; so does any other commit error, which the client library's transaction
+ * retries as before (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED with its backoff). `fn` declining on a remembered version is asked again on a fresh read,
  * so a decline always reflects the stored document.
  */
 export function createGuardedMutate<T extends { version: number }>(
@@ -156,8 +157,9 @@ export function createGuardedMutate<T extends { version: number }>(
             keep(ref.path, { data: structuredClone(stored), updateTime, atMs: now() });
           return stored;
         } catch (e) {
-          if (!lostRace(e)) throw e;
           memo.delete(ref.path);
+          // Anything else (unavailable, deadline, quota) gets the transaction's retry policy.
+          if (!lostRace(e)) return transactional(ref, fn);
           seen = null;
         }
       }
