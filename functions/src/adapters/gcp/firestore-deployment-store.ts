@@ -10,7 +10,7 @@ export const DEPLOYMENTS = 'deployments';
  * `deployment_status/{id}`: the public projection of `deployments/{id}`, exactly what
  * `GET /v1/deployments/{id}` returns (publicDeployment: no owner hash, no runtime bookkeeping, no
  * version). The one collection web clients may read (firestore.rules: `get` by id only), for live
- * status with `onSnapshot`; written in the same transaction as the deployment, so the two never
+ * status with `onSnapshot`; written in the same commit as the deployment, so the two never
  * disagree.
  */
 export const DEPLOYMENT_STATUS = 'deployment_status';
