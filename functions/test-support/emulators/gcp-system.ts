@@ -59,7 +59,7 @@ async function bindLoopback(): Promise<BoundServer> {
 
 /**
  * The production wiring over real HTTP and gRPC: one functions-framework server per manifest
- * function (the servers' ports are bound first so config can name the task targets and the public
+ * function, each on deps of its own as deployed (`gcp` is one more set, for the test's own reads) (the servers' ports are bound first so config can name the task targets and the public
  * URL), Firestore on Google's emulator, Pub/Sub on Google's emulator with a push subscription per
  * event function delivering to its functions-framework server, Cloud Tasks on our facade dispatching to the task targets, RunPod and the Hub simulated.
  * `opts.env` overrides config variables.
@@ -96,11 +96,15 @@ export async function startGcpSystem(
   await provisionEmulatorResources(clients, config.GCP_REGION);
   const log = createMemoryLogger('debug');
   const gcp = { ...buildGcpDeps(config, { log, clients }), clients };
-  registerFunctions(gcp);
 
   const pushes: PushSubscription[] = [];
   for (const spec of FUNCTIONS) {
     const { server, url } = servers.get(spec.name)!;
+    // Deployed, each function is its own service with its own instances and so its own deps (what
+    // an adapter remembers between calls stays in that function). Registering everything on fresh
+    // deps and taking this function's handler at once keeps that true here; the clients (the
+    // gRPC channels) are shared.
+    registerFunctions(buildGcpDeps(config, { log, clients }));
     const handler = getTestServer(spec.name).listeners('request')[0] as RequestListener;
     server.on('request', handler);
     if (spec.trigger.kind === 'pubsub')

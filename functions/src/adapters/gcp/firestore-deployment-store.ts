@@ -1,6 +1,7 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
 import { AppError, publicDeployment, type Deployment } from '@visgate/shared';
 import type { DeploymentScanner, DeploymentStore, Logger } from '../../ports';
+import { createGuardedMutate } from './firestore-guarded-mutate';
 import { pageNewestFirst } from './firestore-pages';
 import { GRPC, hasGrpcCode } from './grpc-errors';
 
@@ -9,15 +10,16 @@ export const DEPLOYMENTS = 'deployments';
  * `deployment_status/{id}`: the public projection of `deployments/{id}`, exactly what
  * `GET /v1/deployments/{id}` returns (publicDeployment: no owner hash, no runtime bookkeeping, no
  * version). The one collection web clients may read (firestore.rules: `get` by id only), for live
- * status with `onSnapshot`; written in the same transaction as the deployment, so the two never
+ * status with `onSnapshot`; written in the same commit as the deployment, so the two never
  * disagree.
  */
 export const DEPLOYMENT_STATUS = 'deployment_status';
 
 /**
  * `deployments/{id}` in Firestore, with its public projection in `deployment_status/{id}`. `mutate`
- * is a transaction (the SDK retries on contention, so `fn` may run more than once); `watch` is a
- * document listener; `list` needs the composite indexes in firestore.indexes.json (owner_hash
+ * is a write guarded by the update time of the version read (firestore-guarded-mutate.ts: one
+ * round trip after a `get`, no locks; a lost race reads again, so `fn` may run more than once);
+ * `watch` is a document listener; `list` needs the composite indexes in firestore.indexes.json (owner_hash
  * [, status], created_at desc, deployment_id desc; and status, updated_at for the reaper's `scan`).
  */
 export function createFirestoreDeploymentStore(
@@ -27,6 +29,9 @@ export function createFirestoreDeploymentStore(
   const col = db.collection(DEPLOYMENTS);
   const ref = (id: string) => col.doc(id);
   const statusRef = (id: string) => db.collection(DEPLOYMENT_STATUS).doc(id);
+  const guarded = createGuardedMutate<Deployment>(db, (stored) => [
+    [statusRef(stored.deployment_id), publicDeployment(stored)],
+  ]);
 
   return {
     async create(doc) {
@@ -45,24 +50,12 @@ export function createFirestoreDeploymentStore(
 
     async get(id) {
       const snap = await ref(id).get();
+      guarded.remember(snap);
       return snap.exists ? (snap.data() as Deployment) : null;
     },
 
     mutate(id, fn) {
-      return db.runTransaction(
-        async (tx) => {
-          const snap = await tx.get(ref(id));
-          if (!snap.exists) return null;
-          const current = snap.data() as Deployment;
-          const next = fn(structuredClone(current));
-          if (next === null) return null;
-          const stored: Deployment = { ...next, version: current.version + 1 };
-          tx.set(ref(id), stored);
-          tx.set(statusRef(id), publicDeployment(stored));
-          return stored;
-        },
-        { maxAttempts: 10 },
-      );
+      return guarded.mutate(ref(id), fn);
     },
 
     list(q) {

@@ -1,14 +1,16 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
 import { AppError, type Job } from '@visgate/shared';
 import type { JobStore } from '../../ports';
+import { createGuardedMutate } from './firestore-guarded-mutate';
 import { pageNewestFirst } from './firestore-pages';
 import { GRPC, hasGrpcCode } from './grpc-errors';
 
 export const JOBS = 'jobs';
 
-/** `jobs/{id}` in Firestore, with the deployment store's semantics (transactional mutate). */
+/** `jobs/{id}` in Firestore, with the deployment store's semantics (guarded mutate). */
 export function createFirestoreJobStore(db: Firestore): JobStore {
   const col = db.collection(JOBS);
+  const guarded = createGuardedMutate<Job>(db);
   return {
     async create(doc) {
       try {
@@ -21,22 +23,11 @@ export function createFirestoreJobStore(db: Firestore): JobStore {
     },
     async get(id) {
       const snap = await col.doc(id).get();
+      guarded.remember(snap);
       return snap.exists ? (snap.data() as Job) : null;
     },
     mutate(id, fn) {
-      return db.runTransaction(
-        async (tx) => {
-          const snap = await tx.get(col.doc(id));
-          if (!snap.exists) return null;
-          const current = snap.data() as Job;
-          const next = fn(structuredClone(current));
-          if (next === null) return null;
-          const stored: Job = { ...next, version: current.version + 1 };
-          tx.set(col.doc(id), stored);
-          return stored;
-        },
-        { maxAttempts: 10 },
-      );
+      return guarded.mutate(col.doc(id), fn);
     },
     list(q) {
       let query: Query = col
