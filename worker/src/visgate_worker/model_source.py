@@ -198,8 +198,8 @@ def _is_crc32(s: Any) -> bool:
 
 
 def parse_manifest(doc: Any) -> list[ManifestFile]:
-    """``{"files": [{"path", "size", "sha256", "url"[, "part_size", "part_sha256"[, "part_crc32"]]}]}``;
-    paths are relative and stay inside the model. ``part_size`` and ``part_sha256`` come together
+    """``{"files": [{"path", "size", "sha256", "url"[, "part_size", "part_sha256"[,
+    "part_crc32"]]}]}``; paths are relative and stay inside the model. ``part_size`` and ``part_sha256`` come together
     (one digest per part) or not at all (a manifest from before part digests); ``part_crc32``, one
     CRC-32 per part, only beside them (absent in manifests from before it)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list) or not doc["files"]:
@@ -363,9 +363,10 @@ def download_manifest_files(
     range sliced). A file with part digests is fetched one range per part, and each range is checked
     as its bytes arrive against its part's CRC-32 (``verify="crc"``, when the manifest has them) or
     sha256, when it ends: every worker thread checks its own range (zlib and hashlib release the GIL
-    on large buffers), in any order, and the first mismatch stops the download. A file without them (an older manifest) gets its whole-file sha256
-    computed during the download (``_FileHash``). Files land under ``dest/.partial`` and move into
-    place only when all of them verify, so an interrupted download never looks like a complete copy.
+    on large buffers), in any order, and the first mismatch stops the download. A file without them
+    (an older manifest) gets its whole-file sha256 computed during the download (``_FileHash``).
+    Files land under ``dest/.partial`` and move into place only when all of them verify, so an
+    interrupted download never looks like a complete copy.
     """
     if read_range is None:
         if get_range is None:
