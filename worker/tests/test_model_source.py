@@ -643,6 +643,7 @@ def test_reads_manifests_with_and_without_part_digests(case):
         [f] = parse_manifest(doc)
         assert f.part_size == case["file"].get("part_size")
         assert list(f.part_sha256) == case["file"].get("part_sha256", [])
+        assert list(f.part_crc32) == case["file"].get("part_crc32", [])
     else:
         with pytest.raises(WorkerError, match="bad part digests") as caught:
             parse_manifest(doc)

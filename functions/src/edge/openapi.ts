@@ -228,6 +228,13 @@ const WorkerManifestSchema = z.strictObject({
         .array(z.string())
         .optional()
         .describe('sha256 of each part_size part in file order (the last part may be shorter)'),
+      part_crc32: z
+        .array(z.string())
+        .optional()
+        .describe(
+          'CRC-32 (zlib) of each part_size part, 8 hex digits, in file order; what the worker ' +
+            'checks by default (VISGATE_CACHE_VERIFY=crc); absent in manifests written before it',
+        ),
       url: z.string(),
     }),
   ),

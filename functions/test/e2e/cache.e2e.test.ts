@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AppError, fillLeaseKey, manifestKey, parseS3Url, revisionKeyBase } from '@visgate/shared';
 import { hubFileSource } from '../../src/adapters/s3/hub-files';
@@ -279,6 +280,9 @@ describe('model cache on a real S3 server (moto)', () => {
       sha256: sha(Buffer.alloc(BIG)),
       part_size: PART,
       part_sha256: [PART, PART, BIG - 2 * PART].map((len) => sha(Buffer.alloc(len))),
+      part_crc32: [PART, PART, BIG - 2 * PART].map((len) =>
+        crc32(Buffer.alloc(len)).toString(16).padStart(8, '0'),
+      ),
     });
     const listed = hit.manifest.files.filter((f) => f.part_sha256 !== undefined);
     expect(listed.length).toBe(hit.manifest.files.length - 1); // the skipped one kept its parts too
@@ -286,9 +290,10 @@ describe('model cache on a real S3 server (moto)', () => {
     // The worker's manifest carries them, and the worker's fetcher verifies both kinds of file.
     const { manifestUrl } = await publishWorkerManifest(ref, hit.manifest, 'dep_parts', 600);
     const doc = (await (await fetch(manifestUrl)).json()) as {
-      files: { path: string; part_sha256?: string[] }[];
+      files: { path: string; part_sha256?: string[]; part_crc32?: string[] }[];
     };
     expect(doc.files.find((f) => f.path === big.path)?.part_sha256).toEqual(big.part_sha256);
+    expect(doc.files.find((f) => f.path === big.path)?.part_crc32).toEqual(big.part_crc32);
     const dest = mkdtempSync(join(tmpdir(), 'visgate-cache-'));
     try {
       const r = spawnSync('python3', ['-c', WORKER_FETCH, manifestUrl, dest], { encoding: 'utf8' });

@@ -105,12 +105,20 @@ export function partCount(size: number, partSize: number): number {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A CRC-32 (zlib's, ISO-HDLC: node's `zlib.crc32`, Python's `zlib.crc32`) as 8 lowercase hex digits. */
+const CRC32_HEX = /^[0-9a-f]{8}$/;
 
 /**
  * One cached file. `sha256` is the whole file's digest (always present: a manifest without part
  * digests, written before they existed, is verified through it). `part_size` and `part_sha256`
  * come together or not at all: one sha256 per part, so a reader verifies every range on arrival,
  * in any order, with no second pass over the file.
+ *
+ * `part_crc32` (optional, only beside `part_size`): one CRC-32 per part of the same bytes. The fill
+ * verified each file against the Hub's sha256 (its LFS oid) once; the worker then checks every part
+ * it reads against this cheap checksum (a few times faster than sha256 on a small CPU) to catch
+ * corruption and truncation between bucket and disk, and keeps `part_sha256` for
+ * `VISGATE_CACHE_VERIFY=sha256`. A manifest without it (older fills) is read with sha256.
  */
 export const CacheManifestFileSchema = z
   .object({
@@ -119,6 +127,7 @@ export const CacheManifestFileSchema = z
     sha256: z.string().regex(SHA256_HEX),
     part_size: z.number().int().positive().optional(),
     part_sha256: z.array(z.string().regex(SHA256_HEX)).optional(),
+    part_crc32: z.array(z.string().regex(CRC32_HEX)).optional(),
   })
   .strict()
   .refine(
@@ -127,6 +136,12 @@ export const CacheManifestFileSchema = z
         ? f.part_sha256 === undefined
         : f.part_sha256?.length === partCount(f.size, f.part_size),
     'part_size and part_sha256 come together, one digest per part',
+  )
+  .refine(
+    (f) =>
+      f.part_crc32 === undefined ||
+      (f.part_size !== undefined && f.part_crc32.length === partCount(f.size, f.part_size)),
+    'part_crc32 needs part_size, one CRC-32 per part',
   );
 
 export const CacheManifestSchema = z

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache_verify import DEFAULT_MODE as DEFAULT_CACHE_VERIFY
+from .cache_verify import parse_mode as parse_cache_verify
 from .errors import CONFIG_INVALID, WorkerError
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ class Settings:
     download_concurrency: int
     events_token: str | None = field(default=None, repr=False)
     hf_token: str | None = field(default=None, repr=False)
+    # How S3 cache reads are checked: per-part CRC-32 (default) or sha256 (cache_verify.py).
+    cache_verify: str = DEFAULT_CACHE_VERIFY
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -104,6 +108,7 @@ class Settings:
             device=_device(environ.get("VISGATE_DEVICE", "")),
             download_concurrency=max(1, concurrency),
             hf_token=environ.get("HF_TOKEN", "").strip() or None,
+            cache_verify=parse_cache_verify(environ.get("VISGATE_CACHE_VERIFY", "")),
         )
 
 

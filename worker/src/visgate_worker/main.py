@@ -99,6 +99,7 @@ def boot(
         on_progress=DownloadProgress(reporter, clock=clock),
         clock=clock,
         manifest_token=settings.events_token,
+        verify=settings.cache_verify,
     )
     index = pipelines.read_model_index(resolved.path)
     family = family_of(index.get("_class_name") or settings.pipeline_class, settings.model_id)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from . import cache_verify
 from .errors import CHECKSUM_MISMATCH, CONFIG_INVALID, SOURCE_UNAVAILABLE, WorkerError
 
 log = logging.getLogger(__name__)
@@ -183,16 +184,24 @@ class ManifestFile:
     # each range is then verified as it arrives. A manifest without them uses ``sha256``.
     part_size: int | None = None
     part_sha256: tuple[str, ...] = field(default=(), repr=False)
+    # One CRC-32 per part (8 hex digits) beside ``part_sha256`` in manifests from fills that record
+    # them: what ``VISGATE_CACHE_VERIFY=crc`` checks (cache_verify.py). Empty in older manifests.
+    part_crc32: tuple[str, ...] = field(default=(), repr=False)
 
 
 def _is_sha256(s: Any) -> bool:
     return isinstance(s, str) and re.fullmatch(r"[0-9a-f]{64}", s) is not None
 
 
+def _is_crc32(s: Any) -> bool:
+    return isinstance(s, str) and re.fullmatch(r"[0-9a-f]{8}", s) is not None
+
+
 def parse_manifest(doc: Any) -> list[ManifestFile]:
-    """``{"files": [{"path", "size", "sha256", "url"[, "part_size", "part_sha256"]}]}``; paths are
-    relative and stay inside the model. ``part_size`` and ``part_sha256`` come together (one digest
-    per part) or not at all (a manifest from before part digests)."""
+    """``{"files": [{"path", "size", "sha256", "url"[, "part_size", "part_sha256"[,
+    "part_crc32"]]}]}``; paths are relative and stay inside the model. ``part_size`` and ``part_sha256`` come together
+    (one digest per part) or not at all (a manifest from before part digests); ``part_crc32``, one
+    CRC-32 per part, only beside them (absent in manifests from before it)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list) or not doc["files"]:
         raise WorkerError(CONFIG_INVALID, "the cache manifest has no files")
     files = []
@@ -206,8 +215,8 @@ def parse_manifest(doc: Any) -> list[ManifestFile]:
             raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has an unsafe path")
         if len(digest) != 64 or size < 0:
             raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has a bad size or sha256")
-        part_size, parts = f.get("part_size"), f.get("part_sha256")
-        if part_size is None and parts is None:
+        part_size, parts, crcs = f.get("part_size"), f.get("part_sha256"), f.get("part_crc32")
+        if part_size is None and parts is None and crcs is None:
             files.append(ManifestFile(path, size, digest, url))
             continue
         if (
@@ -216,29 +225,38 @@ def parse_manifest(doc: Any) -> list[ManifestFile]:
             or not isinstance(parts, list)
             or len(parts) != -(-size // part_size)
             or not all(_is_sha256(p) for p in parts)
+            or (
+                crcs is not None
+                and (
+                    not isinstance(crcs, list)
+                    or len(crcs) != len(parts)
+                    or not all(_is_crc32(c) for c in crcs)
+                )
+            )
         ):
             raise WorkerError(CONFIG_INVALID, f"cache manifest file {i} has bad part digests")
-        files.append(ManifestFile(path, size, digest, url, part_size, tuple(parts)))
+        files.append(
+            ManifestFile(path, size, digest, url, part_size, tuple(parts), tuple(crcs or ()))
+        )
     return files
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(8 * 1024 * 1024):
-            h.update(block)
-    return h.hexdigest()
-
-
-def missing_files(root: Path, files: list[ManifestFile], *, check_hash: bool = True) -> list[str]:
-    """Files of the manifest absent from ``root`` or with the wrong size/sha256 (empty = complete)."""
+def missing_files(
+    root: Path,
+    files: list[ManifestFile],
+    *,
+    check_hash: bool = True,
+    verify: str = cache_verify.DEFAULT_MODE,
+) -> list[str]:
+    """Files of the manifest absent from ``root`` or with the wrong size or content (empty =
+    complete); content is checked as a download would check it under ``verify``."""
     bad = []
     for f in files:
         p = root / f.path
         if (
             not p.is_file()
             or p.stat().st_size != f.size
-            or (check_hash and sha256_file(p) != f.sha256)
+            or (check_hash and not cache_verify.file_matches(p, f, verify))
         ):
             bad.append(f.path)
     return bad
@@ -336,16 +354,19 @@ def download_manifest_files(
     concurrency: int = 8,
     chunk_bytes: int = CHUNK_BYTES,
     on_progress: ProgressFn | None = None,
+    verify: str = cache_verify.DEFAULT_MODE,
 ) -> int:
-    """Fetch every file with parallel ranged GETs into ``dest``, verify sizes and sha256, return bytes.
+    """Fetch every file with parallel ranged GETs into ``dest``, verify sizes and content, return
+    bytes.
 
     Each range streams to disk in ``WRITE_BYTES`` writes (``read_range``, or ``get_range``'s whole
-    range sliced). A file with part digests is fetched one range per part, and each range is hashed
-    as its bytes arrive and checked against its part's digest when it ends: every worker thread
-    hashes its own range (hashlib releases the GIL on large buffers), in any order, and the first
-    mismatch stops the download. A file without them (an older manifest) gets its whole-file sha256
-    computed during the download (``_FileHash``). Files land under ``dest/.partial`` and move into
-    place only when all of them verify, so an interrupted download never looks like a complete copy.
+    range sliced). A file with part digests is fetched one range per part, and each range is checked
+    as its bytes arrive against its part's CRC-32 (``verify="crc"``, when the manifest has them) or
+    sha256, when it ends: every worker thread checks its own range (zlib and hashlib release the GIL
+    on large buffers), in any order, and the first mismatch stops the download. A file without them
+    (an older manifest) gets its whole-file sha256 computed during the download (``_FileHash``).
+    Files land under ``dest/.partial`` and move into place only when all of them verify, so an
+    interrupted download never looks like a complete copy.
     """
     if read_range is None:
         if get_range is None:
@@ -375,7 +396,8 @@ def download_manifest_files(
             f, index, start, end = job
             fd = fds[f.path]
             pos = start
-            part = hashlib.sha256() if f.part_size else None
+            checks = cache_verify.part_checks(f, verify)
+            part = checks[0]() if checks else None
 
             def sink(piece: memoryview) -> None:
                 nonlocal pos
@@ -397,9 +419,9 @@ def download_manifest_files(
                 raise WorkerError(
                     CHECKSUM_MISMATCH, f"cache file {f.path}: short read", retryable=True
                 )
-            if part is None:
+            if checks is None:
                 hashes[f.path].range_done(index, fd)
-            elif part.hexdigest() != f.part_sha256[index]:
+            elif part is not None and part.hexdigest() != checks[1][index]:
                 raise WorkerError(
                     CHECKSUM_MISMATCH,
                     f"cache files failed verification: {f.path} (part {index})",
@@ -474,10 +496,12 @@ def resolve(
     on_progress: Callable[[str, int, int], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     manifest_token: str | None = None,
+    verify: str = cache_verify.DEFAULT_MODE,
 ) -> Resolved:
     """Try each candidate in order; the first complete copy wins. Failures fall through to the next.
 
-    ``manifest_token`` (the events token) authorises the control plane's fresh-manifest endpoint.
+    ``manifest_token`` (the events token) authorises the control plane's fresh-manifest endpoint;
+    ``verify`` (``VISGATE_CACHE_VERIFY``) is how an S3 cache copy is checked (cache_verify.py).
     """
     problems: list[str] = []
     for c in cands:
@@ -503,7 +527,7 @@ def resolve(
             if c.type == "s3":
                 files = parse_manifest(s3_manifest(c, fetchers, manifest_token))
                 dest = dest_root / "s3-cache"
-                if not missing_files(dest, files):
+                if not missing_files(dest, files, verify=verify):
                     return Resolved(dest, c.type, 0, clock() - started)
                 n = download_manifest_files(
                     files,
@@ -512,6 +536,7 @@ def resolve(
                     read_range=getattr(fetchers, "read_range", None),
                     concurrency=concurrency,
                     on_progress=progress,
+                    verify=verify,
                 )
                 if not is_diffusers_dir(dest):
                     raise WorkerError(SOURCE_UNAVAILABLE, "the cache copy has no model_index.json")

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import {
   AppError,
   CACHE_PART_BYTES,
@@ -146,12 +147,13 @@ class FillLeaseHold {
 
 /**
  * Sidecar holding a file's verified digests, written after its object: the resume marker. JSON
- * `{sha256, part_size, part_sha256}`; a sidecar from before part digests holds the bare sha256 hex
+ * `{sha256, part_size, part_sha256, part_crc32}` (`part_crc32` absent from sidecars written before
+ * it: their file is listed without it and the worker reads it with sha256); a sidecar from before part digests holds the bare sha256 hex
  * (its file is listed with the whole-file digest only).
  */
 const digestKey = (b: string, path: string): string => `${b}/.visgate-sha256/${path}`;
 
-type FileDigests = Pick<CacheManifestFile, 'sha256' | 'part_size' | 'part_sha256'>;
+type FileDigests = Pick<CacheManifestFile, 'sha256' | 'part_size' | 'part_sha256' | 'part_crc32'>;
 
 /** The digests a sidecar records for a file of `size` bytes, or null when it records none. */
 function readSidecar(text: string | null, path: string, size: number): FileDigests | null {
@@ -164,9 +166,11 @@ function readSidecar(text: string | null, path: string, size: number): FileDiges
     return null;
   }
   const f = CacheManifestFileSchema.safeParse({ ...(parsed as object), path, size });
-  return f.success
-    ? { sha256: f.data.sha256, part_size: f.data.part_size, part_sha256: f.data.part_sha256 }
-    : null;
+  if (!f.success) return null;
+  const { sha256, part_size, part_sha256, part_crc32 } = f.data;
+  return part_crc32 === undefined
+    ? { sha256, part_size, part_sha256 }
+    : { sha256, part_size, part_sha256, part_crc32 };
 }
 
 export interface FillReport {
@@ -178,8 +182,8 @@ export interface FillReport {
 }
 
 /**
- * A pass-through that computes the file's sha256 and one sha256 per `partBytes` part (the last
- * part may be shorter) from the same bytes, and fails on a wrong size or digest.
+ * A pass-through that computes the file's sha256 and, per `partBytes` part (the last part may be
+ * shorter), one sha256 and one CRC-32 from the same bytes, and fails on a wrong size or digest.
  */
 export function hashing(
   expected: string | null,
@@ -192,8 +196,11 @@ export function hashing(
 } {
   const h = createHash('sha256');
   let part = createHash('sha256');
+  let partCrc = 0;
   let inPart = 0;
   const parts: string[] = [];
+  const crcs: string[] = [];
+  const crcHex = (c: number): string => c.toString(16).padStart(8, '0');
   let n = 0;
   let digest = '';
   const t = new Transform({
@@ -202,12 +209,16 @@ export function hashing(
       n += chunk.length;
       for (let off = 0; off < chunk.length;) {
         const take = Math.min(partBytes - inPart, chunk.length - off);
-        part.update(chunk.subarray(off, off + take));
+        const piece = chunk.subarray(off, off + take);
+        part.update(piece);
+        partCrc = crc32(piece, partCrc);
         inPart += take;
         off += take;
         if (inPart === partBytes) {
           parts.push(part.digest('hex'));
+          crcs.push(crcHex(partCrc));
           part = createHash('sha256');
+          partCrc = 0;
           inPart = 0;
         }
       }
@@ -215,7 +226,10 @@ export function hashing(
     },
     flush(cb) {
       digest = h.digest('hex');
-      if (inPart > 0) parts.push(part.digest('hex'));
+      if (inPart > 0) {
+        parts.push(part.digest('hex'));
+        crcs.push(crcHex(partCrc));
+      }
       if (n !== expectedSize) {
         cb(
           new AppError('UPSTREAM_UNAVAILABLE', `${path}: got ${n} bytes, expected ${expectedSize}`),
@@ -227,7 +241,12 @@ export function hashing(
   });
   return {
     t,
-    result: () => ({ sha256: digest, part_size: partBytes, part_sha256: parts }),
+    result: () => ({
+      sha256: digest,
+      part_size: partBytes,
+      part_sha256: parts,
+      part_crc32: crcs,
+    }),
   };
 }
 
@@ -358,13 +377,14 @@ export interface WorkerManifest {
     sha256: string;
     part_size?: number;
     part_sha256?: string[];
+    part_crc32?: string[];
     url: string;
   }[];
 }
 
 /**
- * The worker's view of a hit: every file with its digests (per part where the manifest has them)
- * and a presigned GET URL expiring after `ttlS`.
+ * The worker's view of a hit: every file with its digests (per part, and per-part CRC-32s, where
+ * the manifest has them) and a presigned GET URL expiring after `ttlS`.
  */
 export async function presignManifest(
   r: CacheRef,
@@ -378,6 +398,7 @@ export async function presignManifest(
       size: f.size,
       sha256: f.sha256,
       ...(f.part_size === undefined ? {} : { part_size: f.part_size, part_sha256: f.part_sha256 }),
+      ...(f.part_crc32 === undefined ? {} : { part_crc32: f.part_crc32 }),
       url: await r.store.presignGet(objectKey(b, f.path), ttlS),
     })),
   );
