@@ -111,12 +111,23 @@ function loadBundle(dir: string, config: ConsoleConfig): Bundle | null {
   return { index, assets };
 }
 
+/** The codings an Accept-Encoding header allows (q > 0), lower-cased. */
+export function acceptedEncodings(header: string): Set<string> {
+  const out = new Set<string>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (name && (q === undefined || Number(q.slice(2)) > 0)) out.add(name);
+  }
+  return out;
+}
+
 function send(req: Request, res: Response, asset: Asset): void {
-  const accepts = req.get('accept-encoding') ?? '';
+  const accepts = acceptedEncodings(req.get('accept-encoding') ?? '');
   const [encoding, body] =
-    asset.br && /\bbr\b/.test(accepts)
+    asset.br && accepts.has('br')
       ? ['br', asset.br]
-      : asset.gzip && /\bgzip\b/.test(accepts)
+      : asset.gzip && accepts.has('gzip')
         ? ['gzip', asset.gzip]
         : [null, asset.body];
   res.setHeader('Content-Type', asset.type);
