@@ -159,7 +159,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['functions/src/config.ts', 'cli/src/config.ts', 'bench/**/*.ts'],
+    // Where a process reads its own environment: the server's config, the CLI's, the benches, and
+    // the dev launcher (whose settings are the server's env plus DEV_TIME_SCALE) with its harness.
+    files: ['functions/src/config.ts', 'cli/src/config.ts', 'bench/**/*.ts', 'sim/src/dev/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

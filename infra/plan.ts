@@ -38,7 +38,7 @@ export const SHARED_CACHE_SECRETS = [
   'SHARED_CACHE_SECRET_ACCESS_KEY',
 ] as const;
 
-/** The platform ("shared") model cache (README "Model caches"); its keys go to Secret Manager. */
+/** The platform ("shared") model cache (docs/model-caches.md); its keys go to Secret Manager. */
 export interface SharedCacheOptions {
   /** `s3://bucket[/prefix]`. */
   url: string;
@@ -100,7 +100,7 @@ export function workerRepository(
 export function checkWorkerImage(image: string | undefined): string {
   if (image === undefined || image === '')
     throw new PlanError(
-      'no --worker-image: build and push the worker (worker/Dockerfile), then pass its image, e.g. --worker-image=REGION-docker.pkg.dev/PROJECT/visgate/worker:TAG (README "Deploy to Google Cloud")',
+      'no --worker-image: build and push the worker (worker/Dockerfile), then pass its image, e.g. --worker-image=REGION-docker.pkg.dev/PROJECT/visgate/worker:TAG (docs/google-cloud.md)',
     );
   if (image === PLACEHOLDER_WORKER_IMAGE)
     throw new PlanError(
@@ -242,7 +242,7 @@ export function deployPlan(o: PlanOptions): string[] {
       ),
     );
     lines.push(
-      `test -n "$(${cmd('gcloud', 'secrets', 'versions', 'list', s, '--filter=state:enabled', '--limit=1', '--format=value(name)', ...P)})" || { echo ${q(`secret ${s} has no value: see README "Deploy to Google Cloud"`)} >&2; exit 1; }`,
+      `test -n "$(${cmd('gcloud', 'secrets', 'versions', 'list', s, '--filter=state:enabled', '--limit=1', '--format=value(name)', ...P)})" || { echo ${q(`secret ${s} has no value: see docs/google-cloud.md`)} >&2; exit 1; }`,
     );
   }
 
@@ -316,7 +316,7 @@ export function deployPlan(o: PlanOptions): string[] {
       ),
     );
     // Fails under the org policy iam.allowedPolicyMemberDomains (domain restricted sharing):
-    // README "Deploy to Google Cloud" says what to do then.
+    // docs/google-cloud.md says what to do then.
     lines.push(
       cmd(
         'gcloud',

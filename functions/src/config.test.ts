@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, PLACEHOLDER_WORKER_IMAGE, loadConfig } from './config';
+import { ConfigError, ConfigSchema, PLACEHOLDER_WORKER_IMAGE, loadConfig } from './config';
 import { secretNeedsOf } from './entry/manifest';
 
 const gcp = (env: Record<string, string> = {}) => ({
@@ -90,5 +90,13 @@ describe('the configuration loadConfig returns', () => {
 
   it('refuses growing a list setting', () => {
     expect(() => (config.WEBHOOK_RETRY_SCHEDULE_S as number[]).push(1)).toThrow(TypeError);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every configuration variable the server reads', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/configuration.md'), 'utf8');
+    const missing = Object.keys(ConfigSchema.shape).filter((k) => !doc.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
   });
 });

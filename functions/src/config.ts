@@ -31,7 +31,7 @@ const GcpConfigShape = {
   CLOUD_TASKS_EMULATOR_HOST: z.string().min(1).optional(),
 };
 
-/** Every configuration variable, with its default. README's "Configuration" table mirrors this. */
+/** Every configuration variable, with its default. docs/configuration.md documents each (a test holds them together). */
 export const ConfigSchema = z.object({
   MODE: z.enum(['local', 'gcp']).default('local'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -4,10 +4,12 @@
  * `entry/index.ts` instead, and nothing here is loaded by it.
  */
 export { buildEmbeddedSystem, type EmbeddedOptions, type EmbeddedSystem } from './wiring/embedded';
-export { loadConfig, type Config } from './config';
+export { ConfigError, loadConfig, type Config } from './config';
 export { bindServer, listen } from './local/server';
+export { withLocalKeys } from './local/local-keys';
+export { describeListenError, formatBanner } from './local/banner';
 export { readSse, type SseFrame } from './local/sse-client';
-export { createMemoryLogger } from './adapters/log/json-logger';
+export { createJsonLogger, createMemoryLogger } from './adapters/log/json-logger';
 export { createHubClient } from './adapters/hf/hub-client';
 export { createRunPodClient } from './adapters/runpod/runpod-client';
 export { createHttpWebhookSender } from './adapters/webhook/http-webhook-sender';

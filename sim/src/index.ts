@@ -31,3 +31,5 @@ export {
 } from './tiny-worker-model';
 export { seededRandom } from './seeded-random';
 export { waitUntil } from './wait-until';
+export { startDevServer, DEV_HF_TOKEN, type DevServer } from './dev/dev-server';
+export { spawnDevServer, type SpawnedDevServer } from './dev/spawn-dev-server';

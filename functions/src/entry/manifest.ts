@@ -28,7 +28,7 @@ export interface FunctionSpec {
   secrets: readonly ServerSecret[];
   /** Reads or writes the shared model cache: mounts its key pair when a deploy configures one. */
   sharedCache: boolean;
-  /** Project roles the runtime service account needs, and why (README lists them). */
+  /** Project roles the runtime service account needs, and why (docs/google-cloud.md lists them). */
   roles: readonly { role: string; why: string }[];
 }
 

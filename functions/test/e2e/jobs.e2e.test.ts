@@ -5,7 +5,6 @@ import {
   startLocalSystem,
   type LocalSystem,
   waitUntil,
-  TINY_PNG_BASE64,
 } from '@visgate/sim';
 
 jest.setTimeout(30_000);
@@ -111,6 +110,8 @@ describe('jobs on a ready deployment', () => {
     expect(image).toMatchObject({ content_type: 'image/png', width: 64, height: 64, seed: 7 });
     const png = Buffer.from(String(image.base64), 'base64');
     expect(png.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
+    // The image is really 64×64 (IHDR), as the real worker's would be, not a stand-in pixel.
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([64, 64]);
     expect(done.output_expired).toBe(false);
     expect(done.timings.execution_s).toBeGreaterThan(0);
     expect(done.cost.price_per_hour_usd).toBeGreaterThan(0);
@@ -120,8 +121,8 @@ describe('jobs on a ready deployment', () => {
     );
 
     const stored = await sys.system.deps.jobs.get(created.job_id);
-    expect(JSON.stringify(stored)).not.toContain(TINY_PNG_BASE64);
-    expect(stored?.output?.images[0]).toMatchObject({ base64_length: TINY_PNG_BASE64.length });
+    expect(JSON.stringify(stored)).not.toContain(String(image.base64).slice(0, 64));
+    expect(stored?.output?.images[0]).toMatchObject({ base64_length: String(image.base64).length });
   });
 
   it('hands RunPod an internal hint URL with a per-job token and re-reads the status when it is called', async () => {
@@ -155,7 +156,7 @@ describe('jobs on a ready deployment', () => {
     const hook = jobHooks('job.completed').at(-1)!;
     const payload = verify(deploymentSecret, hook);
     expect(payload.data).toMatchObject({ job_id: res.body.job_id, status: 'completed' });
-    expect(hook.body).not.toContain(TINY_PNG_BASE64);
+    expect(hook.body).not.toContain('iVBORw0KGgo'); // no PNG, base64
     expect(hook.headers['webhook-id']).toBe(`msg_${String(res.body.job_id)}_completed`);
   });
 

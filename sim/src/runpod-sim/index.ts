@@ -14,4 +14,4 @@ export type {
 export { DEFAULT_OPTIONS } from './sim-types';
 export { SIM_GPU_POOLS, type SimGpuPool, type SimGpuCard } from './gpu-catalog';
 export { specValidator, type SpecValidator } from './openapi-spec';
-export { TINY_PNG_BASE64 } from './job-output';
+export { simulatedPng } from './sim-image';

@@ -1,11 +1,9 @@
-/**
- * What our worker returns for a text-to-image job: one tiny valid PNG per requested image, with the
- * requested size echoed (the pixels are always 1x1; nothing decodes them in tests).
- */
+import { simulatedPng } from './sim-image';
 
-/** A valid 1x1 RGBA PNG. */
-export const TINY_PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+/**
+ * What our worker returns for a text-to-image job: one PNG per requested image, of exactly the
+ * requested size and marked SIMULATED (`sim-image.ts`), with the seed each image was made with.
+ */
 
 /** The job's output, or the error string RunPod reports for a handler that returned an error. */
 export function jobOutput(
@@ -22,7 +20,7 @@ export function jobOutput(
   const seed = positiveInt(input.seed, 42);
   const count = Math.min(4, positiveInt(input.num_images, 1));
   const images = Array.from({ length: count }, (_, i) => ({
-    base64: TINY_PNG_BASE64,
+    base64: simulatedPng(width, height, input.prompt as string, seed + i).toString('base64'),
     content_type: 'image/png',
     width,
     height,

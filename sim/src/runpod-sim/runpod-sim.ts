@@ -12,6 +12,14 @@ import {
   type RecordedResponse,
   type RunPodSimOptions,
 } from './sim-types';
+import { RUNPOD_KEY_PATTERN } from '@visgate/shared';
+import {
+  keySha256,
+  loadWorld,
+  restoreAccount,
+  saveWorld,
+  type StoredAccount,
+} from './persist-world';
 import { createPrng, type AccountState, type SimWorld } from './sim-world';
 import { matchTemplate, problem, type RouteResult, type SimRoute } from './sim-route';
 import { createTimerScope } from './timer-scope';
@@ -71,6 +79,42 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
     realProcesses: new Set(),
   };
   let prng = createPrng(world.options.seed);
+  const { stateFile } = world.options;
+  /** Stored accounts not yet claimed by a request carrying their key (by key hash). */
+  const stored = stateFile ? loadWorld(stateFile) : new Map<string, StoredAccount>();
+  let saveTimer: NodeJS.Timeout | null = null;
+  const save = (): void => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = null;
+    if (stateFile) saveWorld(world, stateFile, stored.values());
+  };
+  if (stateFile) {
+    // Debounced: every answered request and worker step signals a change.
+    listeners.add(() => {
+      saveTimer ??= setTimeout(save, 100);
+    });
+  }
+
+  /** The caller's account: a known one, a stored one coming back, or (dev mode) a new one. */
+  function accountFor(key: string): AccountState | undefined {
+    const known = world.accounts.get(key);
+    if (known) return known;
+    const hash = keySha256(key);
+    const kept = stored.get(hash);
+    if (kept) {
+      stored.delete(hash);
+      const account = restoreAccount(world, key, kept);
+      world.accounts.set(key, account);
+      reconcileAll(world);
+      return account;
+    }
+    if (world.options.acceptAnyKey && RUNPOD_KEY_PATTERN.test(key)) {
+      const account = { apiKey: key, templates: new Map(), endpoints: new Map() };
+      world.accounts.set(key, account);
+      return account;
+    }
+    return undefined;
+  }
   const calls: RecordedCall[] = [];
   const responses: RecordedResponse[] = [];
   const closers = new Set<(e: Error) => void>();
@@ -96,7 +140,7 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
     const key =
       /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ??
       (path === '/graphql' ? (url.searchParams.get('api_key') ?? undefined) : undefined);
-    const account = key === undefined ? undefined : world.accounts.get(key);
+    const account = key === undefined ? undefined : accountFor(key);
 
     let result: RouteResult;
     if (raw === null) result = problem(413, 'request body too large');
@@ -222,6 +266,7 @@ export async function startRunPodSim(options: Partial<RunPodSimOptions> = {}): P
       });
     },
     async close() {
+      save();
       for (const account of world.accounts.values()) {
         for (const endpoint of account.endpoints.values()) teardownEndpoint(world, endpoint);
       }

@@ -84,6 +84,17 @@ export interface RunPodSimOptions {
    * not apply to a real worker; `restartMs` does.
    */
   realWorker: RealWorkerOptions | null;
+  /**
+   * Dev mode (`npm run dev`): any well-formed RunPod key (`RUNPOD_KEY_PATTERN`) is an account of
+   * its own, made on first use, so two keys are two tenants. Off, only `addAccount` keys exist, as
+   * on RunPod, where an unknown key is a 401.
+   */
+  acceptAnyKey: boolean;
+  /**
+   * Keep accounts (templates, endpoints, jobs) in this JSON file across restarts
+   * (`persist-world.ts`); null keeps them in memory only. Read once at start.
+   */
+  stateFile: string | null;
 }
 
 /** How to start the real worker (see `real-worker.ts`). */
@@ -134,6 +145,8 @@ export const DEFAULT_OPTIONS: RunPodSimOptions = {
   runSyncResultRetentionMs: 60_000,
   onResponse: null,
   realWorker: null,
+  acceptAnyKey: false,
+  stateFile: null,
 };
 
 /** Which of the two RunPod hosts a request addresses (api.runpod.io vs api.runpod.ai). */
