@@ -1,6 +1,6 @@
 /**
  * `npm run bench:console [-- --shots DIR]`: Lighthouse (mobile preset, simulated throttling) in
- * Debian's Chromium against the local server on the simulators, on the console's Deployments and
+ * Debian's Chromium against `npm run dev` (the local server on the simulators, waits shortened), on the console's Deployments and
  * Deployment pages, printed as a markdown table (goals: accessibility and best practices >= 95,
  * performance >= 90). Asserts nothing. With `--shots DIR` it also saves a screenshot of every page.
  */
@@ -8,9 +8,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import type { PublicDeployment as Deployment } from '@visgate/shared';
 import { buildConsole, DEFAULT_CONSOLE_DIR } from '../console/build';
 import { chromiumPath } from '../console/test/chromium';
-import { startLocalSystem, type LocalSystem } from '../sim/src/local-system';
+import {
+  fakeRunPodKey,
+  spawnDevServer,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@visgate/sim';
+
+/** What the pages are measured against: `npm run dev` and one simulated RunPod account. */
+interface LocalSystem {
+  url: string;
+  apiKey: string;
+  receiver: WebhookReceiver;
+}
 
 const GOALS: Record<string, number> = {
   performance: 90,
@@ -44,17 +57,37 @@ async function deploy(sys: LocalSystem, body: unknown): Promise<{ deployment_id:
   return (await res.json()) as { deployment_id: string };
 }
 
-/** A ready deployment with a webhook delivery and a finished job, so every page has content. */
+/** Polls the deployment until `done` holds for it. */
+async function waitFor(
+  sys: LocalSystem,
+  id: string,
+  done: (d: Deployment) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${sys.url}/v1/deployments/${id}`, {
+      headers: { authorization: `Bearer ${sys.apiKey}` },
+    });
+    if (done((await res.json()) as Deployment)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`deployment ${id} did not get there within ${timeoutMs} ms`);
+}
+
+/** A ready deployment with a delivered webhook (and a second one coming up), so every page has content. */
 async function seed(sys: LocalSystem): Promise<string> {
   const d = await deploy(sys, {
     hf_model_id: 'stabilityai/sd-turbo',
     user_webhook_url: sys.receiver.url,
     budget_usd: 5,
   });
-  await sys.waitForStatus(d.deployment_id, ['ready'], 30_000);
-  await sys.waitForDoc(
+  await waitFor(
+    sys,
     d.deployment_id,
-    (doc) => doc.webhook?.deliveries.some((x) => x.status === 'delivered') ?? false,
+    (doc) =>
+      doc.status === 'ready' &&
+      (doc.webhook?.deliveries.some((x) => x.status === 'delivered') ?? false),
   );
   await deploy(sys, {
     hf_model_id: 'stabilityai/stable-diffusion-xl-base-1.0',
@@ -115,7 +148,11 @@ async function main(): Promise<void> {
   const shotsAt = process.argv.indexOf('--shots');
   const shotsDir = shotsAt > 0 ? process.argv[shotsAt + 1] : undefined;
   await buildConsole(DEFAULT_CONSOLE_DIR);
-  const sys = await startLocalSystem({ env: { LOG_LEVEL: 'warn' } });
+  const [dev, receiver] = await Promise.all([
+    spawnDevServer({ timeScale: 0.05 }),
+    startWebhookReceiver(),
+  ]);
+  const sys: LocalSystem = { url: dev.url, apiKey: fakeRunPodKey(), receiver };
   const port = 9300 + Math.floor(Math.random() * 500);
   const profile = mkdtempSync(path.join(tmpdir(), 'lighthouse-profile-'));
   const args = ['--no-sandbox', '--disable-dev-shm-usage'];
@@ -205,7 +242,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await ctx.close();
-    await sys.close();
+    await Promise.all([dev.stop(), receiver.close()]);
     rmSync(profile, { recursive: true, force: true });
   }
 }

@@ -1,23 +1,28 @@
 import type { Browser, Page } from 'playwright-core';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem } from '../../sim/src/local-system';
+import { fakeRunPodKey } from '../../sim/src/local-system';
+import { spawnDevServer, type SpawnedDevServer } from '../../sim/src/dev/spawn-dev-server';
 import { launchChromium } from './chromium';
 
 /**
- * The web console in Debian's Chromium against the local server on the RunPod and Hub simulators:
+ * The web console in Debian's Chromium against `npm run dev` (the local server on the RunPod and Hub
+ * simulators, simulated waits shortened):
  * a person's whole session, from typing the key to deleting the deployment. Any console error,
  * page error, failed request or unexpected HTTP error fails it.
  */
 jest.setTimeout(80_000);
 
-let sys: LocalSystem;
+let dev: SpawnedDevServer;
 let browser: Browser;
+/** Any well-formed key is its own simulated RunPod account on the dev server. */
+const sys = { url: '', apiKey: fakeRunPodKey() };
 
 beforeAll(async () => {
-  [sys, browser] = await Promise.all([startLocalSystem(), launchChromium()]);
+  [dev, browser] = await Promise.all([spawnDevServer({ timeScale: 0.05 }), launchChromium()]);
+  sys.url = dev.url;
 });
 afterAll(async () => {
   await browser.close();
-  await sys.close();
+  await dev.stop();
 });
 
 interface Watched {
@@ -162,7 +167,6 @@ it("shows the API's own message for a bad model id, and a second key sees none o
   expect(await page.evaluate(() => [sessionStorage.length, localStorage.length])).toEqual([0, 0]);
 
   const second = fakeRunPodKey();
-  sys.runpod.addAccount(second);
   await page.getByLabel('Remember on this device').check();
   await enterKey(page, second);
   await page.getByText('No deployments yet.').waitFor();
