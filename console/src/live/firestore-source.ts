@@ -1,5 +1,5 @@
-import { initializeApp } from 'firebase/app';
-import { doc, getFirestore, onSnapshot } from 'firebase/firestore';
+import { deleteApp, initializeApp } from 'firebase/app';
+import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
 import type { PublicDeployment } from '@visgate/shared';
 import type { ConsoleConfig, LiveSource } from './live-source';
 
@@ -10,15 +10,21 @@ import type { ConsoleConfig, LiveSource } from './live-source';
  */
 export function createFirestoreSource(
   firebase: NonNullable<ConsoleConfig['firebase']>,
-): LiveSource {
-  const app = initializeApp({
-    apiKey: firebase.apiKey,
-    appId: firebase.appId,
-    projectId: firebase.projectId,
-  });
+  /** Google's Firestore emulator (`host:port`), for tests. */
+  emulatorHost?: string,
+): LiveSource & { close(): Promise<void> } {
+  const app = initializeApp(
+    { apiKey: firebase.apiKey, appId: firebase.appId, projectId: firebase.projectId },
+    `visgate-console-${firebase.projectId}`,
+  );
   const db = getFirestore(app, firebase.databaseId);
+  if (emulatorHost) {
+    const [host = '', port = ''] = emulatorHost.split(':');
+    connectFirestoreEmulator(db, host, Number(port));
+  }
   return {
     kind: 'firestore',
+    close: () => deleteApp(app),
     watch(id, onDoc, onError) {
       return onSnapshot(
         doc(db, 'deployment_status', id),
