@@ -5,18 +5,13 @@ import { join } from 'node:path';
 import { signWebhook } from '@visgate/shared';
 import { createRunPodClient } from '../../functions/src/adapters/runpod/runpod-client';
 import { startLocalSystem, type LocalSystem } from '@visgate/sim';
+import { buildCliBundle, startCli, type CliResult } from './run-cli';
 
 jest.setTimeout(60_000);
 
-const BIN = join(__dirname, '..', 'bin', 'visgate.js');
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+let BIN: string;
 let sys: LocalSystem;
 let dir: string;
 
@@ -29,26 +24,18 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     RUNPOD_API_KEY: sys.apiKey,
     VISGATE_RUNPOD_API_URL: sys.runpod.url,
     VISGATE_POLL_MS: '25',
+    XDG_CONFIG_HOME: join(dir, 'config'),
     ...extra,
   };
 }
 
-/** Runs `node cli/bin/visgate.js …` as a child process (stdout/stderr are pipes: not a TTY). */
-function visgate(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: baseEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the built `visgate` as a child process (stdout/stderr are pipes: not a TTY). */
+function visgate(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(BIN, args, { cwd: dir, env: baseEnv(env) }).done;
 }
 
 beforeAll(async () => {
+  BIN = buildCliBundle();
   sys = await startLocalSystem({ runpod: { initMs: 400, downloadMs: 400, loadMs: 200 } });
   dir = await mkdtemp(join(tmpdir(), 'visgate-cli-'));
 });
@@ -102,14 +89,16 @@ describe('visgate CLI against the local system', () => {
     ]);
     expect(r.stderr).not.toMatch(/visgate:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^wrote out\.png 64x64 seed 3 \(/);
     const png = await readFile(join(dir, 'out.png'));
     expect(png.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
+    // The description is the file's own IHDR size, whatever the worker returned.
+    const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    expect(r.stdout).toMatch(new RegExp(`^wrote out\\.png ${w}x${h} seed 3 \\(`));
     expect(r.stderr).toMatch(/job_[a-z2-7]{26}\s+completed/);
     const listed = await visgate(['jobs', deploymentId]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^JOB\s+STATUS\s+EXECUTION\s+COST/);
-    expect(listed.stdout).toMatch(/job_[a-z2-7]{26}\s+completed\s+\d+\.\d s\s+\$\d\.\d{6}/);
+    expect(listed.stdout).toMatch(/job_[a-z2-7]{26}\s+completed\s+\d+\.\d s\s+\$\d[\d.]*\s/);
   });
 
   it('lists deployments as a table and as JSON, and shows one status', async () => {
@@ -135,14 +124,20 @@ describe('visgate CLI against the local system', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/^ready\s/);
     expect(resumed.stderr).toMatch(/^loading\s/m);
+    // One final line, timed from the resume rather than from the deployment's creation.
+    const readyLines = `${resumed.stdout}${resumed.stderr}`
+      .split('\n')
+      .filter((l) => l.startsWith('ready'));
+    expect(readyLines).toHaveLength(1);
+    expect(readyLines[0]).toMatch(/; ready in \d+(\.\d)? s$/);
     const deleted = await visgate(['delete', deploymentId, '--wait', '--json']);
     expect(deleted.code).toBe(0);
     expect((JSON.parse(deleted.stdout) as { status: string }).status).toBe('deleted');
   });
 
-  it('exits 1 with the failure code when a deployment fails', async () => {
+  it('exits 3 with the failure code when the deployment it waits for fails', async () => {
     const r = await visgate(['deploy', 'black-forest-labs/FLUX.1-dev', '--wait']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/visgate: deployment dpl_\w+ failed: MODEL_GATED/);
   });
 
@@ -157,6 +152,11 @@ describe('visgate CLI against the local system', () => {
     expect(noKey.code).toBe(2);
     const unknown = await visgate(['frobnicate']);
     expect(unknown.code).toBe(2);
+    const noArg = await visgate(['run']);
+    expect(noArg).toMatchObject({
+      code: 2,
+      stderr: 'visgate: missing <deployment> (see visgate run --help)\n',
+    });
     const badFlag = await visgate(['ls', '--bogus']);
     expect(badFlag.code).toBe(2);
   });

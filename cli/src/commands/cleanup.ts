@@ -1,6 +1,7 @@
 import { DEPLOYMENT_ID_PATTERN, type PublicDeployment } from '@visgate/shared';
 import { printJson, type Ctx } from '../context';
-import { CliError } from '../errors';
+import { NO_KEY_MESSAGE } from '../api-client';
+import { CliError, EXIT } from '../errors';
 import { formatTable } from '../render';
 import { createRunPodAccount } from '../runpod-account';
 
@@ -31,9 +32,8 @@ async function staleReason(ctx: Ctx, deploymentId: string): Promise<string | nul
  * user's RunPod account whose deployment is missing, failed or deleted, lists them, and deletes
  * them after confirmation (or at once with --yes). Anything else on the account is never touched.
  */
-export async function cleanup(ctx: Ctx): Promise<void> {
-  if (!ctx.config.apiKey)
-    throw new CliError('no RunPod API key: pass --key or set RUNPOD_API_KEY', 2);
+export async function cleanup(ctx: Ctx): Promise<number> {
+  if (!ctx.config.apiKey) throw new CliError(NO_KEY_MESSAGE, EXIT.usage);
   const account = createRunPodAccount(ctx.config.runpodApiUrl, ctx.config.apiKey);
   const [endpoints, templates] = await Promise.all([
     account.listEndpoints(),
@@ -64,7 +64,7 @@ export async function cleanup(ctx: Ctx): Promise<void> {
   if (stale.length === 0) {
     if (ctx.flags.json) printJson(ctx, { stale: [], deleted: [] });
     else ctx.stderr.write('nothing to clean up\n');
-    return;
+    return EXIT.ok;
   }
   if (!ctx.flags.json) {
     const rows = stale.map((s) => [s.kind, s.id, s.name, s.reason]);
@@ -78,7 +78,7 @@ export async function cleanup(ctx: Ctx): Promise<void> {
   if (!confirmed) {
     if (ctx.flags.json) printJson(ctx, { stale, deleted: [] });
     else ctx.stderr.write('nothing deleted; run again with --yes to delete them\n');
-    return;
+    return EXIT.ok;
   }
   const deleted: Stale[] = [];
   const failures: string[] = [];
@@ -94,4 +94,5 @@ export async function cleanup(ctx: Ctx): Promise<void> {
   }
   if (ctx.flags.json) printJson(ctx, { stale, deleted });
   if (failures.length > 0) throw new CliError(`could not delete ${failures.join('; ')}`);
+  return EXIT.ok;
 }

@@ -1,9 +1,9 @@
-import type { PublicDeployment } from '@visgate/shared';
-import { intFlag, positional } from '../args';
+import { randomUUID } from 'node:crypto';
+import { positional, stringFlag } from '../args';
 import { printJson, type Ctx } from '../context';
-import { CliError } from '../errors';
-import { followDeployment } from '../follow';
-import { createProgress } from '../render';
+import { deploymentBody } from '../deployment-body';
+import { CliError, EXIT } from '../errors';
+import { watchDeployment } from '../watch';
 
 interface Created {
   deployment_id: string;
@@ -12,15 +12,20 @@ interface Created {
   estimated_ready_s?: number;
 }
 
-/** `visgate deploy <model> [--wait] [--gpu-tier T] [--webhook URL] [--workers-max N] [--json]` */
-export async function deploy(ctx: Ctx): Promise<void> {
+/**
+ * `visgate deploy <model> [flags] [--wait]`. Every create sends an Idempotency-Key (`--idempotency-key`
+ * or a fresh one), and a POST that got no answer is retried once with the same key: the API
+ * replays the first deployment rather than making a second endpoint.
+ */
+export async function deploy(ctx: Ctx): Promise<number> {
   const model = positional(ctx.positionals, 0, 'model');
-  const body: Record<string, unknown> = { hf_model_id: model };
-  if (ctx.flags['gpu-tier'] !== undefined) body.gpu_tier = ctx.flags['gpu-tier'];
-  if (ctx.flags.webhook !== undefined) body.user_webhook_url = ctx.flags.webhook;
-  const workersMax = intFlag(ctx.flags, 'workers-max');
-  if (workersMax !== undefined) body.workers_max = workersMax;
-  const created = await ctx.client.request<Created>('POST', '/v1/deployments', body);
+  const body = deploymentBody(ctx, model);
+  const key = stringFlag(ctx.flags, 'idempotency-key') ?? `visgate-cli-${randomUUID()}`;
+  const startedAt = Date.now();
+  const created = await ctx.client.request<Created>('POST', '/v1/deployments', body, {
+    headers: { 'Idempotency-Key': key },
+    retryNetworkOnce: true,
+  });
   const id = created.deployment_id;
   if (!ctx.flags.json) {
     ctx.stdout.write(`${id}\n`);
@@ -30,25 +35,24 @@ export async function deploy(ctx: Ctx): Promise<void> {
   }
   if (!ctx.flags.wait) {
     if (ctx.flags.json) printJson(ctx, created);
-    else ctx.stderr.write(`follow it with: visgate status ${id}  (or deploy --wait)\n`);
-    return;
+    else ctx.stderr.write(`follow it with: visgate wait ${id}\n`);
+    return EXIT.ok;
   }
-  const progress = createProgress(ctx.stderr);
-  const final: PublicDeployment = await followDeployment(
-    ctx.client,
-    id,
-    ['ready', 'failed', 'deleting', 'deleted'],
-    progress,
-    ctx.config,
-  );
-  progress.done();
-  if (ctx.flags.json) printJson(ctx, { ...final, webhook_secret: created.webhook_secret ?? null });
-  if (final.status !== 'ready') {
+  const { doc, finalLine, finish } = await watchDeployment(ctx, id, {
+    until: ['ready', 'failed', 'deleting', 'deleted'],
+    startedAt,
+    estimatedReadyS: created.estimated_ready_s ?? null,
+  });
+  finish(ctx.flags.json ? undefined : finalLine);
+  if (ctx.flags.json) printJson(ctx, { ...doc, webhook_secret: created.webhook_secret ?? null });
+  if (doc.status !== 'ready') {
     throw new CliError(
-      `deployment ${id} ${final.status}${final.error ? `: ${final.error.code}: ${final.error.message}` : ''}`,
+      `deployment ${id} ${doc.status}${doc.error ? `: ${doc.error.code}: ${doc.error.message}` : ''}`,
+      EXIT.ended,
     );
   }
   if (!ctx.flags.json) {
-    ctx.stderr.write(`ready: visgate run ${id} "an astronaut riding a horse" -o out.png\n`);
+    ctx.stderr.write(`try it: visgate run ${id} "an astronaut riding a horse" -o out.png\n`);
   }
+  return EXIT.ok;
 }

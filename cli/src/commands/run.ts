@@ -1,24 +1,24 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { intFlag, positional } from '../args';
+import { intFlag, positional, stringFlag } from '../args';
 import { printJson, type Ctx } from '../context';
-import { CliError } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { sleep } from '../follow';
-import { createProgress, seconds } from '../render';
+import { imageInfo } from '../image-size';
+import { createProgress, seconds, usd } from '../render';
+import { resolveDeploymentId } from '../resolve-id';
 
 interface JobImage {
   base64?: string;
   url?: string | null;
   content_type?: string | null;
-  width?: number | null;
-  height?: number | null;
   seed?: number | null;
 }
 
 interface JobView {
   job_id: string;
   status: string;
-  output: { images: JobImage[] } | null;
+  output: { images: JobImage[]; seed?: number | null } | null;
   output_expired?: boolean;
   error: { code: string; message: string } | null;
   timings: { queue_s: number | null; execution_s: number | null };
@@ -39,25 +39,29 @@ export function imagePath(file: string, index: number): string {
   return `${file.slice(0, file.length - ext.length)}-${index + 1}${ext}`;
 }
 
-async function imageBytes(image: JobImage): Promise<Buffer> {
+async function imageBytes(image: JobImage, expired: boolean): Promise<Buffer> {
   if (image.base64) return Buffer.from(image.base64, 'base64');
   if (image.url) {
     const res = await fetch(image.url);
     if (!res.ok) throw new CliError(`could not download the image (HTTP ${res.status})`);
     return Buffer.from(await res.arrayBuffer());
   }
-  throw new CliError('the job returned no image data (RunPod keeps base64 results ~30 min)');
+  throw new CliError(
+    expired
+      ? 'the image has expired (RunPod keeps base64 results about 30 minutes)'
+      : 'the job returned no image data',
+  );
 }
 
 /**
  * `visgate run <deployment> "<prompt>" [-o out.png] [--steps N] [--seed N] [--width N] [--height N]
- * [--negative TEXT] [--timeout S] [--json]`: submits a job, shows its status until it ends, and
- * writes the image(s).
+ * [--negative TEXT] [--timeout S]`: submits a job, shows its status until it ends, writes the
+ * image(s) the worker returned, and describes each file from its own header.
  */
-export async function run(ctx: Ctx): Promise<void> {
-  const deploymentId = positional(ctx.positionals, 0, 'deployment');
+export async function run(ctx: Ctx): Promise<number> {
+  const deploymentId = await resolveDeploymentId(ctx, positional(ctx.positionals, 0, 'deployment'));
   const prompt = positional(ctx.positionals, 1, 'prompt');
-  const file = typeof ctx.flags.output === 'string' ? ctx.flags.output : 'out.png';
+  const file = stringFlag(ctx.flags, 'output') ?? 'out.png';
   const input: Record<string, unknown> = { prompt, output_format: formatOf(file) };
   const numeric = [
     ['steps', 'num_inference_steps'],
@@ -69,7 +73,8 @@ export async function run(ctx: Ctx): Promise<void> {
     const v = intFlag(ctx.flags, flag);
     if (v !== undefined) input[field] = v;
   }
-  if (typeof ctx.flags.negative === 'string') input.negative_prompt = ctx.flags.negative;
+  const negative = stringFlag(ctx.flags, 'negative');
+  if (negative !== undefined) input.negative_prompt = negative;
   const body: Record<string, unknown> = { input };
   const timeout = intFlag(ctx.flags, 'timeout');
   if (timeout !== undefined) body.execution_timeout_s = timeout;
@@ -80,40 +85,65 @@ export async function run(ctx: Ctx): Promise<void> {
     `/v1/deployments/${encodeURIComponent(deploymentId)}/jobs`,
     body,
   );
-  const progress = createProgress(ctx.stderr);
-  for (;;) {
-    progress.update(
-      `${job.job_id}  ${job.status.padEnd(9)} ${seconds(Date.now() - started)}`,
-      job.status,
+  const progress = createProgress(ctx.stderr, { tickMs: ctx.stderr.isTTY ? 1000 : 0 });
+  const undo = ctx.onInterrupt(() => {
+    progress.stop();
+    ctx.stderr.write(
+      `visgate: stopped waiting for ${job.job_id}; the job goes on.\n  cancel it:  visgate jobs cancel ${job.job_id}\n`,
     );
-    if (TERMINAL.includes(job.status)) break;
-    await sleep(Math.min(ctx.config.pollMs, 500));
-    job = await ctx.client.request<JobView>('GET', `/v1/jobs/${encodeURIComponent(job.job_id)}`);
+    process.exit(EXIT.interrupted);
+  });
+  try {
+    for (;;) {
+      const line = `${job.job_id}  ${job.status.padEnd(9)}`;
+      progress.update((now) => `${line} ${seconds(now - started)}`, job.status);
+      if (TERMINAL.includes(job.status)) break;
+      await sleep(Math.min(ctx.config.pollMs, 500));
+      job = await ctx.client.request<JobView>('GET', `/v1/jobs/${encodeURIComponent(job.job_id)}`);
+    }
+  } finally {
+    undo();
   }
-  progress.done();
+  progress.finish();
   if (job.status !== 'completed') {
     if (ctx.flags.json) printJson(ctx, job);
     throw new CliError(
       `job ${job.job_id} ${job.status}${job.error ? `: ${job.error.code}: ${job.error.message}` : ''}`,
+      EXIT.ended,
     );
   }
   const images = job.output?.images ?? [];
-  const written: string[] = [];
+  if (images.length === 0) throw new CliError(`job ${job.job_id} completed without an image`);
+  const written: {
+    file: string;
+    format: string | null;
+    width: number | null;
+    height: number | null;
+    seed: number | null;
+  }[] = [];
   for (const [i, image] of images.entries()) {
     const target = imagePath(file, i);
-    await writeFile(target, await imageBytes(image));
-    written.push(target);
+    const bytes = await imageBytes(image, job.output_expired === true);
+    await writeFile(target, bytes);
+    const info = imageInfo(bytes);
+    written.push({
+      file: target,
+      format: info?.format ?? null,
+      width: info?.width ?? null,
+      height: info?.height ?? null,
+      seed: image.seed ?? job.output?.seed ?? null,
+    });
   }
+  const cost = job.cost.estimated_usd !== null ? `, ~${usd(job.cost.estimated_usd)}` : '';
   if (ctx.flags.json) {
     const { output: _output, ...rest } = job;
     printJson(ctx, { ...rest, files: written });
-    return;
+    return EXIT.ok;
   }
-  const first = images[0];
-  const cost = job.cost.estimated_usd !== null ? `, ~$${job.cost.estimated_usd.toFixed(6)}` : '';
-  const size = first?.width && first.height ? ` ${first.width}x${first.height}` : '';
-  const seed = first?.seed !== undefined && first.seed !== null ? ` seed ${first.seed}` : '';
-  ctx.stdout.write(
-    `wrote ${written.join(', ')}${size}${seed} (${seconds(Date.now() - started)}${cost})\n`,
-  );
+  const described = written.map((w) => {
+    const size = w.width !== null ? ` ${w.width}x${w.height}` : '';
+    return `${w.file}${size}${w.seed !== null ? ` seed ${w.seed}` : ''}`;
+  });
+  ctx.stdout.write(`wrote ${described.join(', ')} (${seconds(Date.now() - started)}${cost})\n`);
+  return EXIT.ok;
 }

@@ -30,12 +30,13 @@ function summarize(type: string, data: Record<string, unknown>): string {
  * receiver for trying webhooks. Verifies each Standard Webhooks signature (and timestamp) with the
  * secret, answers 204 or 401, and prints one line per request until interrupted.
  */
-export async function webhookListen(ctx: Ctx): Promise<void> {
-  if (ctx.positionals[0] !== 'listen')
-    throw usageError('usage: visgate webhook listen --secret whsec_…');
+export async function webhookListen(ctx: Ctx): Promise<number> {
   const secret = ctx.flags.secret;
   if (typeof secret !== 'string' || !secret.startsWith('whsec_')) {
-    throw usageError('--secret whsec_… is required (the webhook_secret of your deployment)');
+    throw usageError(
+      '--secret whsec_… is required (the webhook_secret of your deployment)',
+      'webhook listen',
+    );
   }
   const port = intFlag(ctx.flags, 'port') ?? 9000;
   const host = typeof ctx.flags.host === 'string' ? ctx.flags.host : '127.0.0.1';
@@ -93,4 +94,5 @@ export async function webhookListen(ctx: Ctx): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  return 0;
 }

@@ -1,7 +1,6 @@
 import request from 'supertest';
 import type { PublicDeployment } from '@visgate/shared';
 import { followDeployment } from '../../../cli/src/follow';
-import { createProgress } from '../../../cli/src/render';
 import { FUNCTIONS } from '../../src/entry/manifest';
 import { loadConfig } from '../../src/config';
 import { readSse, type SseFrame } from '../../src/local/sse-client';
@@ -85,9 +84,10 @@ describe('SSE streams that outlive one response', () => {
       client,
       id,
       ['ready', 'failed'],
-      createProgress({ write: (t) => out.push(t), isTTY: false }),
-      { pollMs: 10, sse: true },
+      (doc) => out.push(doc.status),
+      { pollMs: 10, sse: true, offlineGraceMs: 5000 },
     );
     expect(d.status).toBe('ready');
+    expect(out.at(-1)).toBe('ready');
   });
 });

@@ -49,6 +49,9 @@ export function scaledServerEnv(
     READY_PROBE_AFTER_S: s(120),
     LOAD_TIMEOUT_S: s(1_800),
     REAPER_INTERVAL_S: s(60),
+    // A restart in the middle of provisioning waits out the dead run's lease before taking over.
+    PROVISION_LEASE_S: s(150),
+    STEP_DEADLINE_S: s(900),
     WEBHOOK_RETRY_SCHEDULE_S: [0, 5, 300, 1800, 7200, 18000, 36000, 36000].map(s).join(','),
   };
   return Object.fromEntries(Object.entries(scaled).filter(([k]) => env[k] === undefined));
