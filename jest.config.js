@@ -1,4 +1,4 @@
-/** One jest run, a project per suite: shared, functions, cli, sim, gcp (Google's emulators), e2e. */
+/** One jest run, a project per suite: shared, functions, cli, sim, gcp (Google's emulators), console (Chromium), e2e. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -27,6 +27,14 @@ module.exports = {
       // loopback, once per run (never skipped); the teardown stops them, Java processes included.
       globalSetup: '<rootDir>/functions/test-support/emulators/global-setup.ts',
       globalTeardown: '<rootDir>/functions/test-support/emulators/global-teardown.ts',
+    },
+    {
+      ...base,
+      displayName: 'console',
+      roots: ['<rootDir>/console'],
+      testMatch: ['**/*.test.ts'],
+      // Builds the console into .build/console (as npm start serves it) before the browser tests.
+      globalSetup: '<rootDir>/console/test/global-setup.ts',
     },
     {
       ...base,

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { buildConsole } from '../console/build';
 
 /**
  * The npm packages the bundle leaves external (installed by Cloud Build), pinned to the versions
@@ -37,8 +38,9 @@ export function bundleOptions(root: string, outDir: string): BuildOptions {
 
 /**
  * Builds what `gcloud functions deploy --source` uploads: our TypeScript (functions + shared)
- * bundled into one index.js, and a package.json whose dependencies are the npm packages left
- * external.
+ * bundled into one index.js, a package.json whose dependencies are the npm packages left
+ * external, and the web console's assets in `console/`, where the api function looks for them
+ * (functions/src/edge/console-routes.ts).
  */
 async function main(outDir: string): Promise<void> {
   const root = path.resolve(__dirname, '..');
@@ -46,6 +48,7 @@ async function main(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await build(bundleOptions(root, outDir));
+  await buildConsole(path.join(outDir, 'console'));
   const pkg = {
     name: 'visgate-functions',
     private: true,

@@ -3,6 +3,7 @@
 #   infra/deploy.sh PROJECT REGION --worker-image=IMAGE [--public-base-url=https://DOMAIN] [--dry-run]
 #     [--shared-cache-url=s3://BUCKET/PREFIX [--shared-cache-endpoint=URL]
 #      [--shared-cache-allowed=ORG/MODEL,ORG/*] [--shared-cache-reject-unlisted]]
+#     [--firebase-api-key=KEY --firebase-app-id=APP_ID]
 # or removes everything a deploy created (functions, scheduler job, topics, subscriptions, queues,
 # secrets, service accounts and role bindings, the worker repository's public read binding, the
 # Firestore database); the worker repository itself only with --delete-worker-repository (it may
@@ -14,6 +15,7 @@
 # it lives in this project's Artifact Registry, that repository is made publicly readable so RunPod
 # can pull it. A shared cache adds the secrets SHARED_CACHE_ACCESS_KEY_ID and
 # SHARED_CACHE_SECRET_ACCESS_KEY (created empty; add their values before the functions deploy).
+# The Firebase web app's apiKey and appId make the web console listen to Firestore (else SSE).
 # Safe to re-run: existing resources are kept or updated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +32,7 @@ for arg in "$@"; do
     --dry-run) dry_run=true ;;
     --teardown) teardown=true; extra+=("$arg") ;;
     --yes) yes=true ;;
-    --delete-worker-repository | --worker-image=* | --public-base-url=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted) extra+=("$arg") ;;
+    --delete-worker-repository | --worker-image=* | --public-base-url=* | --shared-cache-url=* | --shared-cache-endpoint=* | --shared-cache-allowed=* | --shared-cache-reject-unlisted | --firebase-api-key=* | --firebase-app-id=*) extra+=("$arg") ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done

@@ -59,6 +59,11 @@ export interface PlanOptions {
   /** PUBLIC_BASE_URL (a custom domain in front of `api`); default the api function's own URL. */
   publicBaseUrl?: string;
   sharedCache?: SharedCacheOptions;
+  /**
+   * The Firebase web app the console listens to Firestore with (its public apiKey and appId); the
+   * console uses SSE without it.
+   */
+  firebaseWebApp?: { apiKey: string; appId: string };
 }
 
 export class PlanError extends Error {}
@@ -436,6 +441,12 @@ export function deployPlan(o: PlanOptions): string[] {
           `SHARED_CACHE_REJECT_UNLISTED=${o.sharedCache.rejectUnlisted ? 'true' : 'false'}`,
         ]
       : []),
+    ...(o.firebaseWebApp
+      ? [
+          `CONSOLE_FIREBASE_API_KEY=${o.firebaseWebApp.apiKey}`,
+          `CONSOLE_FIREBASE_APP_ID=${o.firebaseWebApp.appId}`,
+        ]
+      : []),
   ];
   for (const f of FUNCTIONS) {
     const t = f.trigger;
@@ -710,6 +721,21 @@ export function teardownPlan(
   return lines;
 }
 
+/** `--firebase-api-key` and `--firebase-app-id` go together (the console's Firestore listener). */
+export function firebaseWebApp(
+  apiKey: string | undefined,
+  appId: string | undefined,
+): PlanOptions['firebaseWebApp'] {
+  if (apiKey === undefined && appId === undefined) return undefined;
+  if (!apiKey || !appId)
+    throw new PlanError('--firebase-api-key and --firebase-app-id go together');
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(apiKey))
+    throw new PlanError('--firebase-api-key must be the Firebase web app apiKey');
+  if (!/^\d+:\d+:web:[0-9a-f]+$/.test(appId))
+    throw new PlanError('--firebase-app-id must be the Firebase web app appId (1:…:web:…)');
+  return { apiKey, appId };
+}
+
 if (require.main === module) {
   const [project, region, ...rest] = process.argv.slice(2);
   if (!project || !region) {
@@ -749,6 +775,7 @@ if (require.main === module) {
           workerImage: checkWorkerImage(workerImage),
           publicBaseUrl: value('public-base-url'),
           sharedCache,
+          firebaseWebApp: firebaseWebApp(value('firebase-api-key'), value('firebase-app-id')),
         });
     process.stdout.write(`${lines.join('\n')}\n`);
   } catch (e) {

@@ -124,6 +124,20 @@ export const ConfigSchema = z.object({
   CACHE_PRESIGN_TTL_S: z.coerce.number().int().min(60).max(604_800).default(3600),
   /** Lease of a running cache fill (one per model@sha and bucket); renewed before each file copy. */
   CACHE_FILL_LEASE_S: z.coerce.number().int().min(60).max(86_400).default(900),
+  /** The built web console (console/build.ts); unset: `console/` beside the bundle, else `.build/console`. */
+  CONSOLE_ASSETS_DIR: z.string().min(1).optional(),
+  /**
+   * The Firebase web app's apiKey and appId (public values, not secrets). With both in gcp mode the
+   * console listens with Firestore onSnapshot on deployment_status/{id}; otherwise it uses SSE.
+   */
+  CONSOLE_FIREBASE_API_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{20,100}$/, 'must be a Firebase web API key')
+    .optional(),
+  CONSOLE_FIREBASE_APP_ID: z
+    .string()
+    .regex(/^\d+:\d+:web:[0-9a-f]+$/, 'must be a Firebase web app id such as 1:123:web:abc')
+    .optional(),
   ...GcpConfigShape,
 });
 

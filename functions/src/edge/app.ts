@@ -15,6 +15,7 @@ import { deploymentRoutes } from './routes-deployments';
 import { metaRoutes } from './routes-meta';
 import { jobRoutes } from './routes-jobs';
 import { pauseResumeRoutes } from './routes-pause-resume';
+import { consoleRoutes } from './console-routes';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -65,6 +66,8 @@ export function createApp(deps: Deps): express.Express {
   app.use('/v1/deployments', deploymentRoutes(deps));
   app.use(pauseResumeRoutes(deps));
   app.use(jobRoutes(deps));
+  // The web console at / (its own security headers; API responses are unchanged).
+  app.use(consoleRoutes(deps.config));
 
   const workerEvent = createWorkerEvents(deps);
   app.post('/internal/worker-events/:id', async (req, res) => {

@@ -303,7 +303,9 @@ describe('error responses of the HTTP API', () => {
   it.each([
     ['GET', '/v1/nothing-here'],
     ['POST', '/v2/deployments'],
-    ['GET', '/'],
+    // `/` is the web console now; a console path that is no built asset is still a 404 problem.
+    ['GET', '/assets/not-built-ABCD1234.js'],
+    ['POST', '/'],
   ])('answers %s %s with a 404 NOT_FOUND problem', async (method, path) => {
     const res = await track(
       request(sys.url)

@@ -12,6 +12,7 @@ import {
 import { PLACEHOLDER_WORKER_IMAGE } from '../../src/config';
 import { FUNCTIONS, INVOKER_SERVICE_ACCOUNT } from '../../src/entry/manifest';
 import { QUEUES, TOPICS } from '../../src/ports';
+import { firebaseWebApp } from '../../../infra/plan';
 
 // infra/deploy.sh --dry-run prints the plan; running that printed plan with a recorder on PATH in
 // place of gcloud (and npx, curl) collects every gcloud command it would run, the ones inside
@@ -383,6 +384,28 @@ describe('infra/deploy.sh', () => {
     );
     const custom = runPlan(plan([...DEPLOY, '--public-base-url=https://api.example.com'])).calls;
     expect(env(custom)).toContain('PUBLIC_BASE_URL=https://api.example.com,');
+  });
+
+  it("gives the api the Firebase web app for the console's Firestore listener only when both values are given", () => {
+    const env = (calls: string[][]) =>
+      flag(matching(calls, 'functions', 'deploy', 'api')[0]!, 'set-env-vars');
+    expect(env(deployCalls)).not.toContain('CONSOLE_FIREBASE');
+    const withApp = runPlan(
+      plan([
+        ...DEPLOY,
+        '--firebase-api-key=AIzaSyA-abcdefghijklmnopqrstuvwxyz012',
+        '--firebase-app-id=1:1234567890:web:abcdef0123',
+      ]),
+    ).calls;
+    expect(env(withApp)).toContain(
+      'CONSOLE_FIREBASE_API_KEY=AIzaSyA-abcdefghijklmnopqrstuvwxyz012,CONSOLE_FIREBASE_APP_ID=1:1234567890:web:abcdef0123',
+    );
+    expect(() => firebaseWebApp('AIzaSyA-abcdefghijklmnopqrstuvwxyz012', undefined)).toThrow(
+      'go together',
+    );
+    expect(() => firebaseWebApp('AIzaSyA-abcdefghijklmnopqrstuvwxyz012', 'web-app')).toThrow(
+      'appId',
+    );
   });
 
   it('makes the worker repository publicly readable so RunPod can pull the image', () => {
