@@ -16,12 +16,26 @@ describe.each(workspaces)('the %s workspace package.json', (workspace) => {
     main?: string;
     types?: string;
     bin?: Record<string, string>;
+    files?: string[];
+    scripts?: Record<string, string>;
   };
   const named = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {})].filter(
     (f): f is string => f !== undefined,
   );
 
+  const built = (f: string): boolean => f.startsWith('dist/');
+
   it('names only files that exist', () => {
-    expect(named.filter((f) => !existsSync(path.join(root, workspace, f)))).toEqual([]);
+    const missing = named.filter((f) => !built(f) && !existsSync(path.join(root, workspace, f)));
+    expect(missing).toEqual([]);
+  });
+
+  it('builds the files it names from dist/ whenever it is packed, and ships them', () => {
+    // A bin in dist/ (the CLI) exists only after a build: `npm pack` / `npm install -g` of the
+    // folder must run that build (prepack) and the package must include its output.
+    for (const f of named.filter(built)) {
+      expect(pkg.scripts?.prepack).toEqual(expect.any(String));
+      expect(pkg.files).toContain(f);
+    }
   });
 });

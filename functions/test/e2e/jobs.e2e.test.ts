@@ -1,11 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
-import {
-  fakeRunPodKey,
-  startLocalSystem,
-  type LocalSystem,
-  waitUntil,
-} from '@visgate/sim';
+import { fakeRunPodKey, startLocalSystem, type LocalSystem, waitUntil } from '@visgate/sim';
 
 jest.setTimeout(30_000);
 
