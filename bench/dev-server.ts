@@ -16,15 +16,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GET_S = Number(process.env.BENCH_GET_S ?? 5);
 const KEY = 'rpa_BENCH_DEV_0001';
 
-/** Spawns `npm run dev`'s entry (as npm runs it: tsx) and polls /health until 200. */
+/** Runs `npm run dev` as a user does (npm, the console build, tsx) and polls /health until 200. */
 async function startToHealth(): Promise<number> {
   const state = join(mkdtempSync(join(tmpdir(), 'bench-dev-')), 'dev.db');
   const port = 20000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sim/src/dev/main.ts'], {
+  const child = spawn('npm', ['run', 'dev', '--silent'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), LOCAL_STATE_PATH: state, LOG_LEVEL: 'warn' },
     stdio: 'ignore',
+    detached: true,
   });
   try {
     for (;;) {
@@ -38,8 +39,9 @@ async function startToHealth(): Promise<number> {
       await new Promise((r) => setTimeout(r, 10));
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(-child.pid!, 'SIGTERM'); // npm, its shell and the server
+    await exited;
   }
 }
 

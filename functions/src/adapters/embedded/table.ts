@@ -11,6 +11,11 @@ export interface Table<V> {
   values(): V[];
   entries(): [string, V][];
   size(): number;
+  /**
+   * True when `get` returns a new object on every call (a database decodes the row each time), so
+   * a store need not copy what it reads to keep callers from sharing it.
+   */
+  readonly freshReads: boolean;
 }
 
 /** A table in memory. Values are held as given: the stores copy on the way in and out. */
@@ -27,5 +32,6 @@ export function memoryTable<V>(): Table<V> {
     values: () => [...rows.values()],
     entries: () => [...rows.entries()],
     size: () => rows.size,
+    freshReads: false,
   };
 }

@@ -51,5 +51,6 @@ export function sqliteTable<V>(db: DatabaseSync, name: string): Table<V> {
     values: () => all.all().map((r) => parse(r.body)),
     entries: () => all.all().map((r) => [String(r.id), parse(r.body)]),
     size: () => Number(count.get()?.n ?? 0),
+    freshReads: true,
   };
 }
