@@ -49,6 +49,7 @@ function devBanner(dev: DevServer, statePath: string, timeScale: number): string
     title: 'visgate dev server — simulated RunPod and Hugging Face Hub; nothing is billed',
     rows: [
       ['API', dev.url],
+      ['Console', `${dev.url}/ in a browser: deploy, watch, try prompts`],
       [
         'RunPod',
         `simulated (${dev.runpod.url}): any rpa_… key is an account of its own; ${fast}–${slow} s from deploy to ready`,
