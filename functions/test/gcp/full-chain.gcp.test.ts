@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
@@ -200,11 +202,11 @@ const PIPELINE: readonly DeploymentStatus[] = [
   'ready',
 ];
 
-/** `node cli/bin/visgate.js …` against the gcp system's api function. */
+/** The `visgate` command (its source, through tsx) against the gcp system's api function. */
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = path.resolve(__dirname, '../../../cli/bin/visgate.js');
+  const main = path.resolve(__dirname, '../../../cli/src/main.ts');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
       timeout: 45_000,
       env: {
         // eslint-disable-next-line no-restricted-properties -- the child needs PATH and friends
@@ -212,6 +214,8 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
         VISGATE_API_URL: sys.url,
         RUNPOD_API_KEY: sys.apiKey,
         VISGATE_RUNPOD_API_URL: sys.runpod.url,
+        // No key or URL saved by a developer's `visgate login` may stand in for these.
+        XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'visgate-config-')),
       },
     });
     let stdout = '';
