@@ -37,9 +37,10 @@ async function storedReferences(sys: LocalSystem, endpointId: string): Promise<s
   return body.data.myself.endpoints.find((e) => e.id === endpointId)?.modelReferences ?? [];
 }
 
-/** The management calls RunPod saw, as `METHOD path`, in order. */
-function managementCalls(sys: LocalSystem): string[] {
+/** The management calls RunPod saw (the first `upTo` calls), as `METHOD path`, in order. */
+function managementCalls(sys: LocalSystem, upTo = sys.runpod.calls.length): string[] {
   return sys.runpod.calls
+    .slice(0, upTo)
     .filter((c) => c.plane === 'management')
     .map((c) => `${c.method} ${c.path.replace(/\/serverless\/[a-z0-9]+/, '/serverless/{id}')}`);
 }
@@ -55,7 +56,12 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
     sys = await startLocalSystem();
     const id = await deploy(sys, { hf_model_id: 'stabilityai/sd-turbo' });
     const seen = sourcesWhileLoading(sys, id);
-    const ready = await sys.waitForStatus(id, ['ready', 'failed']);
+    // RunPod's calls up to the moment the deployment is ready (the settle after it may PATCH).
+    let callsAtReady = 0;
+    const ready = await sys.waitForDoc(id, (d) => {
+      callsAtReady = sys!.runpod.calls.length;
+      return d.status === 'ready' || d.status === 'failed';
+    });
     expect(ready.status).toBe('ready');
 
     const reference = `https://huggingface.co/stabilityai/sd-turbo:${ready.revision_sha!}`;
@@ -67,7 +73,7 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
       (r) => r.method === 'POST' && r.route === '/v2/serverless',
     );
     expect(created?.body).toMatchObject({ workers: { min: 0 } });
-    const calls = managementCalls(sys);
+    const calls = managementCalls(sys, callsAtReady);
     const save = calls.indexOf('POST /graphql');
     expect(calls[save - 1]).toBe('POST /v2/serverless');
     const saved = sys.runpod.responses.find((r) => r.route === '/graphql')?.body as {
@@ -78,7 +84,8 @@ describe("RunPod's cached models (GraphQL modelReferences)", () => {
       executionTimeoutMs: 600_000,
       modelReferences: [reference],
     });
-    // No REST update follows it while loading (one could drop the reference).
+    // No REST update follows it while loading (one could drop the reference); the settle after
+    // ready PATCHes and then re-asserts it (another test).
     expect(calls.slice(save)).not.toContain('PATCH /v2/serverless/{id}');
     // Workers are placed only on hosts whose CUDA runs the image (worker/Dockerfile CUDA_VERSION),
     // and the full-replace saveEndpoint kept that floor.
