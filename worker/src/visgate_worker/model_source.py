@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from . import cache_verify
 from .errors import CHECKSUM_MISMATCH, CONFIG_INVALID, SOURCE_UNAVAILABLE, WorkerError
+from .http_body import read_body
 
 log = logging.getLogger(__name__)
 
@@ -625,10 +626,16 @@ class UrllibFetchers:
         self, url: str, start: int, end: int, sink: Callable[[memoryview], None]
     ) -> None:
         """Stream bytes ``start..end`` to ``sink`` in ``WRITE_BYTES`` pieces read into one reused
-        buffer. A connection that fails mid-body is retried from the first byte not yet delivered."""
-        buf = bytearray(WRITE_BYTES)
-        view = memoryview(buf)
+        buffer, straight from the socket once the headers are read (http_body.py). A connection
+        that fails mid-body is retried from the first byte not yet delivered."""
+        view = memoryview(bytearray(WRITE_BYTES))
         pos = start
+
+        def deliver(piece: memoryview) -> None:
+            nonlocal pos
+            sink(piece)
+            pos += len(piece)
+
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(url, headers={"Range": f"bytes={pos}-{end}"})
             try:
@@ -637,12 +644,7 @@ class UrllibFetchers:
                         raise WorkerError(
                             SOURCE_UNAVAILABLE, f"cache GET ignored the range (HTTP {resp.status})"
                         )
-                    while pos <= end:
-                        n = resp.readinto(view[: min(WRITE_BYTES, end + 1 - pos)])
-                        if not n:
-                            break
-                        sink(view[:n])
-                        pos += n
+                    read_body(resp, view, end + 1 - pos, deliver, self.timeout_s)
                 if pos > end:
                     return
                 why = "the body ended early"
