@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from . import cache_verify
+from . import cache_verify, file_space
 from .errors import CHECKSUM_MISMATCH, CONFIG_INVALID, SOURCE_UNAVAILABLE, WorkerError
 from .http_body import read_body
 
@@ -387,7 +387,7 @@ def download_manifest_files(
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
             fds[f.path] = fd
-            os.ftruncate(fd, f.size)
+            file_space.reserve(fd, f.size)
             step = f.part_size or chunk_bytes
             ranges = [(s, min(s + step, f.size) - 1) for s in range(0, f.size, step)]
             if not f.part_size:
