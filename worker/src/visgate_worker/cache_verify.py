@@ -4,26 +4,35 @@ Strong verification once, cheap verification on every read: the cache fill check
 against the Hub's sha256 (its LFS oid) before writing the manifest, and recorded per part a sha256
 and a CRC-32 of the same bytes. On every read the worker checks each part as it streams in:
 
-- ``crc`` (default): the part's CRC-32 (``zlib.crc32``, several times cheaper than sha256 on a
-  small CPU). It catches what can happen between the bucket and this disk: flipped bits, a
-  truncated or short body, the wrong object or range. It is not a defence against someone who can
-  rewrite the bucket, but sha256 would not be either: the manifest the digests come from is read
-  from the same bucket.
+- ``crc`` (default): the part's CRC-32 (``zlib.crc32``'s value, computed by zlib-ng: see below;
+  many times cheaper than sha256 on a small CPU). It catches what can happen between the bucket
+  and this disk: flipped bits, a truncated or short body, the wrong object or range. It is not a
+  defence against someone who can rewrite the bucket, but sha256 would not be either: the manifest
+  the digests come from is read from the same bucket.
 - ``sha256``: the part's sha256 (every byte sha256-checked on every read, as before CRC-32s existed)
   for whoever wants the Hub-grade check on each cold start, at several times the CPU cost.
 
 A manifest written before part CRC-32s is read with sha256 whatever the setting (per part, or the
 whole file for manifests from before part digests).
+
+The CRC-32 is zlib-ng's (the ``zlib-ng`` package, a worker dependency): the same polynomial and
+values as ``zlib.crc32``, folded with carry-less multiplies, about 5x faster than the system zlib
+1.2's on the bench machine (0.08 s vs 0.39 s per GiB). Where the package is missing (a checkout's
+own venv) ``zlib.crc32`` gives the same answers, slower. Both release the GIL on large buffers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
+
+try:
+    from zlib_ng.zlib_ng import crc32
+except ImportError:  # the image and CI install it; zlib gives the same values, slower
+    from zlib import crc32
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +67,7 @@ class Crc32:
         self.value = 0
 
     def update(self, data: Any, /) -> None:
-        self.value = zlib.crc32(data, self.value)
+        self.value = crc32(data, self.value)
 
     def hexdigest(self) -> str:
         return f"{self.value:08x}"
