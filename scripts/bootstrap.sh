@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure what a command needs is installed, then runs it:
+# Makes sure what a command needs is installed, then runs it (npm test, npm run demo, dev and start
+# call it, so they work on a fresh clone whose node is older than 24):
 #   scripts/bootstrap.sh [node] [worker] [fuzz] [emulators] [chromium] -- <command…>
 # Each part is idempotent and cached, so a second run costs a few checks:
 #   node       Node 24 (the Cloud Functions runtime) from the npm registry package when the machine's
@@ -10,6 +11,7 @@
 #   fuzz       Schemathesis, pinned, in its own venv (.tools/schemathesis-venv; its pins never meet the worker's)
 #   emulators  Google's Firestore and Pub/Sub emulators (the Google Cloud CLI's apt packages) and Java
 #   chromium   Debian's Chromium for the browser tests
+#   console    the web console's assets (npm run build:console), for the servers that serve it
 # VISGATE_CACHE moves the cache (default ~/.cache/visgate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +100,7 @@ for part in "${parts[@]}"; do
     fuzz) ensure_fuzz_venv ;;
     emulators) ensure_emulators ;;
     chromium) ensure_apt chromium ;;
+    console) npm run -s build:console >/dev/null ;;
     *) echo "bootstrap: unknown part $part" >&2; exit 2 ;;
   esac
 done
