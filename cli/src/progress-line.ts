@@ -11,15 +11,7 @@ export const stepKey = (d: PublicDeployment): string => `${d.status}/${d.progres
  * resume reports the time since the resume, not since the deployment was created).
  */
 export function readyLine(d: PublicDeployment, elapsedMs: number): string {
-  const t = d.timings;
-  const parts = [
-    t.fetch_s !== null ? `fetch ${t.fetch_s.toFixed(1)} s` : null,
-    t.load_s !== null ? `load ${t.load_s.toFixed(1)} s` : null,
-  ].filter(Boolean);
-  const from =
-    d.progress.source && /^[a-z_]+$/.test(d.progress.source) ? ` from ${d.progress.source}` : '';
-  const gpu = d.gpu ? `${d.gpu.pool} $${d.gpu.price_per_hour_usd.toFixed(3)}/h  ` : '';
-  return `${'ready'.padEnd(13)} ${gpu}model in VRAM${from}${parts.length ? ` (${parts.join(', ')})` : ''}; ready in ${duration(elapsedMs)}`;
+  return describeProgress(d, duration(elapsedMs));
 }
 
 /** Seconds left, when the document or the step's history says: download rate, or a past load. */

@@ -4,6 +4,7 @@ export * from './schemas/create-deployment';
 export * from './schemas/api-constraints';
 export * from './schemas/deployment';
 export * from './schemas/delivery';
+export * from './schemas/estimate-result';
 export * from './deployment/state-machine';
 export * from './deployment/new-deployment';
 export * from './memory/safetensors';

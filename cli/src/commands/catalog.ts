@@ -1,3 +1,4 @@
+import type { EstimateResult } from '@visgate/shared';
 import { positional } from '../args';
 import { printJson, printList, type Ctx } from '../context';
 import { deploymentBody } from '../deployment-body';
@@ -70,29 +71,13 @@ export async function models(ctx: Ctx): Promise<number> {
   return EXIT.ok;
 }
 
-interface EstimateView {
-  hf_model_id: string;
-  revision_sha: string | null;
-  pipeline: string;
-  model: { gated: false | 'auto' | 'manual'; private: boolean; total_file_bytes: number };
-  estimate: { weights_bytes: number; vram_bytes: number; method: string; resolution: number };
-  gpu: {
-    pool: string;
-    fallback_pools: string[];
-    price_per_hour_usd: number;
-    usable_vram_bytes: number;
-    skipped: { pool: string; reason: string }[];
-  };
-  catalog: string;
-}
-
 /**
  * `visgate estimate <model> [deploy flags]`: a dry run of `deploy` — the Hub's facts, the VRAM
  * estimate, the pool it would pick with its fallbacks, and the price per hour. Creates nothing.
  */
 export async function estimate(ctx: Ctx): Promise<number> {
   const model = positional(ctx.positionals, 0, 'model');
-  const e = await ctx.client.request<EstimateView>(
+  const e = await ctx.client.request<EstimateResult>(
     'POST',
     '/v1/estimates',
     deploymentBody(ctx, model),

@@ -1,3 +1,4 @@
+import type { EstimateResult } from '@visgate/shared';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
 import { ErrorNote, Field, describedBy } from '../components';
@@ -5,20 +6,6 @@ import { EMPTY_FORM, deploymentBody, fieldFor, type DeploymentForm } from '../de
 import { bytes, gib, perHour } from '../format';
 import { href, navigate } from '../router';
 import { rememberWebhookSecret } from './webhook-secret';
-
-interface EstimateAnswer {
-  hf_model_id: string;
-  pipeline: string | null;
-  estimate: { weights_bytes: number; vram_bytes: number; family: string; method: string } | null;
-  gpu: {
-    pool: string;
-    fallback_pools: string[];
-    price_per_hour_usd: number;
-    usable_vram_bytes: number;
-    skipped: { pool: string; reason: string }[];
-  } | null;
-  catalog?: string;
-}
 
 type Errors = Partial<Record<keyof DeploymentForm, string>>;
 
@@ -40,7 +27,7 @@ function splitErrors(e: ApiError): { fields: Errors; general: string | null } {
 /** The New deployment form: a live estimate while typing, then POST /v1/deployments. */
 export function NewDeploymentPage({ api }: { api: Api }) {
   const [form, setForm] = useState<DeploymentForm>(EMPTY_FORM);
-  const [estimate, setEstimate] = useState<EstimateAnswer | null>(null);
+  const [estimate, setEstimate] = useState<EstimateResult | null>(null);
   const [estimating, setEstimating] = useState(false);
   const [errors, setErrors] = useState<Errors>({});
   const [general, setGeneral] = useState<string | null>(null);
@@ -61,7 +48,7 @@ export function NewDeploymentPage({ api }: { api: Api }) {
     setEstimating(true);
     const t = setTimeout(() => {
       api
-        .send<EstimateAnswer>('POST', '/v1/estimates', JSON.parse(bodyJson))
+        .send<EstimateResult>('POST', '/v1/estimates', JSON.parse(bodyJson))
         .then((e) => {
           if (mine !== seq.current) return;
           setEstimate(e);
@@ -237,7 +224,7 @@ export function NewDeploymentPage({ api }: { api: Api }) {
 }
 
 function EstimatePanel(props: {
-  estimate: EstimateAnswer | null;
+  estimate: EstimateResult | null;
   estimating: boolean;
   empty: boolean;
 }) {
@@ -260,20 +247,20 @@ function EstimatePanel(props: {
       {e ? (
         <dl data-testid="estimate">
           <dt>Pipeline</dt>
-          <dd>{e.pipeline ?? '—'}</dd>
+          <dd>{e.pipeline}</dd>
           <dt>Weights</dt>
-          <dd>{bytes(e.estimate?.weights_bytes)}</dd>
+          <dd>{bytes(e.estimate.weights_bytes)}</dd>
           <dt>VRAM needed</dt>
-          <dd>{gib(e.estimate?.vram_bytes)}</dd>
+          <dd>{gib(e.estimate.vram_bytes)}</dd>
           <dt>GPU pool</dt>
-          <dd>{e.gpu?.pool ?? '—'}</dd>
+          <dd>{e.gpu.pool}</dd>
           <dt>Fallbacks</dt>
-          <dd>{e.gpu?.fallback_pools.length ? e.gpu.fallback_pools.join(', ') : 'none'}</dd>
+          <dd>{e.gpu.fallback_pools.length ? e.gpu.fallback_pools.join(', ') : 'none'}</dd>
           <dt>Price</dt>
-          <dd data-testid="estimate-price">{perHour(e.gpu?.price_per_hour_usd)}</dd>
+          <dd data-testid="estimate-price">{perHour(e.gpu.price_per_hour_usd)}</dd>
         </dl>
       ) : null}
-      {e?.gpu?.skipped.length ? (
+      {e?.gpu.skipped.length ? (
         <details>
           <summary>Pools skipped</summary>
           <ul>

@@ -1,4 +1,10 @@
-import { AppError, estimateVram, selectGpu, type Estimate } from '@visgate/shared';
+import {
+  AppError,
+  estimateVram,
+  selectGpu,
+  type Estimate,
+  type EstimateResult,
+} from '@visgate/shared';
 import type { Deps } from '../deps';
 import { parseDeploymentRequest } from './parse-request';
 import { allowedPools } from '../steps/select-gpu/select-gpu';
@@ -16,7 +22,7 @@ export function createEstimate(deps: EstimateDeps) {
   return async function estimate(input: {
     apiKey: string;
     body: unknown;
-  }): Promise<Record<string, unknown>> {
+  }): Promise<EstimateResult> {
     const req = parseDeploymentRequest(input.body, { allowPrivateWebhookHosts: true });
     const report = await deps.hub.inspect(req.hfModelId, {
       revision: req.revision,

@@ -4,7 +4,7 @@ import {
   CreateJobBodySchema,
   DEPLOYMENT_STATUSES,
   ERROR_CODES,
-  EstimateSchema,
+  EstimateResultSchema,
   IDEMPOTENCY_KEY_PATTERN,
   JOB_STATUSES,
   PublicDeploymentSchema,
@@ -149,26 +149,6 @@ const page = (item: z.ZodType) =>
       .nullable()
       .describe('Pass as `cursor` for the next page; null on the last page'),
   });
-
-const EstimateResultSchema = z.strictObject({
-  hf_model_id: z.string(),
-  revision_sha: z.string(),
-  pipeline: z.string(),
-  model: z.strictObject({
-    gated: z.union([z.literal(false), z.literal('auto'), z.literal('manual')]),
-    private: z.boolean(),
-    total_file_bytes: z.int().min(0),
-  }),
-  estimate: EstimateSchema,
-  gpu: z.strictObject({
-    pool: z.string(),
-    fallback_pools: z.array(z.string()),
-    price_per_hour_usd: z.number(),
-    usable_vram_bytes: z.int(),
-    skipped: z.array(SkippedPoolSchema),
-  }),
-  catalog: z.enum(['live', 'static']),
-});
 
 const GpuPoolsSchema = z.strictObject({
   source: z.enum(['live', 'static']),

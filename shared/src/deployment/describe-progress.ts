@@ -11,8 +11,10 @@ function bar(share: number, width = 20): string {
 /**
  * One human line describing where a deployment stands: status, step detail, GPU and price, and a
  * download bar while weights are fetched. Pure, so the CLI and the demo render the same thing.
+ * `readyIn` (e.g. "22 s") ends a ready line with the time since the caller's own action (a resume)
+ * instead of the time since the deployment was requested.
  */
-export function describeProgress(d: PublicDeployment): string {
+export function describeProgress(d: PublicDeployment, readyIn?: string): string {
   const status = d.status.padEnd(13);
   const gpu = d.gpu ? `${d.gpu.pool} $${d.gpu.price_per_hour_usd.toFixed(3)}/h` : '';
   switch (d.status) {
@@ -55,7 +57,10 @@ export function describeProgress(d: PublicDeployment): string {
         d.progress.source && /^[a-z_]+$/.test(d.progress.source)
           ? ` from ${d.progress.source}`
           : '';
-      return `${status} ${gpu}  model in VRAM${from}${parts.length ? ` (${parts.join(', ')})` : ''}; ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
+      const when = readyIn
+        ? `ready in ${readyIn}`
+        : `ready ${t.seconds_to_ready?.toFixed(1) ?? '?'} s after the request`;
+      return `${status} ${gpu}  model in VRAM${from}${parts.length ? ` (${parts.join(', ')})` : ''}; ${when}`;
     }
     case 'paused':
       return `${status} endpoint ${d.endpoint_id ?? ''} kept at 0 workers; not billing (resume to use it)`;

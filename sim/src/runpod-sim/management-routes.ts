@@ -2,8 +2,7 @@ import { findPool, gpuCatalogBody } from './gpu-catalog';
 import { reconcileAll, freeGpus, teardownEndpoint } from './endpoint-scaler';
 import { specValidator } from './openapi-spec';
 import type { EndpointRecord, TemplateRecord } from './sim-types';
-import type { EndpointState } from './sim-world';
-import { randomId } from './sim-world';
+import { newEndpointState, randomId } from './sim-world';
 import { problem, type RouteContext, type RouteResult, type SimRoute } from './sim-route';
 import { endpointBody, workersBody } from './render-bodies';
 
@@ -161,16 +160,7 @@ function createEndpoint(ctx: RouteContext): RouteResult {
       'There are no longer any instances available with the requested specifications. Please refresh and try again.',
     );
   }
-  const endpoint: EndpointState = {
-    rec,
-    account,
-    workers: new Map(),
-    jobs: new Map(),
-    queue: [],
-    scope: world.scope.child(),
-    idleCheck: null,
-    deleted: false,
-  };
+  const endpoint = newEndpointState(world, account, rec);
   account.endpoints.set(rec.id, endpoint);
   reconcileAll(world);
   return { status: 201, body: endpointBody(world, endpoint) };

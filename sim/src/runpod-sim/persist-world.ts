@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EndpointRecord, JobRecord, TemplateRecord } from './sim-types';
-import type { AccountState, EndpointState, SimWorld } from './sim-world';
+import { newEndpointState, type AccountState, type SimWorld } from './sim-world';
 
 /**
  * The simulator's accounts on disk, for `npm run dev`: RunPod keeps a user's templates, endpoints
@@ -65,16 +65,7 @@ export function restoreAccount(
   const account: AccountState = { apiKey, templates: new Map(), endpoints: new Map() };
   for (const t of stored.templates) account.templates.set(t.id, t);
   for (const { rec, jobs } of stored.endpoints) {
-    const endpoint: EndpointState = {
-      rec,
-      account,
-      workers: new Map(),
-      jobs: new Map(),
-      queue: [],
-      scope: world.scope.child(),
-      idleCheck: null,
-      deleted: false,
-    };
+    const endpoint = newEndpointState(world, account, rec);
     for (const job of jobs) {
       if (job.status === 'IN_PROGRESS') {
         job.status = 'IN_QUEUE';

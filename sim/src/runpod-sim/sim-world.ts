@@ -74,6 +74,24 @@ export function randomJobId(): string {
   return `${randomUUID()}-u1`;
 }
 
+/** A live endpoint of `account` around its record: no workers or jobs yet, its own timer scope. */
+export function newEndpointState(
+  world: SimWorld,
+  account: AccountState,
+  rec: EndpointRecord,
+): EndpointState {
+  return {
+    rec,
+    account,
+    workers: new Map(),
+    jobs: new Map(),
+    queue: [],
+    scope: world.scope.child(),
+    idleCheck: null,
+    deleted: false,
+  };
+}
+
 /** Env a worker of this endpoint sees: the endpoint's own (a template was merged in at creation). */
 export function workerEnv(endpoint: EndpointState): Record<string, string> {
   return { ...endpoint.rec.env };
