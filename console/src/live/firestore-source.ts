@@ -10,16 +10,14 @@ import type { ConsoleConfig, LiveSource } from './live-source';
  */
 export function createFirestoreSource(
   firebase: NonNullable<ConsoleConfig['firebase']>,
-  /** Google's Firestore emulator (`host:port`), for tests. */
-  emulatorHost?: string,
 ): LiveSource & { close(): Promise<void> } {
   const app = initializeApp(
     { apiKey: firebase.apiKey, appId: firebase.appId, projectId: firebase.projectId },
     `visgate-console-${firebase.projectId}`,
   );
   const db = getFirestore(app, firebase.databaseId);
-  if (emulatorHost) {
-    const [host = '', port = ''] = emulatorHost.split(':');
+  if (firebase.emulatorHost) {
+    const [host = '', port = ''] = firebase.emulatorHost.split(':');
     connectFirestoreEmulator(db, host, Number(port));
   }
   return {

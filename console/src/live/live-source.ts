@@ -19,7 +19,14 @@ export interface LiveSource {
 /** The deploy's settings, inlined into index.html by the api function. */
 export interface ConsoleConfig {
   live: 'sse' | 'firestore';
-  firebase?: { apiKey: string; appId: string; projectId: string; databaseId: string };
+  firebase?: {
+    apiKey: string;
+    appId: string;
+    projectId: string;
+    databaseId: string;
+    /** Google's Firestore emulator (`host:port`), set when the server runs on it. */
+    emulatorHost?: string;
+  };
 }
 
 export function readConfig(): ConsoleConfig {

@@ -45,7 +45,7 @@ describe('the web console routes', () => {
     const { app, close } = appWith({ CONSOLE_ASSETS_DIR: dir });
     const res = await request(app).get('/').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(res.headers['content-security-policy']).toBe(consoleCsp('sse'));
+    expect(res.headers['content-security-policy']).toBe(consoleCsp({ live: 'sse' }));
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.text).toContain(
@@ -121,9 +121,21 @@ describe('the console live-status source', () => {
       CONSOLE_FIREBASE_APP_ID: env.CONSOLE_FIREBASE_APP_ID || undefined,
     } as Parameters<typeof consoleConfig>[0]);
     expect(c.live).toBe(live);
-    expect(consoleCsp(c.live).includes('https://firestore.googleapis.com')).toBe(
-      live === 'firestore',
-    );
+    expect(consoleCsp(c).includes('https://firestore.googleapis.com')).toBe(live === 'firestore');
+    expect(c.firebase?.emulatorHost).toBeUndefined();
+  });
+  it("on Google's Firestore emulator, the page connects to the emulator and nowhere else", () => {
+    const c = consoleConfig({
+      MODE: 'gcp',
+      GCP_PROJECT_ID: 'demo-project',
+      FIRESTORE_DATABASE: '(default)',
+      FIRESTORE_EMULATOR_HOST: '127.0.0.1:8085',
+      CONSOLE_FIREBASE_API_KEY: gcp.CONSOLE_FIREBASE_API_KEY,
+      CONSOLE_FIREBASE_APP_ID: gcp.CONSOLE_FIREBASE_APP_ID,
+    } as Parameters<typeof consoleConfig>[0]);
+    expect(c.firebase?.emulatorHost).toBe('127.0.0.1:8085');
+    expect(consoleCsp(c)).toContain("connect-src 'self' http://127.0.0.1:8085;");
+    expect(consoleCsp(c)).not.toContain('firestore.googleapis.com');
   });
 });
 

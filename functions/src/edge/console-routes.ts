@@ -30,7 +30,14 @@ const FIRESTORE_ORIGIN = 'https://firestore.googleapis.com';
 /** What the page needs to know about this deploy: where live status comes from. */
 export interface ConsoleConfig {
   live: 'sse' | 'firestore';
-  firebase?: { apiKey: string; appId: string; projectId: string; databaseId: string };
+  firebase?: {
+    apiKey: string;
+    appId: string;
+    projectId: string;
+    databaseId: string;
+    /** Google's Firestore emulator (`host:port`) when the server itself runs on it. */
+    emulatorHost?: string;
+  };
 }
 
 export function consoleConfig(config: Config): ConsoleConfig {
@@ -43,22 +50,30 @@ export function consoleConfig(config: Config): ConsoleConfig {
       appId,
       projectId: config.GCP_PROJECT_ID,
       databaseId: config.FIRESTORE_DATABASE,
+      ...(config.FIRESTORE_EMULATOR_HOST ? { emulatorHost: config.FIRESTORE_EMULATOR_HOST } : {}),
     },
   };
 }
 
 /**
  * The console's Content-Security-Policy: only our own scripts and styles, no inline code, no
- * framing, no plugins; fetches go to our own origin (and Firestore when it is the live source).
+ * framing, no plugins; fetches go to our own origin (and Firestore, or its emulator, when it is the
+ * live source).
  * Images may be data: URLs because the playground shows base64 job output.
  */
-export function consoleCsp(live: ConsoleConfig['live']): string {
+export function consoleCsp(settings: ConsoleConfig): string {
+  const firestore =
+    settings.live !== 'firestore'
+      ? ''
+      : settings.firebase?.emulatorHost
+        ? ` http://${settings.firebase.emulatorHost}`
+        : ` ${FIRESTORE_ORIGIN}`;
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self'${live === 'firestore' ? ` ${FIRESTORE_ORIGIN}` : ''}`,
+    `connect-src 'self'${firestore}`,
     "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -147,7 +162,7 @@ function send(req: Request, res: Response, asset: Asset): void {
 export function consoleRoutes(config: Config): Router {
   const router = Router();
   const settings = consoleConfig(config);
-  const csp = consoleCsp(settings.live);
+  const csp = consoleCsp(settings);
   let bundle: Bundle | null = null;
   const current = (): Bundle | null => {
     if (bundle) return bundle;
