@@ -352,6 +352,32 @@ export interface ModelHub {
     modelId: string,
     opts: { revision: string; token: string | null },
   ): Promise<HubModelReport>;
+  /**
+   * Reads a LoRA adapter repo: its commit, the `.safetensors` file chosen (`weightName`, else the
+   * one at the root, preferring `pytorch_lora_weights.safetensors`), that file's header, and the
+   * card's `base_model`. Throws LORA_NOT_FOUND (missing, or private without a token that can see
+   * it), MODEL_GATED (as for models), LORA_INVALID (no or ambiguous safetensors file, malformed
+   * header), UPSTREAM_UNAVAILABLE.
+   */
+  inspectLora(
+    repo: string,
+    opts: { revision: string; token: string | null; weightName: string | null },
+  ): Promise<HubLoraReport>;
+}
+
+export interface HubLoraReport {
+  repo: string;
+  revisionSha: string;
+  gated: false | 'auto' | 'manual';
+  private: boolean;
+  file: string;
+  /** Stored tensor bytes and parameters, from the header. */
+  bytes: number;
+  params: number;
+  /** Tensor names and shapes from the header. */
+  tensors: { name: string; shape: number[] }[];
+  /** The card's `base_model` (cardData), as the Hub returns it: a string, a list, or null. */
+  baseModel: unknown;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,10 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'INTERNAL',
   'METHOD_NOT_ALLOWED',
+  'TASK_UNSUPPORTED',
+  'LORA_NOT_FOUND',
+  'LORA_INVALID',
+  'LORA_BASE_MISMATCH',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -60,6 +64,10 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   PAYLOAD_TOO_LARGE: false,
   INTERNAL: true,
   METHOD_NOT_ALLOWED: false,
+  TASK_UNSUPPORTED: false,
+  LORA_NOT_FOUND: false,
+  LORA_INVALID: false,
+  LORA_BASE_MISMATCH: false,
 };
 
 /**
@@ -100,6 +108,10 @@ export const ON_STEP_FAILURE: Record<ErrorCode, StepFailurePolicy> = {
   PAYLOAD_TOO_LARGE: 'fail',
   INTERNAL: 'redeliver',
   METHOD_NOT_ALLOWED: 'fail',
+  TASK_UNSUPPORTED: 'fail',
+  LORA_NOT_FOUND: 'fail',
+  LORA_INVALID: 'fail',
+  LORA_BASE_MISMATCH: 'fail',
 };
 
 export interface AppErrorOptions {

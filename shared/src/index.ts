@@ -21,3 +21,8 @@ export * from './job/job-input';
 export * from './schemas/job';
 export * from './deployment/describe-progress';
 export * from './cache/layout';
+export * from './deployment/deploy-task';
+export * from './memory/memory-plan';
+export * from './memory/video-estimate';
+export * from './gpu/select-gpu-plan';
+export * from './models/lora-family';

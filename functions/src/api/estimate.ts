@@ -1,14 +1,8 @@
-import {
-  AppError,
-  estimateVram,
-  selectGpu,
-  type Estimate,
-  type EstimateResult,
-} from '@visgate/shared';
+import { AppError, selectGpuWithPlan, type EstimateResult } from '@visgate/shared';
 import type { Deps } from '../deps';
 import { parseDeploymentRequest } from './parse-request';
 import { allowedPools } from '../steps/select-gpu/select-gpu';
-import { assertSupportedPipeline } from '../policy/supported-pipelines';
+import { assessModel } from '../steps/validate/assess-model';
 
 export type EstimateDeps = Pick<Deps, 'config' | 'hub' | 'catalog'>;
 
@@ -16,7 +10,8 @@ const GIB = 1024 ** 3;
 
 /**
  * POST /v1/estimates: the validate and selection steps run synchronously on a deployment body —
- * Hub facts, VRAM estimate, chosen pool with fallbacks and $/h — creating nothing.
+ * Hub facts, task, adapters, VRAM estimate, chosen pool and memory plan with fallbacks and $/h —
+ * creating nothing.
  */
 export function createEstimate(deps: EstimateDeps) {
   return async function estimate(input: {
@@ -28,16 +23,20 @@ export function createEstimate(deps: EstimateDeps) {
       revision: req.revision,
       token: req.secrets.hfToken,
     });
-    assertSupportedPipeline(report.pipelineClass, req.hfModelId);
-    const est: Estimate = estimateVram({
-      pipelineClass: report.pipelineClass,
+    const {
+      task,
+      loras,
+      estimate: est,
+    } = await assessModel(deps.hub, report, {
       modelId: req.hfModelId,
-      components: report.components,
+      task: req.task,
+      loras: req.loras,
+      token: req.secrets.hfToken,
     });
     const { pools, live } = await deps.catalog.pools(input.apiKey);
     const { allowed, keepOrder } = allowedPools(req.settings, pools);
-    const choice = selectGpu({
-      needBytes: est.vram_bytes,
+    const { selection: choice, plan } = selectGpuWithPlan({
+      estimate: est,
       pools,
       allowed,
       keepAllowedOrder: keepOrder,
@@ -45,10 +44,10 @@ export function createEstimate(deps: EstimateDeps) {
     if (choice.kind === 'none-fits') {
       throw new AppError(
         'MODEL_TOO_LARGE',
-        `${req.hfModelId} needs about ${(est.vram_bytes / GIB).toFixed(1)} GiB; the largest ${allowed ? 'requested ' : ''}pool offers ${(choice.largestUsableBytes / GIB).toFixed(1)} GiB`,
+        `${req.hfModelId} needs about ${(choice.needBytes / GIB).toFixed(1)} GiB; the largest ${allowed ? 'requested ' : ''}pool offers ${(choice.largestUsableBytes / GIB).toFixed(1)} GiB`,
         {
           details: {
-            need_bytes: est.vram_bytes,
+            need_bytes: choice.needBytes,
             largest_usable_bytes: choice.largestUsableBytes,
             skipped: choice.skipped,
           },
@@ -60,7 +59,7 @@ export function createEstimate(deps: EstimateDeps) {
         'NO_CAPACITY',
         `every pool that fits ${req.hfModelId} is out of serverless stock right now`,
         {
-          details: { need_bytes: est.vram_bytes, skipped: choice.skipped },
+          details: { need_bytes: choice.needBytes, skipped: choice.skipped },
         },
       );
     }
@@ -68,6 +67,8 @@ export function createEstimate(deps: EstimateDeps) {
       hf_model_id: req.hfModelId,
       revision_sha: report.revisionSha,
       pipeline: report.pipelineClass,
+      task,
+      loras,
       model: {
         gated: report.gated,
         private: report.private,
@@ -80,6 +81,7 @@ export function createEstimate(deps: EstimateDeps) {
         price_per_hour_usd: choice.pool.pricePerHourUsd,
         usable_vram_bytes: choice.pool.usableBytes,
         skipped: choice.skipped,
+        memory_plan: plan,
       },
       catalog: live ? 'live' : 'static',
     };

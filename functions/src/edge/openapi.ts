@@ -296,6 +296,10 @@ const HUB: ErrorCode[] = [
   'MODEL_GATED',
   'MODEL_UNSUPPORTED',
   'UPSTREAM_UNAVAILABLE',
+  'TASK_UNSUPPORTED',
+  'LORA_NOT_FOUND',
+  'LORA_INVALID',
+  'LORA_BASE_MISMATCH',
 ];
 const codes = (...groups: ErrorCode[][]): ErrorCode[] => [...new Set(groups.flat())];
 

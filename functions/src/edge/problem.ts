@@ -26,6 +26,10 @@ export const HTTP: Record<ErrorCode, { status: number; title: string }> = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   INTERNAL: { status: 500, title: 'Internal error' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  TASK_UNSUPPORTED: { status: 422, title: "The task does not fit the model's family" },
+  LORA_NOT_FOUND: { status: 422, title: 'LoRA adapter not found' },
+  LORA_INVALID: { status: 422, title: 'LoRA adapter is not a usable safetensors file' },
+  LORA_BASE_MISMATCH: { status: 422, title: 'LoRA adapter targets another model family' },
 };
 
 export const PROBLEM_BASE = 'https://visgate.dev/problems/';

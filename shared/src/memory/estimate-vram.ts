@@ -1,6 +1,13 @@
 import type { ComponentEstimate, Estimate } from '../schemas/deployment';
 import type { ModelSpec } from '../models/model-specs';
 import { DTYPE_BYTES } from './safetensors';
+import { memoryPlans } from './memory-plan';
+import {
+  videoActivations,
+  videoPeakBytes,
+  type VideoActivations,
+  type VideoShape,
+} from './video-estimate';
 
 /** The diffusion families the estimator and the worker know; `other` gets cautious defaults. */
 export const MODEL_FAMILIES = [
@@ -11,9 +18,19 @@ export const MODEL_FAMILIES = [
   'flux',
   'pixart',
   'kandinsky',
+  'wan',
+  'cogvideox',
   'other',
 ] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** The families whose pipelines make videos (text-to-video); every other family makes images. */
+export const VIDEO_FAMILIES = ['wan', 'cogvideox'] as const;
+export type VideoFamily = (typeof VIDEO_FAMILIES)[number];
+
+export function isVideoFamily(family: string): family is VideoFamily {
+  return (VIDEO_FAMILIES as readonly string[]).includes(family);
+}
 
 const GIB = 1024 ** 3;
 
@@ -28,6 +45,8 @@ const CLASS_FAMILIES: readonly (readonly [RegExp, ModelFamily | 'sd1-or-sd2'])[]
   [/^Kandinsky(?!3)/, 'kandinsky'],
   [/^StableDiffusion(Img2Img|Inpaint)?Pipeline$/, 'sd1-or-sd2'],
   [/^LatentConsistencyModel/, 'sd1-or-sd2'],
+  [/^Wan/, 'wan'],
+  [/^CogVideoX/, 'cogvideox'],
 ];
 
 const ID_FAMILIES: readonly (readonly [RegExp, ModelFamily])[] = [
@@ -38,6 +57,8 @@ const ID_FAMILIES: readonly (readonly [RegExp, ModelFamily])[] = [
   [/sdxl|stable-diffusion-xl/, 'sdxl'],
   [/stable-diffusion-2|sd-turbo|\bsd2/, 'sd2'],
   [/stable-diffusion-v1|stable-diffusion-1|sd-v1|\bsd15|\bsd-1/, 'sd1'],
+  [/\bwan2|wan-ai\//, 'wan'],
+  [/cogvideox/, 'cogvideox'],
 ];
 
 function matchId(modelId: string): ModelFamily | undefined {
@@ -66,17 +87,35 @@ export function familyOf(
   return matchId(modelId) === 'sd2' ? 'sd2' : 'sd1';
 }
 
-/** Per-family inference defaults, the dtype the worker loads weights in, and the largest side it serves well. */
-export const FAMILY_DEFAULTS: Record<
-  ModelFamily,
-  {
-    resolution: number;
-    steps: number;
-    guidance: number;
-    computeDtype: 'F16' | 'BF16';
-    maxResolution: number;
-  }
-> = {
+/**
+ * A video family's job defaults: frame count and rate, the size (height × width, the model card's
+ * default), and the frame-count rule the pipeline needs (`4k+1`: Wan's VAE compresses time by 4
+ * and keeps the first frame; `8k+1` for CogVideoX's 49 = 6 × 8 + 1 frames).
+ */
+export interface VideoDefaults {
+  width: number;
+  height: number;
+  numFrames: number;
+  fps: number;
+  frameRule: '4k+1' | '8k+1';
+}
+
+/** Video families also carry the VideoDefaults fields (flat, as the worker reads families.json). */
+export interface FamilyDefaults extends Partial<VideoDefaults> {
+  resolution: number;
+  steps: number;
+  guidance: number;
+  computeDtype: 'F16' | 'BF16';
+  maxResolution: number;
+}
+
+/**
+ * Per-family inference defaults, the dtype the worker loads weights in, and the largest side it
+ * serves well. For video families `resolution` is the larger side of the default size. Wan 2.1:
+ * 480×832, 81 frames at 16 fps, 50 steps, guidance 5 (model card, `generate.py` defaults);
+ * CogVideoX: 480×720, 49 frames at 8 fps, 50 steps, guidance 6 (model card).
+ */
+export const FAMILY_DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
   sd1: { resolution: 512, steps: 30, guidance: 7.5, computeDtype: 'F16', maxResolution: 1024 },
   sd2: { resolution: 768, steps: 30, guidance: 7.5, computeDtype: 'F16', maxResolution: 1024 },
   sdxl: { resolution: 1024, steps: 30, guidance: 5.0, computeDtype: 'F16', maxResolution: 1536 },
@@ -90,8 +129,40 @@ export const FAMILY_DEFAULTS: Record<
     computeDtype: 'F16',
     maxResolution: 1536,
   },
+  wan: {
+    resolution: 832,
+    steps: 50,
+    guidance: 5.0,
+    computeDtype: 'BF16',
+    maxResolution: 1280,
+    width: 832,
+    height: 480,
+    numFrames: 81,
+    fps: 16,
+    frameRule: '4k+1',
+  },
+  cogvideox: {
+    resolution: 720,
+    steps: 50,
+    guidance: 6.0,
+    computeDtype: 'BF16',
+    maxResolution: 720,
+    width: 720,
+    height: 480,
+    numFrames: 49,
+    fps: 8,
+    frameRule: '8k+1',
+  },
   other: { resolution: 1024, steps: 30, guidance: 7.5, computeDtype: 'F16', maxResolution: 1024 },
 };
+
+/** A video family's default size, frames and rate; null for image families. */
+export function videoDefaults(family: string): VideoDefaults | null {
+  if (!isVideoFamily(family)) return null;
+  const { width, height, numFrames, fps, frameRule } = FAMILY_DEFAULTS[family];
+  if (!width || !height || !numFrames || !fps || !frameRule) return null;
+  return { width, height, numFrames, fps, frameRule };
+}
 
 /**
  * Job defaults for a model: the family's, except for distilled checkpoints found by id
@@ -127,6 +198,9 @@ const ACTIVATION_GIB_PER_MEGAPIXEL: Record<ModelFamily, number> = {
   flux: 3.5,
   pixart: 2.5,
   kandinsky: 3.0,
+  // Video families: `estimateVideoVram` (video-estimate.ts) computes their activations instead.
+  wan: 3.0,
+  cogvideox: 3.0,
   other: 4.0,
 };
 const MIN_ACTIVATION_GIB = 0.5;
@@ -185,25 +259,45 @@ function residentComponent(c: WeightComponent, computeDtype: 'F16' | 'BF16'): Co
   return { ...base, dtype: computeDtype, bytes };
 }
 
+/** Activation margin per deploy-time LoRA adapter (its low-rank products during the forward pass). */
+export const LORA_ACTIVATION_MARGIN_BYTES = 64 * 1024 ** 2;
+
 /**
  * Peak VRAM for serving a diffusers pipeline from its header figures (method
  * `safetensors_headers`). Components are reported as loaded (dtype and bytes on the GPU).
- * `resolution` defaults to the model's inference default. Pure; does not throw.
+ * `resolution` defaults to the model's inference default; video families size their activations
+ * from frames × height × width (video-estimate.ts) and list the memory plans a pool may be chosen
+ * under. Deploy-time LoRA bytes (`loraBytes`, at the compute dtype) count as weights, plus a small
+ * margin per adapter. Pure; does not throw.
  */
 export function estimateVram(input: {
   pipelineClass: string | null;
   modelId: string;
   components: readonly WeightComponent[];
   resolution?: number;
+  video?: Partial<VideoShape>;
+  loras?: readonly { bytes: number }[];
 }): Estimate {
   const textEncoder = input.components.find((c) => c.name === 'text_encoder');
   const family = familyOf(input.pipelineClass, input.modelId, textEncoder?.params);
-  const resolution = input.resolution ?? inferenceDefaults(family, input.modelId).resolution;
   const components = input.components.map((c) =>
     residentComponent(c, FAMILY_DEFAULTS[family].computeDtype),
   );
-  const weightsBytes = components.reduce((sum, c) => sum + c.bytes, 0);
-  const activationBytes = activationBytesFor(family, resolution);
+  const loras = input.loras ?? [];
+  const loraBytes = loras.reduce((sum, l) => sum + l.bytes, 0);
+  const weightsBytes = components.reduce((sum, c) => sum + c.bytes, 0) + loraBytes;
+  let resolution = input.resolution ?? inferenceDefaults(family, input.modelId).resolution;
+  let activationBytes: number;
+  let video: VideoActivations | undefined;
+  if (isVideoFamily(family)) {
+    const transformer = components.find((c) => c.name === 'transformer');
+    video = videoActivations(family, transformer?.params ?? 0, input.video);
+    resolution = Math.max(video.width, video.height);
+    activationBytes = videoPeakBytes(video, family);
+  } else {
+    activationBytes = activationBytesFor(family, resolution);
+  }
+  activationBytes += loras.length * LORA_ACTIVATION_MARGIN_BYTES;
   const { overheadBytes, vramBytes } = vramFor(weightsBytes, activationBytes);
   return {
     method: 'safetensors_headers',
@@ -214,23 +308,33 @@ export function estimateVram(input: {
     overhead_bytes: overheadBytes,
     vram_bytes: vramBytes,
     components,
+    ...(loras.length > 0 ? { lora_bytes: loraBytes } : {}),
+    ...(video ? { video } : {}),
+    memory_plans: memoryPlans({
+      family,
+      vramBytes,
+      weightsBytes,
+      largestComponentBytes: Math.max(0, ...components.map((c) => c.bytes)),
+    }),
   };
 }
 
-function isImageFamily(family: ModelSpec['family']): family is ModelFamily {
+function isKnownFamily(family: ModelSpec['family']): family is ModelFamily {
   return (MODEL_FAMILIES as readonly string[]).includes(family);
 }
 
 /**
  * An estimate from a registry entry (method `registry`), for when headers cannot be read. The
- * spec's figures are taken as they are; resolution is 0 for non-image models.
+ * spec's figures are taken as they are; resolution is 0 for models outside the known families.
  */
 export function estimateFromSpec(spec: ModelSpec): Estimate {
-  const resolution = isImageFamily(spec.family)
-    ? inferenceDefaults(spec.family, spec.id).resolution
-    : 0;
-  const activationBytes = isImageFamily(spec.family)
-    ? Math.min(activationBytesFor(spec.family, resolution), spec.vramBytes - spec.weightsBytes)
+  const known = isKnownFamily(spec.family);
+  const resolution = known ? inferenceDefaults(spec.family as ModelFamily, spec.id).resolution : 0;
+  const activationBytes = known
+    ? Math.min(
+        spec.activationBytes ?? activationBytesFor(spec.family as ModelFamily, resolution),
+        spec.vramBytes - spec.weightsBytes,
+      )
     : 0;
   return {
     method: 'registry',
@@ -241,5 +345,11 @@ export function estimateFromSpec(spec: ModelSpec): Estimate {
     overhead_bytes: Math.max(0, spec.vramBytes - spec.weightsBytes - Math.max(0, activationBytes)),
     vram_bytes: spec.vramBytes,
     components: [],
+    memory_plans: memoryPlans({
+      family: spec.family,
+      vramBytes: spec.vramBytes,
+      weightsBytes: spec.weightsBytes,
+      largestComponentBytes: 0,
+    }),
   };
 }

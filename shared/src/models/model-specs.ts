@@ -17,6 +17,8 @@ export interface ModelSpec {
   tasks: string[];
   weightsBytes: number;
   vramBytes: number;
+  /** Activation peak when it is not the image formula's (video families). */
+  activationBytes?: number;
   gated: boolean;
   supported: boolean;
   notes: string;
@@ -37,6 +39,16 @@ const P = {
   sd2Unet: 865_910_724,
   sdxlUnet: 2_567_463_684,
   fluxTransformer: 11_901_408_320,
+  // Video: ≈ counts from the model cards and the diffusers repos' file sizes (bf16 = 2 bytes a
+  // parameter): Wan 2.1 "1.3B" / "14B" DiT, umT5-XXL encoder ≈5.68B, Wan-VAE ≈127M; CogVideoX
+  // 2B / 5B DiT, T5-XXL (same encoder as FLUX), 3-D VAE ≈215M.
+  wan13Transformer: 1_300_000_000,
+  wan14Transformer: 14_000_000_000,
+  umt5Xxl: 5_680_000_000,
+  wanVae: 127_000_000,
+  cogvideox2Transformer: 1_690_000_000,
+  cogvideox5Transformer: 5_570_000_000,
+  cogvideoxVae: 215_000_000,
 };
 
 type Parts = Record<string, number>;
@@ -52,7 +64,7 @@ function components(parts: Parts): WeightComponent[] {
   }));
 }
 
-interface ImageEntry {
+interface DiffusersEntry {
   id: string;
   pipelineClass: string;
   tasks: string[];
@@ -62,10 +74,11 @@ interface ImageEntry {
 }
 
 /**
- * A diffusers text-to-image entry: figures come from `estimateVram` over the listed parts. It is
- * supported when its pipeline class is one the worker serves (SUPPORTED_PIPELINE_CLASSES).
+ * A diffusers entry (image or video): figures come from `estimateVram` over the listed parts at
+ * the family's default job size. It is supported when its pipeline class is one the worker serves
+ * (SUPPORTED_PIPELINE_CLASSES).
  */
-function image(e: ImageEntry): ModelSpec {
+function diffusers(e: DiffusersEntry): ModelSpec {
   const est = estimateVram({
     pipelineClass: e.pipelineClass,
     modelId: e.id,
@@ -78,6 +91,7 @@ function image(e: ImageEntry): ModelSpec {
     tasks: e.tasks,
     weightsBytes: est.weights_bytes,
     vramBytes: est.vram_bytes,
+    ...(est.video ? { activationBytes: est.activation_bytes } : {}),
     gated: e.gated,
     supported: isSupportedPipelineClass(e.pipelineClass),
     notes: e.notes,
@@ -115,7 +129,18 @@ function unsupported(e: OtherEntry): ModelSpec {
 }
 
 const T2I = ['text-to-image'];
-const T2I_I2I = ['text-to-image', 'image-to-image'];
+const T2I_I2I = ['text-to-image', 'image-to-image', 'inpainting'];
+const T2V = ['text-to-video'];
+const wanParts = (transformer: number): Parts => ({
+  transformer,
+  text_encoder: P.umt5Xxl,
+  vae: P.wanVae,
+});
+const cogParts = (transformer: number): Parts => ({
+  transformer,
+  text_encoder: P.t5xxl,
+  vae: P.cogvideoxVae,
+});
 const FLUX_PARTS: Parts = {
   transformer: P.fluxTransformer,
   text_encoder: P.clipL,
@@ -136,15 +161,16 @@ const sd3Parts = (transformer: number): Parts => ({
   text_encoder_3: P.t5xxl,
   vae: P.vae16ch,
 });
-const NOT_IMAGE = 'Not a text-to-image diffusers pipeline; our worker serves image families only.';
+const NOT_IMAGE =
+  'Not a diffusers pipeline our worker serves (image families, Wan and CogVideoX diffusers repos).';
 
 /**
- * The seed's 25 registry ids with corrected figures. Diffusers image models use `estimateVram`
+ * The seed's 25 registry ids with corrected figures (video figures at the family's default job). Diffusers image models use `estimateVram`
  * over their components at the worker's 2-byte dtype; figures marked ≈ are rounded published
  * counts, to be replaced by header reads. Audio and video models are listed unsupported.
  */
 export const MODEL_SPECS: readonly ModelSpec[] = [
-  image({
+  diffusers({
     id: 'black-forest-labs/FLUX.1-schnell',
     pipelineClass: 'FluxPipeline',
     tasks: T2I,
@@ -152,7 +178,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: '12B transformer + T5-XXL in bf16 (~31 GiB): does not fit 24 GB without offload.',
   }),
-  image({
+  diffusers({
     id: 'black-forest-labs/FLUX.1-dev',
     pipelineClass: 'FluxPipeline',
     tasks: T2I,
@@ -160,7 +186,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: true,
     notes: 'Gated (licence). Same architecture as schnell; 28 steps, guidance 3.5.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-xl-base-1.0',
     pipelineClass: 'StableDiffusionXLPipeline',
     tasks: T2I_I2I,
@@ -168,7 +194,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: 'VAE decode at 1024² (upcast to fp32) is the activation peak.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/sdxl-turbo',
     pipelineClass: 'StableDiffusionXLPipeline',
     tasks: T2I_I2I,
@@ -176,7 +202,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: 'SDXL distilled: 1 step at 512², guidance 0.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/sd-turbo',
     pipelineClass: 'StableDiffusionPipeline',
     tasks: T2I_I2I,
@@ -184,7 +210,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: 'SD 2.1 distilled: 1 step at 512², guidance 0.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-2-1',
     pipelineClass: 'StableDiffusionPipeline',
     tasks: T2I_I2I,
@@ -192,7 +218,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: 'v-prediction at 768².',
   }),
-  image({
+  diffusers({
     id: 'runwayml/stable-diffusion-v1-5',
     pipelineClass: 'StableDiffusionPipeline',
     tasks: T2I_I2I,
@@ -201,7 +227,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     notes:
       'Repo removed by runwayml (mirror: stable-diffusion-v1-5/stable-diffusion-v1-5). Counts the ≈304M safety checker.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-3-medium-diffusers',
     pipelineClass: 'StableDiffusion3Pipeline',
     tasks: T2I,
@@ -209,7 +235,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: true,
     notes: 'Gated. ≈2B MMDiT; T5-XXL kept resident (dropping it saves ~9 GiB).',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-3.5-large',
     pipelineClass: 'StableDiffusion3Pipeline',
     tasks: T2I,
@@ -217,7 +243,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: true,
     notes: 'Gated. ≈8.1B MMDiT in bf16 with T5-XXL resident.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-3.5-large-turbo',
     pipelineClass: 'StableDiffusion3Pipeline',
     tasks: T2I,
@@ -225,7 +251,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: true,
     notes: 'Gated. SD3.5 Large distilled: 4 steps, guidance 0.',
   }),
-  image({
+  diffusers({
     id: 'stabilityai/stable-diffusion-3.5-medium',
     pipelineClass: 'StableDiffusion3Pipeline',
     tasks: T2I,
@@ -233,7 +259,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: true,
     notes: 'Gated. ≈2.5B MMDiT-X with T5-XXL resident.',
   }),
-  image({
+  diffusers({
     id: 'PixArt-alpha/PixArt-Sigma-XL-2-1024-MS',
     pipelineClass: 'PixArtSigmaPipeline',
     tasks: T2I,
@@ -241,7 +267,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     gated: false,
     notes: '≈0.6B DiT; the T5-XXL encoder is most of the weight.',
   }),
-  image({
+  diffusers({
     id: 'kandinsky-community/kandinsky-2-2-decoder',
     pipelineClass: 'KandinskyV22Pipeline',
     tasks: T2I_I2I,
@@ -332,18 +358,16 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     bytesPerParam: 2,
     activationGiB: 16,
     gated: false,
-    notes: `Native (non-diffusers) checkpoint; 14B DiT + umT5-XXL, 720p video. ${NOT_IMAGE}`,
+    notes: `Native (non-diffusers) checkpoint: deploy Wan-AI/Wan2.1-T2V-14B-Diffusers instead. ${NOT_IMAGE}`,
   }),
-  unsupported({
+  diffusers({
     id: 'Wan-AI/Wan2.1-T2V-14B-Diffusers',
-    family: 'video',
     pipelineClass: 'WanPipeline',
-    tasks: ['text-to-video'],
-    params: 14_000_000_000 + 5_680_000_000 + 127_000_000,
-    bytesPerParam: 2,
-    activationGiB: 16,
+    tasks: T2V,
+    parts: wanParts(P.wan14Transformer),
     gated: false,
-    notes: `14B DiT + umT5-XXL, 720p video. ${NOT_IMAGE}`,
+    notes:
+      'Model card: 14B DiT + umT5-XXL, 480P and 720P; 81 frames at 16 fps. ≈67 GiB at 480×832 all on the GPU; model CPU offload fits 48 GB cards.',
   }),
   unsupported({
     id: 'Wan-AI/Wan2.1-T2V-1.3B',
@@ -354,40 +378,33 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     bytesPerParam: 2,
     activationGiB: 6,
     gated: false,
-    notes: `Native (non-diffusers) checkpoint; 480p video. ${NOT_IMAGE}`,
+    notes: `Native (non-diffusers) checkpoint: deploy Wan-AI/Wan2.1-T2V-1.3B-Diffusers instead. ${NOT_IMAGE}`,
   }),
-  unsupported({
+  diffusers({
     id: 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers',
-    family: 'video',
     pipelineClass: 'WanPipeline',
-    tasks: ['text-to-video'],
-    params: 1_300_000_000 + 5_680_000_000 + 127_000_000,
-    bytesPerParam: 2,
-    activationGiB: 6,
+    tasks: T2V,
+    parts: wanParts(P.wan13Transformer),
     gated: false,
-    notes: `480p video. ${NOT_IMAGE}`,
+    notes:
+      'Model card: 1.3B DiT, 480P (480×832), 81 frames at 16 fps; "8.19 GB VRAM" with offload. umT5-XXL is most of the weight.',
   }),
-  unsupported({
+  diffusers({
     id: 'THUDM/CogVideoX-2b',
-    family: 'video',
     pipelineClass: 'CogVideoXPipeline',
-    tasks: ['text-to-video'],
-    params: 1_690_000_000 + P.t5xxl + 215_000_000,
-    bytesPerParam: 2,
-    activationGiB: 8,
+    tasks: T2V,
+    parts: cogParts(P.cogvideox2Transformer),
     gated: false,
-    notes: `49-frame video; VAE decode needs tiling below 48 GB. ${NOT_IMAGE}`,
+    notes:
+      'Model card: 720×480, 49 frames (6 s at 8 fps), 50 steps; fp16 recommended; "4 GB" with offload and VAE tiling.',
   }),
-  unsupported({
+  diffusers({
     id: 'THUDM/CogVideoX-5b',
-    family: 'video',
     pipelineClass: 'CogVideoXPipeline',
-    tasks: ['text-to-video'],
-    params: 5_570_000_000 + P.t5xxl + 215_000_000,
-    bytesPerParam: 2,
-    activationGiB: 10,
+    tasks: T2V,
+    parts: cogParts(P.cogvideox5Transformer),
     gated: false,
-    notes: `49-frame video in bf16. ${NOT_IMAGE}`,
+    notes: 'Model card: 720×480, 49 frames at 8 fps in bf16; "5 GB" with offload and VAE tiling.',
   }),
 ];
 

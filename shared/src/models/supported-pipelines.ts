@@ -14,11 +14,13 @@ export const SUPPORTED_PIPELINE_CLASSES = [
   'StableDiffusion3Pipeline',
   'FluxPipeline',
   'PixArtSigmaPipeline',
+  'WanPipeline',
+  'CogVideoXPipeline',
 ] as const;
 
 export type SupportedPipelineClass = (typeof SUPPORTED_PIPELINE_CLASSES)[number];
 
-/** Whether the worker serves this pipeline class for text-to-image. */
+/** Whether the worker serves this pipeline class (for the tasks its family has: see deploy-task.ts). */
 export function isSupportedPipelineClass(
   pipelineClass: string | null,
 ): pipelineClass is SupportedPipelineClass {

@@ -28,17 +28,49 @@ export const RevisionSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'must be a branch, tag or commit sha')
   .refine((s) => !s.includes('..'), 'must not contain ".."');
 
-export const TASKS = ['text-to-image'] as const;
+export const TASKS = ['text-to-image', 'image-to-image', 'inpainting', 'text-to-video'] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
 
-/** Task spellings the seed accepted, normalised to ours; exactly these are accepted. */
-const TASK_ALIASES: Record<string, Task> = {
+/** Task spellings the seed and the peers use, normalised to ours; exactly these are accepted. */
+export const TASK_ALIASES: Readonly<Record<string, Task>> = {
   'text-to-image': 'text-to-image',
   text_to_image: 'text-to-image',
   text2img: 'text-to-image',
   txt2img: 'text-to-image',
+  'image-to-image': 'image-to-image',
+  image_to_image: 'image-to-image',
+  img2img: 'image-to-image',
+  inpainting: 'inpainting',
+  inpaint: 'inpainting',
+  'text-to-video': 'text-to-video',
+  text_to_video: 'text-to-video',
+  text2video: 'text-to-video',
+  t2v: 'text-to-video',
 };
+
+/** At most this many deploy-time LoRA adapters (the worker loads them all before ready). */
+export const MAX_DEPLOY_LORAS = 5;
+
+/** A path in a repo naming a `.safetensors` file, without path tricks. */
+export const SafetensorsPathSchema = z
+  .string()
+  .min(13)
+  .max(256)
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*\.safetensors$/,
+    'must be a path in the repo ending in .safetensors',
+  )
+  .refine((s) => !s.includes('..') && !s.includes('//'), 'must not contain ".." or "//"');
+
+/** One deploy-time LoRA adapter: a Hub repo, optionally a file in it and a revision, and a scale. */
+export const DeployLoraSchema = z.strictObject({
+  hf_repo: HfModelIdSchema,
+  weight_name: SafetensorsPathSchema.optional(),
+  revision: RevisionSchema.optional(),
+  scale: z.number().min(-4).max(4).default(1),
+});
+export type DeployLora = z.output<typeof DeployLoraSchema>;
 
 export const WEBHOOK_EVENTS = [
   'deployment.ready',
@@ -94,6 +126,7 @@ export const CreateDeploymentBodySchema = z
       })
       .transform((t) => TASK_ALIASES[t] ?? 'text-to-image')
       .optional(),
+    loras: z.array(DeployLoraSchema).max(MAX_DEPLOY_LORAS).optional(),
     gpu_tier: z
       .string()
       .min(1)
@@ -216,7 +249,10 @@ export interface RequestSecrets {
 export interface NormalizedDeploymentRequest {
   hfModelId: string;
   revision: string;
-  task: Task;
+  /** The task asked for, or null: the validate step defaults it from the pipeline class. */
+  task: Task | null;
+  /** Deploy-time LoRA adapters as asked for (revision `main` when left out). */
+  loras: { hf_repo: string; weight_name: string | null; revision: string; scale: number }[];
   settings: DeploymentSettings;
   metadata: Record<string, string>;
   webhookUrlHost: string | null;
@@ -238,7 +274,13 @@ export function normalizeDeploymentRequest(
   return {
     hfModelId: body.hf_model_id,
     revision: body.revision ?? 'main',
-    task: body.task ?? 'text-to-image',
+    task: body.task ?? null,
+    loras: (body.loras ?? []).map((l) => ({
+      hf_repo: l.hf_repo,
+      weight_name: l.weight_name ?? null,
+      revision: l.revision ?? 'main',
+      scale: l.scale,
+    })),
     settings: {
       workers_min: body.workers_min,
       workers_max: body.workers_max,

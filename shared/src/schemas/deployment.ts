@@ -3,6 +3,21 @@ import { ErrorCodeSchema } from '../errors';
 import { deliverySchema } from './delivery';
 import { DeploymentSettingsSchema, TaskSchema, WebhookEventTypeSchema } from './create-deployment';
 
+export const DeploymentLoraSchema = z.object({
+  hf_repo: z.string(),
+  revision: z.string(),
+  weight_name: z.string().nullable(),
+  scale: z.number(),
+  revision_sha: z.string().nullable(),
+  file: z.string().nullable(),
+  bytes: z.number().int().nonnegative().nullable(),
+  /** The base family the adapter targets, as detected (card `base_model`, header keys). */
+  base_family: z.string().nullable(),
+  /** Gated or private: the worker gets the user's hf_token to fetch it. */
+  needs_token: z.boolean(),
+});
+export type DeploymentLora = z.infer<typeof DeploymentLoraSchema>;
+
 export const DEPLOYMENT_STATUSES = [
   'queued',
   'validating',
@@ -73,15 +88,44 @@ export const ComponentEstimateSchema = z.object({
 });
 export type ComponentEstimate = z.infer<typeof ComponentEstimateSchema>;
 
+export const MemoryPlanSchema = z.object({
+  dtype: z.enum(['float16', 'bfloat16']),
+  vae_slicing: z.boolean(),
+  vae_tiling: z.boolean(),
+  offload: z.enum(['none', 'model', 'sequential']),
+  fits: z.boolean(),
+  reason: z.string(),
+  need_bytes: z.number().int().nonnegative(),
+});
+
+/** A video job's shape and its activation phases (video families only). */
+export const VideoEstimateSchema = z.object({
+  width: z.int(),
+  height: z.int(),
+  num_frames: z.int(),
+  fps: z.int(),
+  latent_frames: z.int(),
+  latent_tokens: z.int(),
+  dit_activation_bytes: z.number().int().nonnegative(),
+  vae_decode_bytes: z.number().int().nonnegative(),
+});
+
 export const EstimateSchema = z.object({
   method: z.enum(['safetensors_headers', 'registry']),
   family: z.string(),
   resolution: z.int(),
+  /** Weights resident on the GPU: the components plus deploy-time LoRA adapters. */
   weights_bytes: z.number().int().nonnegative(),
   activation_bytes: z.number().int().nonnegative(),
   overhead_bytes: z.number().int().nonnegative(),
+  /** Peak with everything on the GPU (the `none` plan). */
   vram_bytes: z.number().int().nonnegative(),
   components: z.array(ComponentEstimateSchema),
+  /** Deploy-time LoRA adapters' bytes, counted in weights_bytes. */
+  lora_bytes: z.number().int().nonnegative().optional(),
+  video: VideoEstimateSchema.optional(),
+  /** The plans a pool may be chosen under, lightest first (video families add tiling and offload). */
+  memory_plans: z.array(MemoryPlanSchema).optional(),
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
 
@@ -98,6 +142,8 @@ export const GpuChoiceSchema = z.object({
   skipped: z.array(SkippedPoolSchema),
   /** GPU types RunPod placed the workers on, once known (e.g. "NVIDIA RTX A4000"). */
   placed_on: z.array(z.string()).optional(),
+  /** The memory plan the pool was chosen under (the worker reaches the same from the estimate). */
+  memory_plan: MemoryPlanSchema.optional(),
 });
 export type GpuChoice = z.infer<typeof GpuChoiceSchema>;
 
@@ -145,7 +191,10 @@ export const DeploymentSchema = z.object({
   hf_model_id: z.string(),
   revision: z.string(),
   revision_sha: z.string().nullable(),
-  task: TaskSchema,
+  /** The task asked for; null until validate defaults it from the pipeline class. */
+  task: TaskSchema.nullable(),
+  /** Deploy-time LoRA adapters; `revision_sha`, `file` and `bytes` once validated. Never secrets. */
+  loras: z.array(DeploymentLoraSchema).default([]),
   pipeline: z.string().nullable(),
   model: z
     .object({

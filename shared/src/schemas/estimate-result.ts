@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { EstimateSchema, SkippedPoolSchema } from './deployment';
+import {
+  DeploymentLoraSchema,
+  EstimateSchema,
+  MemoryPlanSchema,
+  SkippedPoolSchema,
+} from './deployment';
+import { TaskSchema } from './create-deployment';
 
 /**
  * The answer of `POST /v1/estimates`: what a deployment of this body would get, created nowhere.
@@ -9,6 +15,8 @@ export const EstimateResultSchema = z.strictObject({
   hf_model_id: z.string(),
   revision_sha: z.string(),
   pipeline: z.string(),
+  task: TaskSchema,
+  loras: z.array(DeploymentLoraSchema),
   model: z.strictObject({
     gated: z.union([z.literal(false), z.literal('auto'), z.literal('manual')]),
     private: z.boolean(),
@@ -21,6 +29,8 @@ export const EstimateResultSchema = z.strictObject({
     price_per_hour_usd: z.number(),
     usable_vram_bytes: z.int(),
     skipped: z.array(SkippedPoolSchema),
+    /** How the worker will place the model on that pool (tiling/offload let a cheaper pool fit). */
+    memory_plan: MemoryPlanSchema,
   }),
   catalog: z.enum(['live', 'static']),
 });

@@ -10,6 +10,7 @@ import type { HubComponent, HubModelReport, ModelHub } from '../../ports';
 import { chooseWeights, isWeightlessClass } from './choose-weights';
 import { isTransportError, transportError, type HubErrorContext } from './hub-errors';
 import { createHubFetch } from './hub-fetch';
+import { inspectLora } from './inspect-lora';
 import { readSafetensorsSummary } from './read-safetensors-summary';
 
 export interface HubClientOptions {
@@ -233,6 +234,36 @@ export function createHubClient(opts: HubClientOptions): ModelHub {
       });
       try {
         return await inspectModel({ hubUrl }, hubFetch, modelId, revision, ctx.hasToken);
+      } catch (e) {
+        if (isAppError(e)) throw e;
+        if (isTransportError(e)) throw transportError(e, ctx);
+        if (e instanceof SyntaxError) {
+          throw new AppError('UPSTREAM_UNAVAILABLE', 'Hugging Face sent a malformed answer.', {
+            cause: e,
+          });
+        }
+        throw e;
+      }
+    },
+    async inspectLora(repo, { revision, token, weightName }) {
+      const effectiveToken = token === '' ? null : token;
+      const ctx: HubErrorContext = { modelId: repo, revision, hasToken: effectiveToken !== null };
+      if (!MODEL_ID.test(repo) || repo.includes('..')) {
+        throw new AppError('LORA_NOT_FOUND', `"${repo}" is not a Hugging Face repo id (org/name).`);
+      }
+      const hubFetch = createHubFetch({
+        fetch: baseFetch,
+        timeoutMs: opts.timeoutMs,
+        token: effectiveToken,
+        ctx,
+      });
+      try {
+        return await inspectLora(
+          { hubUrl, hubFetch, hasToken: ctx.hasToken },
+          repo,
+          revision,
+          weightName,
+        );
       } catch (e) {
         if (isAppError(e)) throw e;
         if (isTransportError(e)) throw transportError(e, ctx);

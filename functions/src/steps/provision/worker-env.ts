@@ -2,7 +2,7 @@ import type { Deployment } from '@visgate/shared';
 
 /**
  * The template environment our worker reads (API.md "Worker contract"). Holds the per-deployment
- * events token and, only for gated or private models, the user's own HF token — never the RunPod key
+ * events token and, only for gated or private models or adapters, the user's own HF token — never the RunPod key
  * or a platform secret.
  */
 export function workerEnv(
@@ -22,7 +22,8 @@ export function workerEnv(
     VISGATE_MODEL_ID: doc.hf_model_id,
     VISGATE_MODEL_REVISION: doc.revision_sha ?? doc.revision,
     VISGATE_PIPELINE: doc.pipeline ?? '',
-    VISGATE_TASK: doc.task,
+    // Set by validate before provisioning; the fallback only keeps the type honest.
+    VISGATE_TASK: doc.task ?? 'text-to-image',
     VISGATE_VRAM_ESTIMATE_BYTES: String(doc.estimate?.vram_bytes ?? 0),
     VISGATE_MODEL_BYTES: String(weightsBytes),
     VISGATE_EVENTS_URL: opts.eventsUrl,
@@ -32,8 +33,33 @@ export function workerEnv(
       { type: 'huggingface', repo: doc.hf_model_id, revision: doc.revision_sha ?? doc.revision },
     ]),
   };
-  if (needsToken && opts.hfToken) env.HF_TOKEN = opts.hfToken;
+  if (doc.loras.length > 0) env.VISGATE_LORAS = JSON.stringify(workerLoras(doc));
+  const lorasNeedToken = doc.loras.some((l) => l.needs_token);
+  if ((needsToken || lorasNeedToken) && opts.hfToken) env.HF_TOKEN = opts.hfToken;
   return env;
+}
+
+/**
+ * `VISGATE_LORAS`: the deploy-time adapters as the worker loads them before it reports ready,
+ * in request order (`lora_<i>` is the adapter name, and a job's `lora_scale` list follows it),
+ * pinned to the commit validate resolved.
+ */
+export function workerLoras(doc: Deployment): {
+  name: string;
+  repo: string;
+  revision: string;
+  file: string;
+  scale: number;
+  bytes: number;
+}[] {
+  return doc.loras.map((l, i) => ({
+    name: `lora_${i}`,
+    repo: l.hf_repo,
+    revision: l.revision_sha ?? l.revision,
+    file: l.file ?? l.weight_name ?? '',
+    scale: l.scale,
+    bytes: l.bytes ?? 0,
+  }));
 }
 
 /** Container disk for the model files plus image and scratch, never below the configured floor. */

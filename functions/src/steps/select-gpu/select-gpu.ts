@@ -1,7 +1,7 @@
 import {
   AppError,
   resolveGpuTier,
-  selectGpu as choosePools,
+  selectGpuWithPlan,
   transition,
   type Deployment,
   type GpuPool,
@@ -29,8 +29,8 @@ export function allowedPools(
 }
 
 /**
- * Step 2: picks the cheapest pool with stock whose smallest card fits the estimate, plus up to two
- * fallbacks, from the live catalog. "Too big" and "no stock" are permanent failures with their codes.
+ * Step 2: picks the cheapest pool with stock whose smallest card fits the estimate (under the
+ * memory plan that costs least), plus up to two fallbacks, from the live catalog. "Too big" and "no stock" are permanent failures with their codes.
  */
 export function createSelectGpu(deps: SelectGpuDeps) {
   return defineStep(
@@ -48,15 +48,16 @@ export function createSelectGpu(deps: SelectGpuDeps) {
       if (!doc.estimate) return;
       const { pools } = await deps.catalog.pools(secrets?.runpodApiKey ?? null);
       const { allowed, keepOrder } = allowedPools(doc.settings, pools);
-      const need = doc.estimate.vram_bytes;
-      // Keep more candidates than RunPod's three so capacity failover has somewhere to go.
-      const choice = choosePools({
-        needBytes: need,
+      // Keep more candidates than RunPod's three so capacity failover has somewhere to go. Video
+      // models may take VAE tiling or CPU offload when that lets a cheaper pool fit.
+      const { selection: choice, plan } = selectGpuWithPlan({
+        estimate: doc.estimate,
         pools,
         allowed,
         keepAllowedOrder: keepOrder,
         maxFallbacks: 5,
       });
+      const need = choice.kind === 'selected' ? plan.need_bytes : choice.needBytes;
       const narrowed = allowed === null ? '' : ` among the requested pools (${allowed.join(', ')})`;
 
       switch (choice.kind) {
@@ -88,6 +89,7 @@ export function createSelectGpu(deps: SelectGpuDeps) {
             price_per_hour_usd: choice.pool.pricePerHourUsd,
             usable_vram_bytes: choice.pool.usableBytes,
             skipped: choice.skipped,
+            memory_plan: plan,
           },
           cost: { ...d.cost, price_per_hour_usd: choice.pool.pricePerHourUsd },
           timings: { ...d.timings, gpu_selected_at: at.toISOString() },
@@ -99,6 +101,7 @@ export function createSelectGpu(deps: SelectGpuDeps) {
           deployment_id: id,
           pool: choice.pool.id,
           fallbacks: written.gpu?.fallback_pools,
+          memory_plan: plan.reason,
         });
         await deps.bus.publish('deployment-provision', { deployment_id: id });
       }

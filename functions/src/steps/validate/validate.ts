@@ -1,9 +1,9 @@
-import { estimateVram, transition } from '@visgate/shared';
+import { transition } from '@visgate/shared';
 import type { Deps } from '../../deps';
 import { defineStep } from '../define-step';
 import { stage } from '../lifecycle';
 import { sharedCacheRejection } from '../cache-fill/cache-target';
-import { assertSupportedPipeline } from '../../policy/supported-pipelines';
+import { assessModel } from './assess-model';
 
 export type ValidateDeps = Pick<
   Deps,
@@ -12,7 +12,8 @@ export type ValidateDeps = Pick<
 
 /**
  * Step 1: checks the model on the Hub (exists, access, diffusers pipeline, exact weight bytes),
- * estimates VRAM, and hands over to GPU selection. Permanent problems fail the deployment with a
+ * decides the task, checks the deploy-time LoRA adapters, estimates VRAM, and hands over to GPU
+ * selection. Permanent problems fail the deployment with a
  * code; Hub outages throw so the bus redelivers (the step runner decides, per error code).
  */
 export function createValidate(deps: ValidateDeps) {
@@ -50,7 +51,13 @@ export function createValidate(deps: ValidateDeps) {
         ));
       if (!started) return;
       const report = await inspecting;
-      assertSupportedPipeline(report.pipelineClass, doc.hf_model_id);
+      // Pipeline class, task, LoRA adapters and the estimate: every refusal before anything bills.
+      const { task, loras, estimate } = await assessModel(deps.hub, report, {
+        modelId: doc.hf_model_id,
+        task: doc.task,
+        loras: doc.loras,
+        token: secrets?.hfToken ?? null,
+      });
 
       // Shared cache admission: allowlist, and gated/private only with a token that passed inspect().
       const refused = sharedCacheRejection(
@@ -61,18 +68,6 @@ export function createValidate(deps: ValidateDeps) {
       );
       if (refused) throw refused;
 
-      const estimate = estimateVram({
-        pipelineClass: report.pipelineClass,
-        modelId: doc.hf_model_id,
-        components: report.components.map((c) => ({
-          name: c.name,
-          className: c.className,
-          dtype: c.dtype,
-          bytes: c.bytes,
-          params: c.params,
-          files: c.files,
-        })),
-      });
       const at = deps.clock.now();
       const written = await deps.store.mutate(id, (d) => {
         if (d.status !== 'validating') return null;
@@ -80,6 +75,8 @@ export function createValidate(deps: ValidateDeps) {
           ...transition(d, 'selecting_gpu', at),
           revision_sha: report.revisionSha,
           pipeline: report.pipelineClass,
+          task,
+          loras,
           model: {
             gated: report.gated,
             private: report.private,
