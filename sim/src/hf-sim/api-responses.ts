@@ -93,7 +93,12 @@ export function modelInfo(repo: VirtualRepo, expand: readonly string[]): Record<
     tags: f.tags ?? [],
     siblings: [...repo.files.keys()].sort().map((rfilename) => ({ rfilename })),
     usedStorage: totalBytes,
+    // The Hub parses README.md's YAML front matter into `cardData` (huggingface_hub
+    // `ModelInfo.card_data`; `expand[]=cardData` in @huggingface/hub MODEL_EXPANDABLE_KEYS) and
+    // leaves the key out when the card has no metadata.
+    cardData: f.cardData,
   };
+  if (f.cardData === undefined) delete full.cardData;
   if (f.libraryName === null) delete full.library_name;
   if (f.pipelineTag === null) delete full.pipeline_tag;
   if (expand.length === 0) return full;

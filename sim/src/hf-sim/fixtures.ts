@@ -1,3 +1,4 @@
+import { LORA_FIXTURES } from './lora-fixtures';
 import type { FixtureFile, RepoFixture, SimDtype } from './repo-fixture';
 
 // Per-component parameter counts and dtypes match the real repos; tensor names and shapes are
@@ -20,6 +21,14 @@ export const PARAMS = {
   sd3MediumTransformer: 2_028_328_000,
   pixartSigmaTransformer: 610_856_252,
   whisperLargeV3: 1_543_490_560,
+  // Video repos (≈ from the diffusers repos' fp32/fp16 file sizes): Wan 2.1 1.3B's transformer
+  // (≈5.68 GB fp32), its umT5-XXL encoder (5 fp32 shards, ≈22.7 GB) and Wan-VAE (≈508 MB fp32);
+  // CogVideoX-2b's transformer (≈3.4 GB fp16) and 3-D VAE (≈431 MB fp16).
+  wan13Transformer: 1_418_996_800,
+  umt5XxlShards: [1_136_000_000, 1_136_000_000, 1_136_000_000, 1_136_000_000, 1_136_000_000],
+  wanVae: 126_892_531,
+  cogvideox2Transformer: 1_692_000_000,
+  cogvideoxVae: 215_591_363,
 } as const;
 
 const st = (
@@ -265,6 +274,57 @@ const tinySd = (id: string, sha: string, isPrivate: boolean, unetParams: number)
   ],
 });
 
+const wan13 = (): RepoFixture => ({
+  id: 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers',
+  sha: '0fad780a534b6463e45facd96134c9f345acfa5b',
+  libraryName: 'diffusers',
+  pipelineTag: 'text-to-video',
+  tags: ['diffusers', 'safetensors', 'text-to-video', 'WanPipeline'],
+  files: [
+    ...repoFiles('Wan2.1 T2V 1.3B'),
+    modelIndex('WanPipeline', {
+      scheduler: ['diffusers', 'UniPCMultistepScheduler'],
+      text_encoder: ['transformers', 'UMT5EncoderModel'],
+      tokenizer: ['transformers', 'T5TokenizerFast'],
+      transformer: ['diffusers', 'WanTransformer3DModel'],
+      vae: ['diffusers', 'AutoencoderKLWan'],
+    }),
+    scheduler('UniPCMultistepScheduler'),
+    transformersConfig('text_encoder', 'UMT5EncoderModel', 'float32'),
+    ...sharded('text_encoder/model', 'F32', PARAMS.umt5XxlShards),
+    ...t5Tokenizer('tokenizer'),
+    diffusersConfig('transformer', 'WanTransformer3DModel'),
+    st('transformer/diffusion_pytorch_model.safetensors', 'F32', PARAMS.wan13Transformer, 825),
+    diffusersConfig('vae', 'AutoencoderKLWan'),
+    st('vae/diffusion_pytorch_model.safetensors', 'F32', PARAMS.wanVae, 194),
+  ],
+});
+
+const cogVideoX2b = (): RepoFixture => ({
+  id: 'THUDM/CogVideoX-2b',
+  sha: '1137dacfc2c9c012bed6a0793f4ecf2ca8e7ba01',
+  libraryName: 'diffusers',
+  pipelineTag: 'text-to-video',
+  tags: ['diffusers', 'safetensors', 'text-to-video', 'cogvideox'],
+  files: [
+    ...repoFiles('CogVideoX-2B'),
+    modelIndex('CogVideoXPipeline', {
+      scheduler: ['diffusers', 'CogVideoXDDIMScheduler'],
+      text_encoder: ['transformers', 'T5EncoderModel'],
+      tokenizer: ['transformers', 'T5Tokenizer'],
+      transformer: ['diffusers', 'CogVideoXTransformer3DModel'],
+      vae: ['diffusers', 'AutoencoderKLCogVideoX'],
+    }),
+    scheduler('CogVideoXDDIMScheduler'),
+    ...t5Encoder('text_encoder', 'F16'),
+    ...t5Tokenizer('tokenizer'),
+    diffusersConfig('transformer', 'CogVideoXTransformer3DModel'),
+    st('transformer/diffusion_pytorch_model.safetensors', 'F16', PARAMS.cogvideox2Transformer, 420),
+    diffusersConfig('vae', 'AutoencoderKLCogVideoX'),
+    st('vae/diffusion_pytorch_model.safetensors', 'F16', PARAMS.cogvideoxVae, 436),
+  ],
+});
+
 /** The simulated Hub's catalog. Repo shas are fixed (PixArt's is its real main commit). */
 export const FIXTURES: readonly RepoFixture[] = [
   sd2Turbo('stabilityai/sd-turbo', '60bdbed7d6aefd5666eb7ec0c4b5f8827e8e924d', 'SD-Turbo'),
@@ -416,4 +476,7 @@ export const FIXTURES: readonly RepoFixture[] = [
     12_345_678,
   ),
   tinySd('visgate-test/tiny-sd', '5747fa5d68420e59ab26e829eb065df11231d77d', false, 2_048),
+  wan13(),
+  cogVideoX2b(),
+  ...LORA_FIXTURES,
 ];

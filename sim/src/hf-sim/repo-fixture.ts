@@ -1,7 +1,6 @@
 /** Safetensors dtypes the simulator can synthesise (keys of DTYPE_BYTES). */
 export type SimDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I8' | 'U8' | 'BOOL';
 
-/** A run of tensors of one dtype holding `params` elements in total, split over `tensors` entries. */
 export interface TensorSpec {
   dtype: SimDtype;
   params: number;
@@ -9,6 +8,11 @@ export interface TensorSpec {
   tensors?: number;
   /** Tensor name prefix; names are `${prefix}.${i}.weight`. Default "blocks". */
   prefix?: string;
+  /**
+   * Tensors named and shaped one by one instead of a run (LoRA adapters, whose key names and
+   * shapes tell the family they target); `params` must be their element count.
+   */
+  named?: readonly { name: string; shape: readonly number[] }[];
 }
 
 /**
@@ -41,5 +45,10 @@ export interface RepoFixture {
   tags?: readonly string[];
   /** ISO timestamp; defaults to a fixed date. */
   lastModified?: string;
+  /**
+   * The model card's YAML metadata as the Hub parses it from README.md (`cardData` in model info,
+   * e.g. `base_model` for adapters); absent when the card has none.
+   */
+  cardData?: Record<string, unknown>;
   files: readonly FixtureFile[];
 }

@@ -24,6 +24,22 @@ export function buildSafetensors(specs: readonly TensorSpec[]): VirtualSafetenso
   specs.forEach((spec, s) => {
     const width = DTYPE_BYTES[spec.dtype];
     if (width === undefined) throw new Error(`unknown dtype ${spec.dtype}`);
+    if (spec.named !== undefined) {
+      let count = 0;
+      for (const t of spec.named) {
+        const elements = t.shape.reduce((a, b) => a * b, 1);
+        header[t.name] = {
+          dtype: spec.dtype,
+          shape: [...t.shape],
+          data_offsets: [offset, offset + elements * width],
+        };
+        tensorNames.push(t.name);
+        offset += elements * width;
+        count += elements;
+      }
+      if (count !== spec.params) throw new Error(`named tensors hold ${count}, not ${spec.params}`);
+      return;
+    }
     const count = Math.max(1, Math.min(spec.tensors ?? DEFAULT_TENSORS, spec.params));
     const base = Math.floor(spec.params / count);
     const extra = spec.params % count;
