@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { isVideoFamily, type ModelFamily } from '../memory/estimate-vram';
+import { isVideoFamily } from '../memory/estimate-vram';
 import type { Task } from '../schemas/create-deployment';
 
 /**
@@ -13,7 +13,7 @@ const IMAGE_EDIT_FAMILIES: readonly string[] = ['sd1', 'sd2', 'sdxl', 'sd3', 'fl
 const IMAGE_TASKS: readonly Task[] = ['text-to-image', 'image-to-image', 'inpainting'];
 
 /** The tasks a deployment of this family may be created for. */
-export function tasksForFamily(family: ModelFamily | string): readonly Task[] {
+export function tasksForFamily(family: string): readonly Task[] {
   if (isVideoFamily(family)) return ['text-to-video'];
   if (IMAGE_EDIT_FAMILIES.includes(family)) return IMAGE_TASKS;
   return ['text-to-image'];
@@ -28,9 +28,9 @@ export type TaskDecision =
  * family's tasks. Not asked for: `text-to-video` for video families, `text-to-image` otherwise.
  * Pure.
  */
-export function decideTask(requested: Task | null, family: ModelFamily | string): TaskDecision {
+export function decideTask(requested: Task | null, family: string): TaskDecision {
   const tasks = tasksForFamily(family);
-  if (requested === null) return { kind: 'ok', task: tasks[0]! };
+  if (requested === null) return { kind: 'ok', task: tasks[0] ?? 'text-to-image' };
   return tasks.includes(requested)
     ? { kind: 'ok', task: requested }
     : { kind: 'unsupported', requested, tasks };
@@ -39,7 +39,7 @@ export function decideTask(requested: Task | null, family: ModelFamily | string)
 /** decideTask, throwing TASK_UNSUPPORTED (422) with a message naming the model's tasks. */
 export function resolveTask(
   requested: Task | null,
-  family: ModelFamily | string,
+  family: string,
   modelId: string,
   pipelineClass: string,
 ): Task {

@@ -1,4 +1,4 @@
-import { FAMILY_DEFAULTS, isVideoFamily, type ModelFamily } from './estimate-vram';
+import { FAMILY_DEFAULTS, isVideoFamily } from './estimate-vram';
 
 /**
  * How the worker places a model on a card: the shape of the worker's `MemoryPlan`
@@ -32,13 +32,15 @@ export const TILED_ACTIVATION_SHARE = 0.35;
  * keep the all-on-GPU plan (the worker still falls back at run time when free memory is short).
  */
 export function memoryPlans(input: {
-  family: ModelFamily | string;
+  family: string;
   vramBytes: number;
   weightsBytes: number;
   largestComponentBytes: number;
 }): MemoryPlan[] {
-  const family = input.family as ModelFamily;
-  const dtype = FAMILY_DEFAULTS[family]?.computeDtype === 'BF16' ? 'bfloat16' : 'float16';
+  const defaults = (FAMILY_DEFAULTS as Partial<Record<string, { computeDtype: string }>>)[
+    input.family
+  ];
+  const dtype = defaults?.computeDtype === 'BF16' ? 'bfloat16' : 'float16';
   const weights = Math.min(input.weightsBytes, input.vramBytes);
   const rest = input.vramBytes - weights;
   const tiled = Math.ceil(rest * TILED_ACTIVATION_SHARE);

@@ -91,7 +91,8 @@ export function videoActivations(
   transformerParams: number,
   shape?: Partial<VideoShape>,
 ): VideoActivations {
-  const d = videoDefaults(family)!;
+  const d = videoDefaults(family);
+  if (d === null) throw new Error(`${family} has no video defaults`);
   const arch = VIDEO_ARCH[family];
   const width = shape?.width ?? d.width;
   const height = shape?.height ?? d.height;

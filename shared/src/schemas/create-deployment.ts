@@ -58,7 +58,7 @@ export const SafetensorsPathSchema = z
   .min(13)
   .max(256)
   .regex(
-    /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*\.safetensors$/,
+    /^[A-Za-z0-9_][A-Za-z0-9_./-]*\.safetensors$/,
     'must be a path in the repo ending in .safetensors',
   )
   .refine((s) => !s.includes('..') && !s.includes('//'), 'must not contain ".." or "//"');

@@ -29,7 +29,8 @@ export function chooseLoraFile(
   }
   const root = paths.filter((p) => !p.includes('/'));
   const safetensors = root.filter((p) => p.endsWith('.safetensors')).sort();
-  if (safetensors.length === 1) return { kind: 'file', file: safetensors[0]! };
+  const [only] = safetensors;
+  if (safetensors.length === 1 && only !== undefined) return { kind: 'file', file: only };
   if (safetensors.includes(DIFFUSERS_LORA_FILE)) return { kind: 'file', file: DIFFUSERS_LORA_FILE };
   if (safetensors.length > 1) return { kind: 'ambiguous', files: safetensors };
   return { kind: 'none', pickles: root.filter((p) => /\.(bin|pt|pth|ckpt)$/.test(p)).sort() };
@@ -114,7 +115,7 @@ export async function inspectLora(
     );
     const tensors = Object.entries(header)
       .filter(([name]) => name !== '__metadata__')
-      .map(([name, t]) => ({ name, shape: [...((t as { shape: number[] }).shape ?? [])] }));
+      .map(([name, t]) => ({ name, shape: [...(t as { shape: number[] }).shape] }));
     const card = (info as { cardData?: { base_model?: unknown } }).cardData;
     return {
       repo,
