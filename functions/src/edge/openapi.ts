@@ -100,6 +100,14 @@ const ProblemSchema = z
       .array(z.string())
       .optional()
       .describe('METHOD_NOT_ALLOWED: the methods this path takes'),
+    task: z.string().optional().describe('TASK_UNSUPPORTED: the task asked for'),
+    supported_tasks: z
+      .array(z.string())
+      .optional()
+      .describe("TASK_UNSUPPORTED: the tasks the model's family serves"),
+    lora: z.string().optional().describe('LORA_*: the adapter repo at fault'),
+    lora_family: z.string().optional().describe('LORA_BASE_MISMATCH: the family it targets'),
+    model_family: z.string().optional().describe("LORA_BASE_MISMATCH: the base model's family"),
   })
   .describe('RFC 9457 problem details with a stable `code`');
 

@@ -1,3 +1,5 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { startLocalSystem, type LocalSystem } from '@visgate/sim';
 
@@ -10,6 +12,17 @@ async function deploy(sys: LocalSystem, body: Record<string, unknown>) {
     .send(body);
   expect(res.status).toBe(202);
   return (res.body as { deployment_id: string }).deployment_id;
+}
+
+/** A validator for one component schema of the served /openapi.json. */
+async function specValidator(sys: LocalSystem, name: string) {
+  const spec = (await request(sys.url).get('/openapi.json')).body as {
+    components: { schemas: Record<string, object> };
+  };
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(spec.components.schemas[name]!);
+  return (body: unknown) => (validate(body) ? [] : validate.errors);
 }
 
 function expectNothingOnRunPod(sys: LocalSystem) {
@@ -48,6 +61,10 @@ describe('issue 16 deployments through the embedded system and the simulators', 
     const env = sys.runpod.account(sys.apiKey).templates[0]?.env ?? {};
     expect(env).toMatchObject({ VISGATE_TASK: 'text-to-video', VISGATE_PIPELINE: 'WanPipeline' });
     expect(env.VISGATE_LORAS).toBeUndefined();
+    const pub = await request(sys.url)
+      .get(`/v1/deployments/${id}`)
+      .set('Authorization', `Bearer ${sys.apiKey}`);
+    expect((await specValidator(sys, 'Deployment'))(pub.body)).toEqual([]);
   });
 
   it('deploys SDXL with an SDXL LoRA: validated, counted in the estimate, stored and handed to the worker', async () => {
@@ -92,6 +109,7 @@ describe('issue 16 deployments through the embedded system and the simulators', 
       .get(`/v1/deployments/${id}`)
       .set('Authorization', `Bearer ${sys.apiKey}`);
     expect(pub.body.loras).toEqual(ready.loras);
+    expect((await specValidator(sys, 'Deployment'))(pub.body)).toEqual([]);
   });
 
   it.each([
@@ -147,6 +165,7 @@ describe('issue 16 deployments through the embedded system and the simulators', 
       estimate: { family: 'cogvideox', video: { num_frames: 49, fps: 8, latent_frames: 13 } },
       gpu: { memory_plan: { offload: expect.any(String) as unknown } },
     });
+    expect((await specValidator(sys, 'EstimateResult'))(res.body)).toEqual([]);
     const refused = await request(sys.url)
       .post('/v1/estimates')
       .set('Authorization', `Bearer ${sys.apiKey}`)
@@ -157,5 +176,6 @@ describe('issue 16 deployments through the embedded system and the simulators', 
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'LORA_BASE_MISMATCH' });
     expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await specValidator(sys, 'Problem'))(refused.body)).toEqual([]);
   });
 });
