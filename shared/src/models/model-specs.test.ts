@@ -63,13 +63,39 @@ describe('MODEL_SPECS', () => {
     },
   );
 
-  it('marks only diffusers image families the worker serves supported', () => {
+  it('marks only diffusers families the worker serves supported (image, Wan, CogVideoX)', () => {
     for (const spec of MODEL_SPECS) {
       const image = !['audio', 'video', 'pixel', 'kandinsky'].includes(spec.family);
       expect(spec.supported).toBe(image);
       if (!spec.supported) expect(spec.notes).toMatch(/worker/);
     }
   });
+
+  it.each([
+    ['Wan-AI/Wan2.1-T2V-1.3B-Diffusers', 'wan', 12, 16],
+    ['Wan-AI/Wan2.1-T2V-14B-Diffusers', 'wan', 35, 38],
+    ['THUDM/CogVideoX-2b', 'cogvideox', 11, 13],
+    ['THUDM/CogVideoX-5b', 'cogvideox', 18, 21],
+  ])(
+    'serves %s as %s text-to-video with %d-%d GiB of weights and a video activation peak',
+    (id, family, minGib, maxGib) => {
+      const spec = findModelSpec(id)!;
+      expect(spec).toMatchObject({ family, supported: true, tasks: ['text-to-video'] });
+      expect(spec.weightsBytes / GIB).toBeGreaterThan(minGib);
+      expect(spec.weightsBytes / GIB).toBeLessThan(maxGib);
+      expect(spec.activationBytes).toBeGreaterThan(2 * GIB);
+      expect(spec.vramBytes).toBeGreaterThan(spec.weightsBytes + spec.activationBytes!);
+    },
+  );
+
+  it.each(['Wan-AI/Wan2.1-T2V-1.3B', 'Wan-AI/Wan2.1-T2V-14B'])(
+    'keeps the native checkpoint %s unsupported, pointing at its diffusers repo',
+    (id) => {
+      const spec = findModelSpec(id)!;
+      expect(spec.supported).toBe(false);
+      expect(spec.notes).toContain(`${id}-Diffusers`);
+    },
+  );
 
   it.each([
     ['black-forest-labs/FLUX.1-dev', true],

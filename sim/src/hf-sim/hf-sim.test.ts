@@ -38,6 +38,23 @@ describe('startHfSim', () => {
     });
   });
 
+  it("returns a card's metadata as cardData, and none for a card without it", async () => {
+    const lora = await modelInfo({
+      name: 'latent-consistency/lcm-lora-sdxl',
+      hubUrl: sim.url,
+      additionalFields: ['cardData'],
+    });
+    expect(lora.cardData).toMatchObject({
+      base_model: 'stabilityai/stable-diffusion-xl-base-1.0',
+    });
+    const plain = await modelInfo({
+      name: repo.name,
+      hubUrl: sim.url,
+      additionalFields: ['cardData'],
+    });
+    expect(plain.cardData).toBeUndefined();
+  });
+
   it('lists a recursive tree with LFS sizes and directories', async () => {
     const entries = [];
     for await (const e of listFiles({ repo, recursive: true, hubUrl: sim.url })) entries.push(e);

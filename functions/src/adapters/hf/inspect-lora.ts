@@ -107,12 +107,7 @@ export async function inspectLora(
       );
     }
     const url = `${ctx.hubUrl}/${repo}/resolve/${info.sha}/${choice.file.split('/').map(encodeURIComponent).join('/')}`;
-    const { summary, header } = await readSafetensorsHeader(
-      ctx.hubFetch,
-      url,
-      choice.file,
-      'LORA_INVALID',
-    );
+    const { summary, header } = await readSafetensorsHeader(ctx.hubFetch, url, choice.file);
     const tensors = Object.entries(header)
       .filter(([name]) => name !== '__metadata__')
       .map(([name, t]) => ({ name, shape: [...(t as { shape: number[] }).shape] }));

@@ -21,13 +21,8 @@ async function readAtMost(res: Response, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, limit);
 }
 
-const corrupt = (
-  path: string,
-  why: string,
-  cause?: unknown,
-  code: 'MODEL_UNSUPPORTED' | 'LORA_INVALID' = 'MODEL_UNSUPPORTED',
-): AppError =>
-  new AppError(code, `${path} is not a readable safetensors file (${why}).`, {
+const corrupt = (path: string, why: string, cause?: unknown): AppError =>
+  new AppError('MODEL_UNSUPPORTED', `${path} is not a readable safetensors file (${why}).`, {
     cause,
     details: { file: path },
   });
@@ -47,42 +42,40 @@ export async function readSafetensorsSummary(
 
 /**
  * readSafetensorsSummary plus the header itself (tensor names and shapes), for LoRA adapters
- * whose key names tell the family they target; a malformed header throws `code`.
+ * whose key names tell the family they target.
  */
 export async function readSafetensorsHeader(
   hubFetch: typeof fetch,
   url: string,
   path: string,
-  code: 'MODEL_UNSUPPORTED' | 'LORA_INVALID' = 'MODEL_UNSUPPORTED',
 ): Promise<{ summary: TensorSummary; header: Record<string, unknown> }> {
-  const corrupt_ = (p: string, why: string, cause?: unknown) => corrupt(p, why, cause, code);
   const range = async (start: number, end: number): Promise<Buffer> => {
     const res = await hubFetch(url, { headers: { Range: `bytes=${start}-${end}` } });
     return readAtMost(res, end - start + 1);
   };
   let buf = await range(0, FIRST_READ_BYTES - 1);
-  if (buf.length < 8) throw corrupt_(path, 'shorter than its length prefix');
+  if (buf.length < 8) throw corrupt(path, 'shorter than its length prefix');
   const headerLength = Number(buf.readBigUInt64LE(0));
   if (headerLength < 2 || headerLength > MAX_HEADER_BYTES)
-    throw corrupt_(path, 'implausible header length');
+    throw corrupt(path, 'implausible header length');
   if (buf.length < 8 + headerLength) {
     const rest = await range(buf.length, 8 + headerLength - 1);
     buf = Buffer.concat([buf, rest]);
-    if (buf.length < 8 + headerLength) throw corrupt_(path, 'header truncated');
+    if (buf.length < 8 + headerLength) throw corrupt(path, 'header truncated');
   }
   let header: unknown;
   try {
     header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8'));
   } catch (e) {
-    throw corrupt_(path, 'header is not JSON', e);
+    throw corrupt(path, 'header is not JSON', e);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw corrupt_(path, 'header is not a JSON object');
+    throw corrupt(path, 'header is not a JSON object');
   }
   try {
     const record = header as Record<string, unknown>;
     return { summary: summarizeSafetensorsHeader(record), header: record };
   } catch (e) {
-    throw corrupt_(path, e instanceof Error ? e.message : 'bad tensor entry', e);
+    throw corrupt(path, e instanceof Error ? e.message : 'bad tensor entry', e);
   }
 }
