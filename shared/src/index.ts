@@ -18,6 +18,7 @@ export * from './models/model-specs';
 export * from './models/supported-pipelines';
 export * from './webhook/sign-webhook';
 export * from './job/job-input';
+export * from './job/job-kind';
 export * from './schemas/job';
 export * from './deployment/describe-progress';
 export * from './cache/layout';

@@ -29,7 +29,8 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /**
  * The job input's cross-field rules, which zod checks with `refine` and JSON Schema needs spelled
- * out: one PUT URL per image (`num_images`, default 1) and, when given, one GET URL per PUT URL.
+ * out: one PUT URL per image (`num_images`, default 1) and, when given, one GET URL per PUT URL;
+ * `mask` and `strength` only with `image`.
  */
 function withJobInputRules(body: Record<string, unknown>): Record<string, unknown> {
   const properties = body.properties as Record<string, Record<string, unknown>>;
@@ -61,8 +62,9 @@ function withJobInputRules(body: Record<string, unknown>): Record<string, unknow
       input: {
         ...properties.input,
         description:
-          'With `output.type: "s3"`: one PUT URL per image (`num_images`) and, if given, one GET URL per PUT URL',
+          'With `output.type: "s3"`: one PUT URL per image (`num_images`) and, if given, one GET URL per PUT URL. `mask` and `strength` need `image`.',
         allOf: rules,
+        dependentRequired: { mask: ['image'], strength: ['image'] },
       },
     },
   };

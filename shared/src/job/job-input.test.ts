@@ -10,7 +10,6 @@ describe('JobInputSchema', () => {
     expect(JobInputSchema.parse({ prompt: 'a cat' })).toEqual({
       prompt: 'a cat',
       num_images: 1,
-      output_format: 'png',
       output: { type: 'base64' },
     });
   });

@@ -25,9 +25,75 @@ export const JobOutputSchema = z.discriminatedUnion('type', [
 ]);
 export type JobOutput = z.infer<typeof JobOutputSchema>;
 
+/** Hugging Face repo id (`org/name`), as the deployment's `hf_model_id` spells it. */
+const HubRepoSchema = z
+  .string()
+  .min(3)
+  .max(96)
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\/[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/,
+    'must be "org/name"',
+  )
+  .refine((s) => !s.includes('..') && !s.includes('--'), 'must not contain ".." or "--"');
+
+/** A LoRA's strength: 1 as trained, 0 off, negative inverts (slider LoRAs). */
+export const LoraScaleSchema = z.number().min(-4).max(4);
+
+/** A `.safetensors` file inside a repo: a relative path, no `..`. */
+const WeightNameSchema = z
+  .string()
+  .min(13)
+  .max(256)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*\.safetensors$/, 'must be a .safetensors path in the repo')
+  .refine((s) => !s.includes('..'), 'must not contain ".."');
+
+/**
+ * An image a job starts from: an https URL the worker fetches (webhook SSRF rules, a size cap, a
+ * timeout) or base64, optionally as a `data:image/…;base64,` URL. RunPod takes at most 10 MB per
+ * request, so 8 M characters leaves room for the rest.
+ */
+const JobImageSchema = z
+  .string()
+  .min(16)
+  .max(8_000_000)
+  .regex(
+    /^(https:\/\/[\x21-\x7e]{4,2040}|(data:image\/(png|jpeg|webp);base64,)?[A-Za-z0-9+/]+={0,2})$/,
+    'must be an https URL or base64 image data (PNG, JPEG or WebP)',
+  );
+
+/** A per-request adapter: a Hub repo at a revision, or an https URL to a `.safetensors` file. */
+export const JobLoraSchema = z.union([
+  z.strictObject({
+    hf_repo: HubRepoSchema,
+    revision: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'must be a branch, tag or commit sha')
+      .refine((s) => !s.includes('..'), 'must not contain ".."')
+      .optional(),
+    weight_name: WeightNameSchema.optional(),
+    scale: LoraScaleSchema.default(1),
+  }),
+  z.strictObject({
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https:\/\/[\x21-\x7e]+$/, 'must be an https URL to a .safetensors file'),
+    scale: LoraScaleSchema.default(1),
+  }),
+]);
+export type JobLora = z.infer<typeof JobLoraSchema>;
+
+/** The output formats of image jobs and of video jobs. */
+export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export const VIDEO_FORMATS = ['mp4'] as const;
+
 /**
  * `input` of a RunPod job for our worker (API.md, "Worker contract"). Strict: unknown keys are
- * rejected. With `output.type = "s3"` there must be a PUT URL for each image.
+ * rejected. With `output.type = "s3"` there must be a PUT URL for each image. Which fields a job may
+ * use depends on its deployment (image or video; `checkJobForDeployment`): `image`, `mask` and
+ * `strength` are image-to-image and inpainting on image models; `num_frames` and `fps` are video.
  */
 export const JobInputSchema = z
   .strictObject({
@@ -43,8 +109,31 @@ export const JobInputSchema = z
       .max(2 ** 32 - 1)
       .optional(),
     num_images: z.int().min(1).max(4).default(1),
-    output_format: z.enum(['png', 'jpeg', 'webp']).default('png'),
+    /** png, jpeg or webp for images (default png); mp4 (H.264) for video, its only format. */
+    output_format: z.enum([...IMAGE_FORMATS, ...VIDEO_FORMATS]).optional(),
     output: JobOutputSchema.default({ type: 'base64' }),
+    /** Image-to-image (and, with `mask`, inpainting): the image to start from. */
+    image: JobImageSchema.optional(),
+    /** Inpainting: white repaints, black keeps; needs `image`. */
+    mask: JobImageSchema.optional(),
+    /** How far from `image` to go: 1 ignores it (default 0.8 image-to-image, 1 inpainting). */
+    strength: z.number().gt(0).max(1).optional(),
+    /** Video: frames to generate (Wan 4k+1, CogVideoX 8k+1; the worker names the nearest valid). */
+    num_frames: z.int().min(1).max(257).optional(),
+    /** Video: frames per second of the MP4. */
+    fps: z.int().min(1).max(60).optional(),
+    /** Adapters for this job only, loaded on the warm model and unloaded after. */
+    loras: z.array(JobLoraSchema).min(1).max(5).optional(),
+    /** Scale of the deployment's own adapters for this job: one for all, or one each in order. */
+    lora_scale: z.union([LoraScaleSchema, z.array(LoraScaleSchema).min(1).max(5)]).optional(),
+  })
+  .refine((input) => input.mask === undefined || input.image !== undefined, {
+    path: ['mask'],
+    error: 'needs image (the picture the mask applies to)',
+  })
+  .refine((input) => input.strength === undefined || input.image !== undefined, {
+    path: ['strength'],
+    error: 'needs image (strength is how far to move from it)',
   })
   .refine(
     (input) => input.output.type !== 's3' || input.output.put_urls.length >= input.num_images,

@@ -65,9 +65,25 @@ describe('CreateJobBodySchema and storableJobInput', () => {
     const body = CreateJobBodySchema.parse({
       input: { prompt: 'x', output: { type: 's3', put_urls: ['https://b/x?sig=secret'] } },
     });
-    expect(body.input).toMatchObject({ num_images: 1, output_format: 'png' });
+    expect(body.input).toMatchObject({ num_images: 1 });
     expect(JSON.stringify(storableJobInput(body.input))).not.toContain('sig=secret');
     expect(storableJobInput(JobInputSchema.parse({ prompt: 'y' }))).toMatchObject({ prompt: 'y' });
+  });
+
+  it('keeps input images and adapter URLs only as a description: no pixels, no signatures', () => {
+    const pixels = 'iVBORw0KGgo'.repeat(1000);
+    const stored = storableJobInput(
+      JobInputSchema.parse({
+        prompt: 'x',
+        image: `data:image/png;base64,${pixels}`,
+        mask: 'https://img.example/mask.png?X-Amz-Signature=secret',
+        loras: [{ url: 'https://files.example/a.safetensors?token=secret', scale: 0.5 }],
+      }),
+    );
+    expect(stored.image).toBe(`base64 (${pixels.length + 22} characters)`);
+    expect(stored.mask).toBe('https://img.example/mask.png');
+    expect(stored.loras).toEqual([{ url: 'https://files.example/a.safetensors', scale: 0.5 }]);
+    expect(JSON.stringify(stored)).not.toContain('secret');
   });
 
   it('rejects unknown fields and out-of-range policies', () => {

@@ -201,8 +201,29 @@ export function summarizeJobOutput(output: unknown): NonNullable<Job['output']> 
   };
 }
 
-/** The job input as stored: presigned upload URLs (credentials in a query string) are dropped. */
+/**
+ * An input image as stored: a URL's origin and path (its query string may be a signature), or
+ * the length of base64 data (megabytes of pixels do not belong in a status document).
+ */
+function storableImage(value: string): string {
+  if (value.startsWith('https://')) {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname}`;
+  }
+  return `base64 (${value.length} characters)`;
+}
+
+/**
+ * The job input as stored: presigned upload URLs (credentials in a query string) are dropped, and
+ * input images and adapter URLs are kept only as a description.
+ */
 export function storableJobInput(input: z.output<typeof JobInputSchema>): Record<string, unknown> {
-  if (input.output.type !== 's3') return { ...input };
-  return { ...input, output: { type: 's3', put_urls: input.output.put_urls.length } };
+  const out: Record<string, unknown> = { ...input };
+  if (input.output.type === 's3')
+    out.output = { type: 's3', put_urls: input.output.put_urls.length };
+  if (input.image !== undefined) out.image = storableImage(input.image);
+  if (input.mask !== undefined) out.mask = storableImage(input.mask);
+  if (input.loras !== undefined)
+    out.loras = input.loras.map((l) => ('url' in l ? { ...l, url: storableImage(l.url) } : l));
+  return out;
 }
