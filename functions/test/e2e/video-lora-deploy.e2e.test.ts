@@ -137,6 +137,14 @@ describe('issue 16 deployments through the embedded system and the simulators', 
       { hf_model_id: 'PixArt-alpha/PixArt-Sigma-XL-2-1024-MS', task: 'inpainting' },
     ],
     [
+      'an adapter on a video model',
+      'LORA_BASE_MISMATCH',
+      {
+        hf_model_id: 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers',
+        loras: [{ hf_repo: 'latent-consistency/lcm-lora-sdxl' }],
+      },
+    ],
+    [
       'a LoRA repo that does not exist',
       'LORA_NOT_FOUND',
       { hf_model_id: 'stabilityai/sd-turbo', loras: [{ hf_repo: 'nobody-here/no-lora' }] },

@@ -1,18 +1,15 @@
 import { AppError } from '../errors';
+import { IMAGE_EDIT_FAMILIES } from '../job/job-kind';
 import { isVideoFamily } from '../memory/estimate-vram';
 import type { Task } from '../schemas/create-deployment';
 
-/**
- * Families whose diffusers pipelines have image-to-image and inpainting variants the worker builds
- * from the loaded text-to-image pipeline (`AutoPipelineForImage2Image.from_pipe`,
- * `AutoPipelineForInpainting.from_pipe`: shared weights, no reload). PixArt, Kandinsky and unknown
- * families serve text-to-image only.
- */
-const IMAGE_EDIT_FAMILIES: readonly string[] = ['sd1', 'sd2', 'sdxl', 'sd3', 'flux'];
-
 const IMAGE_TASKS: readonly Task[] = ['text-to-image', 'image-to-image', 'inpainting'];
 
-/** The tasks a deployment of this family may be created for. */
+/**
+ * The tasks a deployment of this family may be created for. Image-to-image and inpainting where the
+ * worker builds them from the loaded pipeline (IMAGE_EDIT_FAMILIES: `from_pipe`, shared weights);
+ * PixArt, Kandinsky and unknown families serve text-to-image only; video families text-to-video.
+ */
 export function tasksForFamily(family: string): readonly Task[] {
   if (isVideoFamily(family)) return ['text-to-video'];
   if (IMAGE_EDIT_FAMILIES.includes(family)) return IMAGE_TASKS;

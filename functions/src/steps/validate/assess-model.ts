@@ -3,6 +3,7 @@ import {
   estimateVram,
   familyOf,
   hasLoraKeys,
+  LORA_FAMILIES,
   loraFamily,
   resolveTask,
   type DeploymentLora,
@@ -89,6 +90,13 @@ export async function assessModel(
   const textEncoder = report.components.find((c) => c.name === 'text_encoder');
   const family = familyOf(report.pipelineClass, ask.modelId, textEncoder?.params);
   const task = resolveTask(ask.task, family, ask.modelId, report.pipelineClass);
+  if (ask.loras.length > 0 && !LORA_FAMILIES.includes(family)) {
+    throw new AppError(
+      'LORA_BASE_MISMATCH',
+      `${ask.modelId} is a ${family} model; LoRA adapters load on ${LORA_FAMILIES.join(', ')} models.`,
+      { details: { lora: ask.loras[0]?.hf_repo, model_family: family } },
+    );
+  }
   const loras =
     ask.loras.length === 0
       ? []
