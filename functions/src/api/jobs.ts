@@ -1,5 +1,6 @@
 import {
   AppError,
+  checkJobForDeployment,
   CreateJobBodySchema,
   JOB_ID_PATTERN,
   base32,
@@ -75,6 +76,18 @@ export async function submitJob(
       'CONFLICT',
       `deployment ${deploymentId} is ${deployment.status}; jobs run on a ready deployment${hint}`,
     );
+  }
+  // The rules that depend on the deployment (video or image, the family's job kinds, adapters),
+  // answered here so RunPod never sees, nor bills, a job the worker would refuse.
+  const misfits = checkJobForDeployment(req.input, {
+    video: deployment.task === 'text-to-video',
+    family: deployment.estimate?.family ?? 'other',
+    deploymentLoras: deployment.loras.length,
+  });
+  if (misfits.length > 0) {
+    throw new AppError('VALIDATION_FAILED', 'the job does not fit this deployment', {
+      details: { errors: misfits.map((e) => ({ ...e, path: `input.${e.path}` })) },
+    });
   }
   if (req.webhook_url !== undefined) {
     const why = await rejectWebhookTarget(

@@ -25,6 +25,13 @@ async function specValidator(sys: LocalSystem, name: string) {
   return (body: unknown) => (validate(body) ? [] : validate.errors);
 }
 
+async function submitJob(sys: LocalSystem, id: string, input: Record<string, unknown>) {
+  return request(sys.url)
+    .post(`/v1/deployments/${id}/jobs`)
+    .set('Authorization', `Bearer ${sys.apiKey}`)
+    .send({ input: { prompt: 'a lighthouse at dusk', ...input } });
+}
+
 function expectNothingOnRunPod(sys: LocalSystem) {
   const account = sys.runpod.account(sys.apiKey);
   expect(account.endpoints).toEqual([]);
@@ -65,6 +72,15 @@ describe('issue 16 deployments through the embedded system and the simulators', 
       .get(`/v1/deployments/${id}`)
       .set('Authorization', `Bearer ${sys.apiKey}`);
     expect((await specValidator(sys, 'Deployment'))(pub.body)).toEqual([]);
+
+    // An image input is refused by the API, before RunPod sees (and bills) the job.
+    const misfit = await submitJob(sys, id, { image: 'https://example.com/cat.png' });
+    expect(misfit.status).toBe(400);
+    expect(misfit.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'input.image' }],
+    });
+    expect(sys.runpod.account(sys.apiKey).jobs).toEqual([]);
   });
 
   it('deploys SDXL with an SDXL LoRA: validated, counted in the estimate, stored and handed to the worker', async () => {
@@ -109,6 +125,19 @@ describe('issue 16 deployments through the embedded system and the simulators', 
       .get(`/v1/deployments/${id}`)
       .set('Authorization', `Bearer ${sys.apiKey}`);
     expect(pub.body.loras).toEqual(ready.loras);
+
+    // Jobs: video fields and a scale list of the wrong length are refused before RunPod; one
+    // scale for the deployment's one adapter goes through.
+    for (const [input, path] of [
+      [{ num_frames: 33 }, 'input.num_frames'],
+      [{ lora_scale: [0.5, 1] }, 'input.lora_scale'],
+    ] as const) {
+      const res = await submitJob(sys, id, input);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path }] });
+    }
+    expect(sys.runpod.account(sys.apiKey).jobs).toEqual([]);
+    expect((await submitJob(sys, id, { lora_scale: [0.5] })).status).toBe(202);
     expect((await specValidator(sys, 'Deployment'))(pub.body)).toEqual([]);
   });
 
