@@ -62,8 +62,12 @@ export function workerLoras(doc: Deployment): {
   }));
 }
 
-/** Container disk for the model files plus image and scratch, never below the configured floor. */
+/**
+ * Container disk for the model files and deploy-time adapters plus image and scratch, never below
+ * the configured floor.
+ */
 export function workerDiskGb(doc: Deployment, minGb: number): number {
-  const filesGb = (doc.model?.total_file_bytes ?? 0) / 1e9;
+  const loraBytes = doc.loras.reduce((n, l) => n + (l.bytes ?? 0), 0);
+  const filesGb = ((doc.model?.total_file_bytes ?? 0) + loraBytes) / 1e9;
   return Math.max(minGb, Math.ceil(filesGb * 1.2 + 10));
 }
