@@ -315,6 +315,8 @@ export function estimateVram(input: {
       vramBytes,
       weightsBytes,
       largestComponentBytes: Math.max(0, ...components.map((c) => c.bytes)),
+      denoiserBytes: components.find((c) => c.name === 'transformer' || c.name === 'unet')?.bytes,
+      denoiserActivationBytes: video?.dit_activation_bytes,
     }),
   };
 }

@@ -1,4 +1,4 @@
-import { FAMILY_DEFAULTS, isVideoFamily } from './estimate-vram';
+import { CUDA_CONTEXT_BYTES, FAMILY_DEFAULTS, isVideoFamily } from './estimate-vram';
 
 /**
  * How the worker places a model on a card: the shape of the worker's `MemoryPlan`
@@ -28,7 +28,9 @@ export const TILED_ACTIVATION_SHARE = 0.35;
  * thresholds restate the worker's `plan_memory` tiers: all on the GPU (`vramBytes`); VAE tiling
  * and slicing when only the activations are short (`weights + 35 % of the rest`); model CPU
  * offload when the weights are short (the largest component, at least half the weights, plus the
- * tiled activations). Only video families get the lighter plans when choosing a pool: image models
+ * tiled activations; at least the denoiser with its activations). A plan
+ * needing more than the worker's threshold is safe: the worker then picks the same plan or a
+ * lighter one. Only video families get the lighter plans when choosing a pool: image models
  * keep the all-on-GPU plan (the worker still falls back at run time when free memory is short).
  */
 export function memoryPlans(input: {
@@ -36,6 +38,13 @@ export function memoryPlans(input: {
   vramBytes: number;
   weightsBytes: number;
   largestComponentBytes: number;
+  /**
+   * The denoiser's weights (transformer or UNet) and activation peak (video: the DiT's), when
+   * known: under model offload the denoiser and its activations are on the card together, which can
+   * need more than the tiers' share rule.
+   */
+  denoiserBytes?: number;
+  denoiserActivationBytes?: number;
 }): MemoryPlan[] {
   const defaults = (FAMILY_DEFAULTS as Partial<Record<string, { computeDtype: string }>>)[
     input.family
@@ -74,7 +83,10 @@ export function memoryPlans(input: {
       offload: 'model',
       fits: true,
       reason: 'model CPU offload: one component on the GPU at a time, for a cheaper card',
-      need_bytes: resident + tiled,
+      need_bytes: Math.max(
+        resident + tiled,
+        (input.denoiserBytes ?? 0) + (input.denoiserActivationBytes ?? 0) + CUDA_CONTEXT_BYTES,
+      ),
     });
   }
   return plans;

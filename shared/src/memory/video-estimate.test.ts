@@ -85,6 +85,9 @@ describe('estimateVram for video', () => {
     );
     // Offload keeps the largest component (the umT5 encoder) resident.
     expect(plans[2]!.need_bytes).toBeGreaterThanOrEqual(5_680_000_000 * 2);
+    // ...and never less than the DiT with its own activations on the card.
+    const dit = est.components.find((c) => c.name === 'transformer')!.bytes;
+    expect(plans[2]!.need_bytes).toBeGreaterThan(dit + est.video!.dit_activation_bytes);
     expect(plans[0]!.need_bytes).toBeGreaterThan(plans[1]!.need_bytes);
     expect(plans[1]!.need_bytes).toBeGreaterThan(plans[2]!.need_bytes);
   });
@@ -114,6 +117,19 @@ describe('estimateVram for video', () => {
     expect(withLoras.lora_bytes).toBe(500e6);
     expect(withLoras.weights_bytes).toBe(base.weights_bytes + 500e6);
     expect(withLoras.activation_bytes).toBeGreaterThan(base.activation_bytes);
+  });
+});
+
+describe('CogVideoX-5B under model offload', () => {
+  it('needs about what its model card reports with offload and VAE tiling (20.7 GB)', () => {
+    const est = estimateVram({
+      pipelineClass: 'CogVideoXPipeline',
+      modelId: 'THUDM/CogVideoX-5b',
+      components: [part('transformer', 5.57e9), part('text_encoder', 4.76e9), part('vae', 2.15e8)],
+    });
+    const offload = est.memory_plans!.find((p) => p.offload === 'model')!;
+    expect(offload.need_bytes / 1e9).toBeGreaterThan(17);
+    expect(offload.need_bytes / 1e9).toBeLessThan(23);
   });
 });
 

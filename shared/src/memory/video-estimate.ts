@@ -22,6 +22,13 @@ interface VideoArch {
    * channels in bf16, plus the upsampling copies); tiling cuts it (see memory-plan.ts).
    */
   vaeDecodeBytesPerPixel: number;
+  /**
+   * Multiplier on the DiT's working-set formula, from the model cards: Wan 2.1 1.3B's ≈20 GB all
+   * resident and "8.19 GB" with offload match it as is; CogVideoX-5B's "20.7 GB using diffusers"
+   * with model CPU offload and VAE tiling needs ≈3× (joint text-video attention with rotary
+   * embeddings keeps more copies of the sequence).
+   */
+  ditCalibration: number;
 }
 
 const VIDEO_ARCH: Record<VideoFamily, VideoArch> = {
@@ -33,6 +40,7 @@ const VIDEO_ARCH: Record<VideoFamily, VideoArch> = {
     cfgBatch: 1,
     vaeChunkFrames: 4,
     vaeDecodeBytesPerPixel: 2400,
+    ditCalibration: 1,
   },
   cogvideox: {
     temporalCompression: 4,
@@ -42,6 +50,7 @@ const VIDEO_ARCH: Record<VideoFamily, VideoArch> = {
     cfgBatch: 2,
     vaeChunkFrames: 8,
     vaeDecodeBytesPerPixel: 3000,
+    ditCalibration: 3,
   },
 };
 
@@ -82,7 +91,7 @@ export interface VideoActivations {
  * `(num_frames − 1) / temporal + 1`; tokens are latent frames × (height/8/2) × (width/8/2). The
  * DiT's peak inside one block is ≈ tokens × (ffn + 7 × hidden) × 2 bytes (feed-forward
  * intermediate, q/k/v/out and the residual stream in bf16; attention itself goes through SDPA's
- * memory-efficient kernels), times the guidance batch. The VAE decode peak is one chunk of frames
+ * memory-efficient kernels), times the guidance batch and the family's calibration. The VAE decode peak is one chunk of frames
  * × pixels × bytes per pixel. The phases run one after the other, so the job's peak is the larger
  * one plus the latents. Pure.
  */
@@ -103,7 +112,7 @@ export function videoActivations(
   const [pt, ph, pw] = arch.patch;
   const tokens = Math.ceil(latentFrames / pt) * Math.ceil(latentH / ph) * Math.ceil(latentW / pw);
   const { hidden, ffn } = ditWidths(family, transformerParams);
-  const dit = tokens * (ffn + 7 * hidden) * 2 * arch.cfgBatch;
+  const dit = tokens * (ffn + 7 * hidden) * 2 * arch.cfgBatch * arch.ditCalibration;
   const chunk = Math.min(numFrames, arch.vaeChunkFrames);
   const vae = chunk * width * height * arch.vaeDecodeBytesPerPixel;
   return {

@@ -40,10 +40,11 @@ const P = {
   sdxlUnet: 2_567_463_684,
   fluxTransformer: 11_901_408_320,
   // Video: ≈ counts from the model cards and the diffusers repos' file sizes (bf16 = 2 bytes a
-  // parameter): Wan 2.1 "1.3B" / "14B" DiT, umT5-XXL encoder ≈5.68B, Wan-VAE ≈127M; CogVideoX
-  // 2B / 5B DiT, T5-XXL (same encoder as FLUX), 3-D VAE ≈215M.
-  wan13Transformer: 1_300_000_000,
-  wan14Transformer: 14_000_000_000,
+  // parameter): Wan 2.1 DiT "1.3B" (2.84 GB in bf16) and "14B" (28.6 GB), umT5-XXL encoder
+  // (11.4 GB), Wan-VAE (≈127M); CogVideoX "2B" / "5B" DiT, T5-XXL (same encoder as FLUX), 3-D VAE
+  // (≈215M). Widths and layers: Wan README (dim 1536 / 5120, 30 / 40 layers).
+  wan13Transformer: 1_420_000_000,
+  wan14Transformer: 14_290_000_000,
   umt5Xxl: 5_680_000_000,
   wanVae: 127_000_000,
   cogvideox2Transformer: 1_690_000_000,
