@@ -12,6 +12,7 @@ from typing import Any
 from .cache_verify import DEFAULT_MODE as DEFAULT_CACHE_VERIFY
 from .cache_verify import parse_mode as parse_cache_verify
 from .errors import CONFIG_INVALID, WorkerError
+from .lora_settings import LoraSettings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Settings:
     hf_token: str | None = field(default=None, repr=False)
     # How S3 cache reads are checked: per-part CRC-32 (default) or sha256 (cache_verify.py).
     cache_verify: str = DEFAULT_CACHE_VERIFY
+    # VISGATE_LORAS, VISGATE_LORA_CACHE_BYTES, VISGATE_ALLOW_PRIVATE_URLS (lora_settings.py).
+    lora: LoraSettings = field(default_factory=LoraSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -109,6 +112,7 @@ class Settings:
             download_concurrency=max(1, concurrency),
             hf_token=environ.get("HF_TOKEN", "").strip() or None,
             cache_verify=parse_cache_verify(environ.get("VISGATE_CACHE_VERIFY", "")),
+            lora=LoraSettings.from_env(environ),
         )
 
 

@@ -16,6 +16,10 @@ CHECKSUM_MISMATCH = "checksum_mismatch"
 MODEL_LOAD_FAILED = "model_load_failed"
 FITNESS_FAILED = "fitness_failed"
 NOT_READY = "not_ready"
+# LoRA adapters (a deployment's or a job's): like invalid_input, not retryable, the worker stays.
+LORA_FETCH_FAILED = "lora_fetch_failed"
+LORA_INVALID = "lora_invalid"
+LORA_BASE_MISMATCH = "lora_base_mismatch"
 
 
 class WorkerError(Exception):

@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import FITNESS_FAILED, WorkerError, classify
 from .handler import make_handler
 from .job_input import JobRequest
+from .lora_jobs import boot_adapters, with_adapters
 from .memory_plan import MemoryPlan, compute_dtype, family_of, inference_defaults, plan_memory
 from .model_source import Fetchers, UrllibFetchers, candidates, resolve, variant_for_dtype
 from .progress import DownloadProgress, EventReporter
@@ -117,6 +118,14 @@ def boot(
     fitness()
     started = clock()
     loaded = pipelines.load_pipeline(resolved.path, plan)
+    adapters = boot_adapters(  # the deployment's LoRAs, in before the warm-up and ready
+        loaded.pipe,
+        family,
+        settings.lora,
+        cache_dir=settings.models_dir / "loras",
+        hub=fetchers or UrllibFetchers(),
+        hf_token=settings.hf_token,
+    )
     load_s = clock() - started
     defaults = inference_defaults(family, settings.model_id)
     reporter.send("warming_up", source=resolved.source)
@@ -147,7 +156,7 @@ def boot(
         timings=timings,
         peak_vram_bytes=pipelines.peak_vram_bytes(),
     )
-    handler = make_handler(loaded, family=family, defaults=defaults)
+    handler = with_adapters(make_handler(loaded, family=family, defaults=defaults), adapters)
     return Booted(handler, fitness, family, plan, timings, loaded)
 
 
