@@ -304,7 +304,3 @@ def test_a_url_adapter_is_fetched_from_a_loopback_server_only_in_local_mode(
     assert (
         first["loras"][0]["name"] == f"req_{sha[:16]}" and first["loras"][0]["cache_hit"] is False
     )
-    hub = captured["b"].handler(
-        {"id": "h", "input": {**JOB, "loras": [{"hf_repo": "test/lora-a"}]}}
-    )
-    assert hub["error"]["code"] == "lora_fetch_failed"  # the real Hub is not reachable here
