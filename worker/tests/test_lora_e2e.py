@@ -45,12 +45,14 @@ class FakeHub:
 
 @pytest.fixture(scope="module")
 def loras(tiny_model_dirs, tmp_path_factory):
-    """Three Hub repos: two different SD1 LoRAs and one for SDXL."""
+    """Three Hub repos: two different SD1 LoRAs (UNet and text encoder; UNet only) and one for SDXL."""
     root = tmp_path_factory.mktemp("loras")
     name = "pytorch_lora_weights.safetensors"
     return {
         "test/lora-a": build_lora(tiny_model_dirs["sd1"], root / "a" / name, seed=1).parent,
-        "test/lora-b": build_lora(tiny_model_dirs["sd1"], root / "b" / name, seed=7).parent,
+        "test/lora-b": build_lora(
+            tiny_model_dirs["sd1"], root / "b" / name, seed=7, text_encoders=False
+        ).parent,
         "test/lora-xl": build_lora(tiny_model_dirs["sdxl"], root / "xl" / name, seed=3).parent,
     }
 
@@ -114,6 +116,14 @@ def test_a_deployment_lora_is_loaded_before_ready_and_changes_the_images(
     zero = handler({"id": "j2", "input": {**JOB, "lora_scale": 0}})
     assert pixels(zero) == pixels(base) and zero["loras"][0]["scale"] == 0.0
     assert pixels(handler({"id": "j3", "input": JOB})) == pixels(out)
+    # A job's adapter joins the deployment's for that job only.
+    both = handler({"id": "j5", "input": {**JOB, "loras": [{"hf_repo": "test/lora-b"}]}})
+    assert [(u["name"], u["source"]) for u in both["loras"]] == [
+        ("lora_0", "deployment"),
+        (both["loras"][1]["name"], "request"),
+    ]
+    assert pixels(both) not in (pixels(out), pixels(base))
+    assert pixels(handler({"id": "j6", "input": JOB})) == pixels(out)
     bad = handler({"id": "j4", "input": {**JOB, "lora_scale": [1, 1]}})
     assert bad["error"]["code"] == "invalid_input" and "one scale per" in bad["error"]["message"]
 

@@ -23,8 +23,11 @@ def _lora_layers(model, targets: list[str], seed: int, rank: int):
     return get_peft_model_state_dict(model)
 
 
-def build_lora(model_dir: Path, dest: Path, *, seed: int = 1, rank: int = 4) -> Path:
-    """A LoRA for the tiny pipeline at ``model_dir`` (SD1 or SDXL), saved to ``dest`` (a file)."""
+def build_lora(
+    model_dir: Path, dest: Path, *, seed: int = 1, rank: int = 4, text_encoders: bool = True
+) -> Path:
+    """A LoRA for the tiny pipeline at ``model_dir`` (SD1 or SDXL), saved to ``dest`` (a file):
+    UNet layers, and the text encoders' too when ``text_encoders``."""
     from diffusers import DiffusionPipeline
 
     pipe = DiffusionPipeline.from_pretrained(str(model_dir))

@@ -56,7 +56,6 @@ class LoraAdapters:
         allow_private: bool = False,
         keep_loaded: int = KEEP_LOADED,
         clock: Callable[[], float] = time.monotonic,
-        fetch_opts: dict[str, Any] | None = None,
     ) -> None:
         self.pipe = pipe
         self.family = family
@@ -66,7 +65,6 @@ class LoraAdapters:
         self.allow_private = allow_private
         self.keep_loaded = keep_loaded
         self.clock = clock
-        self.fetch_opts = fetch_opts or {}
         self.deployment: list[tuple[str, float]] = []
         self.loaded: OrderedDict[str, str] = OrderedDict()  # job adapter name → sha, LRU first
         # What set_adapters last made active; None: unknown (a load may change it).
@@ -169,9 +167,7 @@ class LoraAdapters:
                 file=item.get("weight_name"),
                 url=item.get("url"),
             )
-            got = fetch_adapter(
-                src, self.cache, hub=self.hub, allow_private=self.allow_private, **self.fetch_opts
-            )
+            got = fetch_adapter(src, self.cache, hub=self.hub, allow_private=self.allow_private)
             self.cache.pinned.add(got.sha256)  # the job's other downloads must not evict it
             name = request_name(got.sha256)
             if any(u.name == name for u in used):
