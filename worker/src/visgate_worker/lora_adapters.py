@@ -104,6 +104,7 @@ class LoraAdapters:
             )
 
     def _delete(self, name: str) -> None:
+        self._active = None  # PEFT picks another active adapter when it deletes an active one
         try:
             self.pipe.delete_adapters(name)
         except Exception as exc:  # never loaded into any component
@@ -181,10 +182,10 @@ class LoraAdapters:
 
     def end_job(self) -> None:
         """Back to the deployment's adapters; job adapters beyond ``keep_loaded`` are deleted."""
-        self._activate(list(self.deployment))
         while len(self.loaded) > self.keep_loaded:
             name, _ = self.loaded.popitem(last=False)
             self._delete(name)
+        self._activate(list(self.deployment))
 
     def _evicted(self, sha: str) -> None:
         name = request_name(sha)
