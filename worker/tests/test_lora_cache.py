@@ -60,3 +60,8 @@ def test_the_index_survives_a_restart_and_ignores_files_that_are_gone(tmp_path):
     assert again.lookup("k:a") == a and again.lookup("k:b") is None
     (tmp_path / "index.json").write_text("{broken")
     assert make(tmp_path, 10_000, []).lookup("k:a") is None
+
+
+def test_writes_nothing_until_a_file_arrives(tmp_path):
+    cache = LoraCache(tmp_path / "loras")
+    assert cache.lookup("k:a") is None and not (tmp_path / "loras").exists()

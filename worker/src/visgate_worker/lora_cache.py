@@ -35,7 +35,6 @@ class LoraCache:
         self.on_evict = on_evict
         self.clock = clock
         self.pinned: set[str] = set()
-        (root / "blobs").mkdir(parents=True, exist_ok=True)
         self._index_path = root / "index.json"
         self.sources: dict[str, str] = {}  # source key → sha256
         self.blobs: dict[str, dict[str, float]] = {}  # sha256 → {"bytes", "used"}
@@ -59,7 +58,9 @@ class LoraCache:
         return self.root / "blobs" / f"{sha}.safetensors"
 
     def staging(self, name: str) -> Path:
-        """Where a download goes before ``add`` (same file system: the move is a rename)."""
+        """Where a download goes before ``add`` (same file system: the move is a rename). The cache's
+        folders are made here, on first use: a worker without adapters writes nothing."""
+        (self.root / "blobs").mkdir(parents=True, exist_ok=True)
         return self.root / f"incoming-{name}"
 
     def lookup(self, key: str) -> str | None:

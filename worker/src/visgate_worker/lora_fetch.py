@@ -120,10 +120,10 @@ def fetch_adapter(
         sha = cache.lookup(key)
         if sha is not None:
             return Fetched(sha, True)
+        staging = cache.staging(hashlib.sha256(key.encode()).hexdigest()[:16])
         with tempfile.TemporaryDirectory(dir=cache.root) as tmp:
             path = hub.hf_file(src.repo, commit, name, Path(tmp), token)
             sha = _sha256_file(path)
-            staging = cache.staging(sha[:16])
             shutil.move(path, staging)
             cache.add(key, sha, staging)
         return Fetched(sha, False)
