@@ -48,6 +48,7 @@ def warmup_input(task: str, family: str) -> dict[str, Any]:
         job["num_frames"] = 1 + (frame_step(family) or 4)
     elif task in ("image-to-image", "inpainting"):
         job["image"] = _gray_png("RGB", 128)
+        job["strength"] = 1.0  # with one step, anything less runs no step at all
         if task == "inpainting":
             job["mask"] = _gray_png("L", 255)
     return job
