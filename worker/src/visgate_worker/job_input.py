@@ -25,7 +25,6 @@ DEFAULT_ALIGNMENT = 8
 IMAGE_EDIT_FAMILIES = ("sd1", "sd2", "sdxl", "sd3", "flux")
 LORA_FAMILIES = ("sd1", "sd2", "sdxl", "sd3", "flux")
 VIDEO_FAMILIES = ("wan", "cogvideox")
-IMAGE_FORMATS = ("png", "jpeg", "webp")
 # The schema's bounds on num_frames (shared/src/job/job-input.ts).
 MAX_FRAMES = 257
 
