@@ -289,6 +289,8 @@ def parse_job_input(
         size_given=("width" in raw, "height" in raw),
         num_frames=num_frames,
         fps=fps,
-        loras=tuple(dict(lora) for lora in raw.get("loras", ())),
+        loras=tuple(
+            {**lora, "scale": float(lora.get("scale", 1))} for lora in raw.get("loras", ())
+        ),
         lora_scale=tuple(lora_scale) if isinstance(lora_scale, list) else lora_scale,
     )
