@@ -17,7 +17,8 @@ from .lora_settings import LoraSettings
 log = logging.getLogger(__name__)
 
 DEFAULT_RUNPOD_CACHE = "/runpod-volume/huggingface-cache/hub"
-SUPPORTED_TASKS = ("text-to-image",)  # shared/src/schemas/create-deployment.ts TASKS
+# shared/src/schemas/create-deployment.ts TASKS (issue 16 contract).
+SUPPORTED_TASKS = ("text-to-image", "image-to-image", "inpainting", "text-to-video")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Settings:
     cache_verify: str = DEFAULT_CACHE_VERIFY
     # VISGATE_LORAS, VISGATE_LORA_CACHE_BYTES, VISGATE_ALLOW_PRIVATE_URLS (lora_settings.py).
     lora: LoraSettings = field(default_factory=LoraSettings)
+    # Init-image URLs may name loopback/private hosts (and http): only the local control plane sets
+    # VISGATE_ALLOW_PRIVATE_URLS, as its webhooks allow private hosts (WEBHOOK_ALLOW_PRIVATE_HOSTS).
+    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -113,6 +117,7 @@ class Settings:
             hf_token=environ.get("HF_TOKEN", "").strip() or None,
             cache_verify=parse_cache_verify(environ.get("VISGATE_CACHE_VERIFY", "")),
             lora=LoraSettings.from_env(environ),
+            allow_private_urls=_flag(environ, "VISGATE_ALLOW_PRIVATE_URLS"),
         )
 
 
@@ -127,3 +132,13 @@ def _device(raw: str) -> str:
         return "cpu"
     log.warning("VISGATE_DEVICE %r is neither cuda nor cpu; using cuda", value[:32])
     return "cuda"
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """``1``/``true``/``yes`` (any case) is on; empty is off; anything else is a configuration error."""
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise WorkerError(CONFIG_INVALID, f"{name} is not a boolean (1/0, true/false)")

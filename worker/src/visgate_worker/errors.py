@@ -20,6 +20,10 @@ NOT_READY = "not_ready"
 LORA_FETCH_FAILED = "lora_fetch_failed"
 LORA_INVALID = "lora_invalid"
 LORA_BASE_MISMATCH = "lora_base_mismatch"
+# A job's init image or mask (issue 16): the URL was refused, unreachable or too big; or the bytes are
+# not a PNG/JPEG/WebP image within the pixel cap. Like invalid_input: not retried, the worker is fine.
+IMAGE_FETCH_FAILED = "image_fetch_failed"
+IMAGE_INVALID = "image_invalid"
 
 
 class WorkerError(Exception):
