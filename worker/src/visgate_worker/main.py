@@ -18,7 +18,7 @@ from typing import Any
 from .config import Settings
 from .errors import CONFIG_INVALID, FITNESS_FAILED, WorkerError, classify
 from .handler import make_handler
-from .job_input import IMAGE_EDIT_FAMILIES, VIDEO_FAMILIES, JobRequest, frame_step
+from .job_input import IMAGE_EDIT_FAMILIES, VIDEO_FAMILIES, frame_step
 from .lora_jobs import boot_adapters, with_adapters
 from .memory_plan import MemoryPlan, compute_dtype, family_of, inference_defaults, plan_memory
 from .model_source import Fetchers, UrllibFetchers, candidates, resolve, variant_for_dtype
