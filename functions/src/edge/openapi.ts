@@ -130,11 +130,13 @@ const JobReadSchema = PublicJobSchema.extend({
   output: z
     .unknown()
     .describe(
-      "While RunPod keeps a finished job's output: the worker's output as RunPod returns it (images with base64). Otherwise the stored summary (no pixels), or null",
+      "While RunPod keeps a finished job's output: the worker's output as RunPod returns it (images, or a video job's MP4, with base64). Otherwise the stored summary (no pixels), or null",
     ),
   output_expired: z
     .boolean()
-    .describe('True when the job completed with base64 images that RunPod no longer holds'),
+    .describe(
+      'True when the job completed with base64 images or video that RunPod no longer holds',
+    ),
 }).strict();
 const JobAcceptedSchema = JobViewSchema.extend({
   webhook_secret: z
