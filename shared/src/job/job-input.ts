@@ -198,26 +198,24 @@ export function usageExample(input: {
     prompt: USAGE_EXAMPLE_PROMPT,
     num_inference_steps: d.steps,
     guidance_scale: d.guidance,
+    num_images: 1,
   };
   const image: Partial<JobInput> = {
     width: d.resolution,
     height: d.resolution,
-    num_images: 1,
     output_format: 'png',
   };
   const byTask: Record<string, Partial<JobInput>> = {
-    'text-to-video': { ...videoExample(input.family), num_images: 1, output_format: 'mp4' },
+    'text-to-video': { ...videoExample(input.family), output_format: 'mp4' },
     'image-to-image': {
       image: USAGE_EXAMPLE_IMAGE_URL,
       strength: 0.8,
-      num_images: 1,
       output_format: 'png',
     },
     inpainting: {
       image: USAGE_EXAMPLE_IMAGE_URL,
       mask: USAGE_EXAMPLE_MASK_URL,
       strength: 1,
-      num_images: 1,
       output_format: 'png',
     },
   };
