@@ -603,6 +603,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         post: {
           operationId: 'createJob',
           summary: 'Run an inference job on a ready deployment (409 CONFLICT otherwise)',
+          description:
+            "400 VALIDATION_FAILED also for fields the deployment cannot serve, before RunPod sees the job: `num_frames`/`fps`/mp4 on an image model, `image`/`mask`/`strength` on a video model or a family without image-to-image, `loras` where the family loads none, `lora_scale` without the deployment's own adapters (`errors[].path` names each, e.g. `input.num_frames`).",
           security: auth,
           parameters: [dplId],
           requestBody: { required: true, content: json('CreateJob') },
