@@ -4,10 +4,9 @@ import { jobInputFlags, loraValue } from './job-input-flags';
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(24)]);
 const files: Record<string, Buffer> = { 'in.png': PNG, 'notes.txt': Buffer.from('hello') };
-const read = async (path: string): Promise<Buffer> => {
+const read = (path: string): Promise<Buffer> => {
   const bytes = files[path];
-  if (bytes === undefined) throw new Error('ENOENT');
-  return bytes;
+  return bytes === undefined ? Promise.reject(new Error('ENOENT')) : Promise.resolve(bytes);
 };
 const build = (flags: Flags, format = 'png') => jobInputFlags(flags, format, read);
 

@@ -56,7 +56,7 @@ export function loraValue(value: string): Record<string, unknown> {
     throw usageError(`--lora scale must be between -4 and 4, got ${m?.[2]}`, 'run');
   const withScale = (o: Record<string, unknown>) => (scale === undefined ? o : { ...o, scale });
   if (/^https:\/\//i.test(source)) {
-    if (!/\.safetensors$/i.test(source.split('?')[0]!))
+    if (!/\.safetensors$/i.test(source.split('?')[0] ?? ''))
       throw usageError(`--lora URL must point at a .safetensors file, got "${source}"`, 'run');
     return withScale({ url: source });
   }
