@@ -131,9 +131,9 @@ export const FLAGS = {
   fps: { type: 'string', value: 'N', help: 'video: frames per second of the MP4' },
   lora: {
     type: 'string',
-    value: 'REPO[@REV][:SCALE]|URL[:SCALE]',
+    value: 'SPEC',
     repeatable: true,
-    help: 'a LoRA adapter for this job: a Hub repo or an https URL to a .safetensors file (repeat, at most 5)',
+    help: 'a LoRA for this job: org/name[@rev][:scale] or an https .safetensors URL[:scale] (repeat, at most 5)',
   },
   steps: { type: 'string', value: 'N', help: 'inference steps' },
   seed: { type: 'string', value: 'N', help: 'random seed (same seed, same image)' },
