@@ -28,7 +28,7 @@ export interface CheckedJob {
 
 /** Wan: frames 4k+1 (VAE temporal compression 4); CogVideoX: 8k+1. */
 export interface VideoFamily {
-  name: 'wan' | 'cogvideox';
+  name: 'wan' | 'cogvideox' | 'other';
   frameStep: number;
 }
 
@@ -61,7 +61,10 @@ export function checkSimJob(
   const pipeline = env.VISGATE_PIPELINE || null;
   const video = env.VISGATE_TASK === 'text-to-video';
   const videoFamily = video
-    ? (VIDEO_FAMILIES.find(([re]) => re.test(pipeline ?? ''))?.[1] ?? null)
+    ? (VIDEO_FAMILIES.find(([re]) => re.test(pipeline ?? ''))?.[1] ?? {
+        name: 'other',
+        frameStep: 1,
+      })
     : null;
   const family = ours && !video ? familyOf(pipeline, env.VISGATE_MODEL_ID!) : null;
   const deploymentLoras = parseLoras(env.VISGATE_LORAS);

@@ -123,4 +123,10 @@ describe('text-to-video', () => {
     expect(out.video).toMatchObject({ content_type: 'video/mp4', seed: 3, ...facts });
     expect(out.video!.duration_s).toBeCloseTo(facts.frames / facts.fps, 3);
   });
+
+  it('answers an MP4 on any text-to-video endpoint, whatever its pipeline class', () => {
+    const out = ok(run({}, { ...wan, VISGATE_PIPELINE: '' }));
+    expect(out.images).toBeUndefined();
+    expect(out.video).toMatchObject({ content_type: 'video/mp4' });
+  });
 });
