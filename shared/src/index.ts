@@ -20,5 +20,6 @@ export * from './webhook/sign-webhook';
 export * from './job/job-input';
 export * from './job/job-kind';
 export * from './schemas/job';
+export * from './schemas/job-output-summary';
 export * from './deployment/describe-progress';
 export * from './cache/layout';

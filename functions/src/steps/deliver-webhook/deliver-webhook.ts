@@ -24,6 +24,7 @@ export function webhookBody(doc: Deployment, delivery: Delivery): string {
           endpointUrl: doc.endpoint_url,
           family: familyOf(doc.pipeline, doc.hf_model_id),
           modelId: doc.hf_model_id,
+          task: doc.task,
         })
       : null;
   return JSON.stringify({
