@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_HF_TOKEN, spawnDevServer, type SpawnedDevServer } from '@visgate/sim';
+import { DEV_HF_TOKEN, simulatedPng, spawnDevServer, type SpawnedDevServer } from '@visgate/sim';
 import { buildCliBundle, startCli, type CliResult } from './run-cli';
 
 /**
@@ -292,6 +292,44 @@ describe('visgate against npm run dev', () => {
     const jobs = await visgate(['jobs', id, '--json']);
     expect(JSON.parse(jobs.stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ status: 'completed' })]),
+    );
+  });
+
+  it('runs image-to-image from a local file, at its size, and refuses a mask without an image before sending', async () => {
+    const ids = JSON.parse((await visgate(['ls', '--json', '--status', 'ready'])).stdout) as {
+      deployment_id: string;
+    }[];
+    const id = ids[0]?.deployment_id ?? '';
+    writeFileSync(join(home, 'sketch.png'), simulatedPng(256, 128, 'a sketch', 1));
+    const jobsBefore = (JSON.parse((await visgate(['jobs', id, '--json'])).stdout) as []).length;
+    const refused = await visgate(['run', id, 'a fox', '--mask', 'sketch.png', '-o', 'x.png']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--mask needs --image/);
+    const jobsAfter = (JSON.parse((await visgate(['jobs', id, '--json'])).stdout) as []).length;
+    expect(jobsAfter).toBe(jobsBefore);
+
+    const r = await visgate([
+      'run',
+      id,
+      'the sketch as an oil painting',
+      '--image',
+      'sketch.png',
+      '--strength',
+      '0.6',
+      '-o',
+      'painted.png',
+      '--seed',
+      '5',
+    ]);
+    expect(r.code).toBe(0);
+    const png = readFileSync(join(home, 'painted.png'));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([256, 128]);
+    expect(r.stdout).toMatch(/^wrote painted\.png 256x128 seed 5 \(/);
+    const jobs = JSON.parse((await visgate(['jobs', id, '--json'])).stdout) as {
+      input: Record<string, unknown>;
+    }[];
+    expect(jobs.find((j) => j.input.strength === 0.6)?.input.image).toMatch(
+      /^base64 \(\d+ characters\)$/,
     );
   });
 

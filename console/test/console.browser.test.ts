@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { fakeRunPodKey } from '../../sim/src/local-system';
+import { simulatedPng } from '../../sim/src/runpod-sim/sim-image';
 import { spawnDevServer, type SpawnedDevServer } from '../../sim/src/dev/spawn-dev-server';
 import { launchChromium } from './chromium';
 
@@ -114,6 +115,19 @@ it('deploys from the form after the estimate, watches it live, runs a prompt, pa
     0,
   );
   expect(await page.getByTestId('job-cost').textContent()).toMatch(/^\$0\.0/);
+
+  // Image-to-image: the picked file goes as base64 and the result has the init image's size.
+  await page.getByLabel('Start from an image (optional)').setInputFiles({
+    name: 'sketch.png',
+    mimeType: 'image/png',
+    buffer: simulatedPng(192, 128, 'a sketch', 1),
+  });
+  expect(await page.getByLabel('Size').isDisabled()).toBe(true);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.waitForFunction(() => {
+    const i = document.querySelector<HTMLImageElement>('.images img');
+    return i !== null && i.complete && i.naturalWidth === 192 && i.naturalHeight === 128;
+  });
 
   await page.goto(`${sys.url}/#/deployments/${id}`);
   await statusOf(page).getByText('ready').waitFor();

@@ -20,6 +20,7 @@ export * from './webhook/sign-webhook';
 export * from './job/job-input';
 export * from './job/job-kind';
 export * from './schemas/job';
+export * from './schemas/job-output-summary';
 export * from './deployment/describe-progress';
 export * from './cache/layout';
 export * from './deployment/deploy-task';

@@ -13,8 +13,12 @@ the response proves it is that design; anything else fails the run as before.
    gated or private from this token, cannot serve or that fits no GPU (404 MODEL_NOT_FOUND,
    403 MODEL_GATED / MODEL_PRIVATE, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a
    deployment id that is not this key's (404 NOT_FOUND, re-read to prove it); a job for a
-   deployment that is not ready (409 CONFLICT, re-read to prove it); an Idempotency-Key the
-   generator reused with another body (409 IDEMPOTENCY_MISMATCH, as the header's description says).
+   deployment that is not ready (409 CONFLICT, re-read to prove it); a job whose fields do not fit
+   its deployment (400 VALIDATION_FAILED, every `errors[].path` one of the job-input fields that
+   depend on the deployment: video fields on an image model, image inputs on a video model or a
+   family without image-to-image, adapters, `lora_scale` without deployment adapters); an
+   Idempotency-Key the generator reused with another body (409 IDEMPOTENCY_MISMATCH, as the
+   header's description says).
 """
 
 import os
@@ -29,6 +33,21 @@ _DELETED = re.compile(r"DELETE (/v1/deployments/[^/?]+)")
 _WEBHOOK_FIELDS = {"user_webhook_url", "webhook_url"}
 _CACHE_ENDPOINT_FIELDS = {"cache.endpoint_url", "user_aws_endpoint_url"}
 _EXCUSED_LOG = "excused.txt"
+# shared/src/job/job-kind.ts checkJobForDeployment: the fields whose validity depends on the deployment.
+_DEPLOYMENT_JOB_FIELDS = {
+    f"input.{name}"
+    for name in (
+        "image",
+        "mask",
+        "strength",
+        "num_frames",
+        "fps",
+        "num_images",
+        "output_format",
+        "loras",
+        "lora_scale",
+    )
+}
 _HUB_FACTS = {
     403: {"MODEL_GATED", "MODEL_PRIVATE"},
     404: {"MODEL_NOT_FOUND"},
@@ -81,6 +100,16 @@ def _documented_rejection(case, response):
     why = f"{operation_id} {status} {code}"
     paths = _error_paths(problem)
     if status == 400 and code == "VALIDATION_FAILED":
+        if operation_id == "createJob":
+            body = case.body if isinstance(case.body, dict) else {}
+            sent = body.get("input") if isinstance(body.get("input"), dict) else {}
+            fits = (
+                paths is not None
+                and paths <= _DEPLOYMENT_JOB_FIELDS
+                # num_images defaults to 1; every other refused field was sent
+                and all(p == "input.num_images" or p[6:] in sent for p in paths)
+            )
+            return f"{why} (job does not fit the deployment)" if fits else None
         cursor = paths == {"cursor"} and "cursor" in (case.query or {})
         return f"{why} (cursor)" if cursor else None
     if status == 400 and code == "WEBHOOK_URL_REJECTED":

@@ -144,6 +144,12 @@ def check_one(
         "VISGATE_MODELS_DIR": str(work / "models"),
         "VISGATE_RUNPOD_CACHE_DIR": str(work / "no-runpod-cache"),
     }
+    from visgate_worker.pipelines import VIDEO_CLASSES
+
+    index = json.loads((model_dir / "model_index.json").read_text("utf-8"))
+    video = index.get("_class_name") in VIDEO_CLASSES
+    if video:
+        env["VISGATE_TASK"] = "text-to-video"
     cuda = device == "cuda"
     if cuda:
         gc.collect()
@@ -171,6 +177,10 @@ def check_one(
         "height": size,
         "seed": 1,
     }
+    if video:
+        from visgate_worker.job_input import frame_step
+
+        job["num_frames"] = 1 + 2 * (frame_step(b.family) or 4)  # 9 (Wan) or 17 (CogVideoX)
     started = time.monotonic()
     out = b.handler({"id": "first", "input": job})
     row.first_image_s = time.monotonic() - started
@@ -181,7 +191,8 @@ def check_one(
     from visgate_worker.memory_plan import inference_defaults
 
     req = parse_job_input(job, family=b.family, defaults=inference_defaults(b.family, model_id))
-    raw = b.loaded.generate(req, output_type="np").images
+    generated = b.loaded.generate(req, output_type="np")
+    raw = generated.frames if video else generated.images  # video frames are floats already
     problem = image_problem(raw)
     if problem:
         row.result = f"{problem.upper()} IMAGE"

@@ -73,3 +73,22 @@ def tiny_model_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
     root = tmp_path_factory.mktemp("tiny-models")
     return {family: build(root / family) for family, build in BUILDERS.items()}
+
+
+def mp4_facts(data: bytes) -> dict[str, Any]:
+    """What a player sees in an MP4: decoded back with PyAV (the frames are counted by decoding)."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        facts = {
+            "codec": ctx.name,
+            "pix_fmt": ctx.pix_fmt,
+            "size": (stream.width, stream.height),
+            "fps": stream.average_rate,
+        }
+        facts["frames"] = sum(1 for _ in container.decode(video=0))
+    return facts

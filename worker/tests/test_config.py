@@ -50,7 +50,8 @@ def test_defaults_to_the_hub_at_the_revision_without_sources():
         ("VISGATE_MODEL_SOURCES", "{", "VISGATE_MODEL_SOURCES is not JSON"),
         ("VISGATE_MODEL_SOURCES", '{"a":1}', "not a list of objects"),
         ("VISGATE_MODEL_SOURCES", '"s3"', "not a list of objects"),
-        ("VISGATE_TASK", "text-to-video", "VISGATE_TASK names a task this worker does not serve"),
+        ("VISGATE_TASK", "image-to-video", "VISGATE_TASK names a task this worker does not serve"),
+        ("VISGATE_ALLOW_PRIVATE_URLS", "maybe", "VISGATE_ALLOW_PRIVATE_URLS is not a boolean"),
         ("VISGATE_EVENTS_URL", "ftp://x", "not an http\\(s\\) URL"),
     ],
 )
@@ -95,3 +96,16 @@ def test_reads_the_cache_verification_mode_and_a_typo_as_sha256(caplog, value, m
     with caplog.at_level("WARNING"):
         assert Settings.from_env({**ENV, "VISGATE_CACHE_VERIFY": value}).cache_verify == mode
     assert ("VISGATE_CACHE_VERIFY" in caplog.text) == warned
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"), [("", False), ("0", False), ("false", False), ("1", True), ("TRUE", True)]
+)
+def test_allows_private_image_urls_only_when_the_local_control_plane_says_so(value, allowed):
+    env = {**ENV, "VISGATE_ALLOW_PRIVATE_URLS": value}
+    assert Settings.from_env(env).allow_private_urls is allowed
+
+
+@pytest.mark.parametrize("task", ["text-to-image", "image-to-image", "inpainting", "text-to-video"])
+def test_serves_every_task_of_the_contract(task):
+    assert Settings.from_env({**ENV, "VISGATE_TASK": task}).task == task

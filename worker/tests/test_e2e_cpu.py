@@ -11,8 +11,9 @@ import pytest
 pytest.importorskip("diffusers")
 from PIL import Image
 
-from conftest import load_vectors_file
+from conftest import load_vectors_file, mp4_facts
 from tiny_models import PIPELINES
+from visgate_worker.job_input import VIDEO_FAMILIES, frame_step
 from visgate_worker.main import run
 
 pytestmark = pytest.mark.e2e
@@ -65,6 +66,9 @@ def test_serves_every_pipeline_class_the_control_plane_accepts(
     assert json.loads((model / "model_index.json").read_text())["_class_name"] == pipeline_class
     env = env_for(event_sink, tmp_path, [{"type": "local", "path": str(model)}])
     env["VISGATE_PIPELINE"] = pipeline_class
+    video = family in VIDEO_FAMILIES
+    if video:
+        env["VISGATE_TASK"] = "text-to-video"
     got = boot_and_capture(env, event_sink)
     assert got["events_at_start"] == ["downloading", "loading", "warming_up", "ready"]
     assert got["booted"].family == family
@@ -74,6 +78,28 @@ def test_serves_every_pipeline_class_the_control_plane_accepts(
         and ready["worker_id"] == "worker-1"
     )
     assert set(event_sink.auth) == {"Bearer evt-token"}
+    if video:
+        frames = 1 + frame_step(family)  # 5 (Wan, 4k+1) or 9 (CogVideoX, 8k+1)
+        job = {**PROBE, "num_frames": frames, "fps": 12, "width": 96, "seed": 5}
+        out = got["booted"].handler({"id": "v1", "input": job})
+        video_out = out["video"]
+        assert {k: v for k, v in video_out.items() if k != "base64"} == {
+            "content_type": "video/mp4",
+            "width": 96,
+            "height": 64,
+            "frames": frames,
+            "fps": 12,
+            "duration_s": round(frames / 12, 3),
+            "seed": 5,
+        }
+        assert mp4_facts(base64.b64decode(video_out["base64"])) == {
+            "codec": "h264",
+            "pix_fmt": "yuv420p",
+            "size": (96, 64),
+            "fps": 12,
+            "frames": frames,
+        }
+        return
     out = got["booted"].handler({"id": "probe", "input": PROBE})
     assert decode(out).size == (64, 64)
     assert out["images"][0]["nsfw_content_detected"] is None  # no safety checker in these

@@ -83,3 +83,36 @@ def test_treats_integral_floats_as_integers_as_json_does():
         defaults=DEFAULTS,
     )
     assert (type(req.num_inference_steps), type(req.width), type(req.seed)) == (int, int, int)
+
+
+def test_carries_adapters_and_scales_as_data_with_the_default_scale_filled():
+    raw = {
+        "prompt": "a",
+        "loras": [
+            {"hf_repo": "org/style", "weight_name": "style.safetensors"},
+            {"url": "https://f.example/a.safetensors", "scale": -0.5},
+        ],
+        "lora_scale": [0.5, 1],
+    }
+    req = parse_job_input(raw, family="sdxl", defaults=DEFAULTS)
+    assert req.loras == (
+        {"hf_repo": "org/style", "weight_name": "style.safetensors", "scale": 1.0},
+        {"url": "https://f.example/a.safetensors", "scale": -0.5},
+    )
+    assert req.lora_scale == (0.5, 1) and req.kind == "text-to-image"
+
+
+@pytest.mark.parametrize(
+    ("deployment_loras", "scale", "message"),
+    [
+        (0, 0.5, "lora_scale: the deployment has no adapters of its own"),
+        (2, [0.5], "lora_scale: needs one scale per deployment adapter \\(2\\)"),
+    ],
+)
+def test_checks_lora_scale_against_the_deployments_adapters_when_told_how_many(
+    deployment_loras, scale, message
+):
+    raw = {"prompt": "a", "lora_scale": scale}
+    parse_job_input(raw, family="sd1", defaults=DEFAULTS)  # count unknown: not checked here
+    with pytest.raises(WorkerError, match=message):
+        parse_job_input(raw, family="sd1", defaults=DEFAULTS, deployment_loras=deployment_loras)

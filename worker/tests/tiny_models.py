@@ -304,6 +304,8 @@ def build_pixart(dest: Path) -> Path:
     return dest
 
 
+from tiny_video_models import build_cogvideox, build_wan  # noqa: E402 (it imports _t5 from here)
+
 # One tiny pipeline per class the control plane accepts (shared/test-vectors/supported-pipelines.json;
 # test_e2e_cpu fails for an accepted class missing here), with the family the worker reads from it.
 PIPELINES = {
@@ -312,5 +314,7 @@ PIPELINES = {
     "StableDiffusion3Pipeline": ("sd3", build_sd3),
     "FluxPipeline": ("flux", build_flux),
     "PixArtSigmaPipeline": ("pixart", build_pixart),
+    "WanPipeline": ("wan", build_wan),
+    "CogVideoXPipeline": ("cogvideox", build_cogvideox),
 }
 BUILDERS = {family: build for family, build in PIPELINES.values()}

@@ -18,6 +18,7 @@ interface JobView {
       height?: number;
       seed?: number;
     }[];
+    video?: { base64?: string; content_type?: string; width?: number; height?: number };
     timings?: { inference_s?: number };
   } | null;
   error: { code?: string; message?: string } | null;
@@ -37,7 +38,31 @@ const imageSrc = (img: { base64?: string; content_type?: string }): string | nul
     ? `data:${img.content_type ?? ''};base64,${img.base64}`
     : null;
 
-/** Prompt → job → image(s), with timings and cost, on one ready deployment. */
+/** Only MP4 bytes in base64 (a video job's output). */
+const videoSrc = (v: { base64?: string; content_type?: string } | undefined): string | null =>
+  v?.base64 && v.content_type === 'video/mp4' && /^[A-Za-z0-9+/=]+$/.test(v.base64)
+    ? `data:video/mp4;base64,${v.base64}`
+    : null;
+
+/** A picked file as a data: URL (sent as the job's base64 `image`). */
+const readAsDataUrl = (file: File): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      if (typeof reader.result === 'string') resolve(reader.result);
+      else reject(new Error(`could not read ${file.name}`));
+    };
+    reader.onerror = () => {
+      reject(new Error(`could not read ${file.name}`));
+    };
+    reader.readAsDataURL(file);
+  });
+
+/**
+ * Prompt → job → image(s) or video, with timings and cost, on one ready deployment. An image
+ * deployment may start from a picked image (image-to-image, at the image's own size); a video
+ * deployment's MP4 plays in a <video> element.
+ */
 export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
   const { data } = usePoll(
     (signal) =>
@@ -51,6 +76,10 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
   const [size, setSize] = useState('512');
   const [steps, setSteps] = useState('');
   const [seed, setSeed] = useState('');
+  const [initImage, setInitImage] = useState<File | null>(null);
+  const chosen = ready.find((d) => d.deployment_id === id);
+  // Read as a plain string: deployments written before tasks existed have none (text-to-image).
+  const isVideo = String((chosen as { task?: unknown } | undefined)?.task) === 'text-to-video';
   const [job, setJob] = useState<JobView | null>(null);
   const [wallS, setWallS] = useState<number | null>(null);
   const [error, setError] = useState<ApiError | string | null>(null);
@@ -64,7 +93,11 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
     setJob(null);
     const started = performance.now();
     try {
-      const input: Record<string, unknown> = { prompt, width: Number(size), height: Number(size) };
+      const input: Record<string, unknown> = { prompt };
+      // A video uses its model's size; an init image, its own.
+      if (!isVideo && !initImage)
+        Object.assign(input, { width: Number(size), height: Number(size) });
+      if (!isVideo && initImage) input.image = await readAsDataUrl(initImage);
       if (negative.trim()) input.negative_prompt = negative.trim();
       if (steps.trim()) input.num_inference_steps = Number(steps);
       if (seed.trim()) input.seed = Number(seed);
@@ -136,6 +169,7 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
               <select
                 id="size"
                 value={size}
+                disabled={isVideo || initImage !== null}
                 onChange={(e) => {
                   setSize(e.currentTarget.value);
                 }}
@@ -171,6 +205,18 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
               />
             </Field>
           </div>
+          {isVideo ? null : (
+            <Field id="init-image" label="Start from an image (optional)">
+              <input
+                id="init-image"
+                type="file"
+                accept="image/png,image/jpeg,image/webp"
+                onChange={(e) => {
+                  setInitImage(e.currentTarget.files?.[0] ?? null);
+                }}
+              />
+            </Field>
+          )}
           <ErrorNote error={error} />
           <button class="primary" type="submit" disabled={busy || !id || prompt.trim() === ''}>
             {busy ? 'Running…' : 'Run'}
@@ -178,7 +224,7 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
         </form>
         <section class="card" aria-labelledby="result-title" aria-live="polite">
           <h2 id="result-title">Result</h2>
-          {!job ? <p class="muted">Images appear here.</p> : null}
+          {!job ? <p class="muted">Images and videos appear here.</p> : null}
           {job ? (
             <>
               <p>
@@ -204,6 +250,16 @@ export function PlaygroundPage({ api, id }: { api: Api; id: string | null }) {
                   ) : null;
                 })}
               </div>
+              {videoSrc(job.output?.video) ? (
+                <video
+                  controls
+                  loop
+                  src={videoSrc(job.output?.video) ?? undefined}
+                  width={job.output?.video?.width}
+                  height={job.output?.video?.height}
+                  aria-label={`Generated video for “${prompt}”`}
+                />
+              ) : null}
               <dl>
                 <dt>Queue</dt>
                 <dd>{duration(job.timings.queue_s)}</dd>

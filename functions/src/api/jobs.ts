@@ -1,15 +1,17 @@
 import {
   AppError,
-  checkJobForDeployment,
   CreateJobBodySchema,
   JOB_ID_PATTERN,
   base32,
+  checkJobForDeployment,
   isAppError,
   isTerminalJob,
   newWebhookSecret,
   storableJobInput,
+  type Deployment,
   type Job,
   type JobStatus,
+  type JobTarget,
 } from '@visgate/shared';
 import { rejectWebhookTarget } from '../policy/url-guard';
 import type { Deps } from '../deps';
@@ -51,7 +53,23 @@ export async function getOwnedJob(
 }
 
 /**
- * POST /v1/deployments/{id}/jobs: validates the input against the worker's job schema, submits it
+ * What a deployment serves, once validation has read its model (its estimate names the family):
+ * video for task `text-to-video`, else images; how many adapters it loads itself. The task and
+ * `loras` are read as plain fields so documents written before them read as text-to-image, none.
+ */
+export function jobTarget(deployment: Deployment): JobTarget | null {
+  if (deployment.estimate === null) return null;
+  const doc = deployment as { task?: unknown; loras?: unknown };
+  return {
+    video: doc.task === 'text-to-video',
+    family: deployment.estimate.family,
+    deploymentLoras: Array.isArray(doc.loras) ? doc.loras.length : 0,
+  };
+}
+
+/**
+ * POST /v1/deployments/{id}/jobs: validates the input against the worker's job schema and against
+ * what the deployment serves (video or image, its family, its adapters), submits it
  * to the deployment's endpoint (`/run` with the timeout/TTL policy and our internal hint URL as
  * RunPod's webhook), and records the job. A user webhook is signed with the deployment's secret;
  * when the deployment has none yet, one is created and returned here (`webhookSecret`), once.
@@ -70,24 +88,19 @@ export async function submitJob(
     });
   }
   const req = parsed.data;
+  const target = jobTarget(deployment);
+  const misfits = target === null ? [] : checkJobForDeployment(req.input, target);
+  if (misfits.length > 0) {
+    throw new AppError('VALIDATION_FAILED', 'the job does not fit this deployment', {
+      details: { errors: misfits.map((e) => ({ path: `input.${e.path}`, message: e.message })) },
+    });
+  }
   if (deployment.status !== 'ready' || !deployment.endpoint_id) {
     const hint = deployment.status === 'paused' ? '; resume it first' : '';
     throw new AppError(
       'CONFLICT',
       `deployment ${deploymentId} is ${deployment.status}; jobs run on a ready deployment${hint}`,
     );
-  }
-  // The rules that depend on the deployment (video or image, the family's job kinds, adapters),
-  // answered here so RunPod never sees, nor bills, a job the worker would refuse.
-  const misfits = checkJobForDeployment(req.input, {
-    video: deployment.task === 'text-to-video',
-    family: deployment.estimate?.family ?? 'other',
-    deploymentLoras: deployment.loras.length,
-  });
-  if (misfits.length > 0) {
-    throw new AppError('VALIDATION_FAILED', 'the job does not fit this deployment', {
-      details: { errors: misfits.map((e) => ({ ...e, path: `input.${e.path}` })) },
-    });
   }
   if (req.webhook_url !== undefined) {
     const why = await rejectWebhookTarget(

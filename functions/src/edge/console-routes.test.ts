@@ -54,6 +54,14 @@ describe('the web console routes', () => {
     close();
   });
 
+  it('allow data: URLs for images and media (the playground shows base64 output) and nothing else', () => {
+    const directives = consoleCsp({ live: 'sse' }).split('; ');
+    expect(directives).toContain("img-src 'self' data:");
+    expect(directives).toContain("media-src 'self' data:");
+    expect(directives.filter((d) => d.includes('data:'))).toHaveLength(2);
+    expect(directives).toContain("default-src 'none'");
+  });
+
   it('serve fingerprinted assets immutable, gzipped when the client accepts it', async () => {
     const { app, close } = appWith({ CONSOLE_ASSETS_DIR: dir });
     const gz = await request(app)

@@ -59,7 +59,8 @@ export function consoleConfig(config: Config): ConsoleConfig {
  * The console's Content-Security-Policy: only our own scripts and styles, no inline code, no
  * framing, no plugins; fetches go to our own origin (and Firestore, or its emulator, when it is the
  * live source).
- * Images may be data: URLs because the playground shows base64 job output.
+ * Images and media may be data: URLs because the playground shows base64 job output (images, and
+ * a video job's MP4 in a <video> element).
  */
 export function consoleCsp(settings: ConsoleConfig): string {
   const firestore =
@@ -73,6 +74,7 @@ export function consoleCsp(settings: ConsoleConfig): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
+    "media-src 'self' data:",
     `connect-src 'self'${firestore}`,
     "manifest-src 'self'",
     "base-uri 'none'",

@@ -138,11 +138,13 @@ const JobReadSchema = PublicJobSchema.extend({
   output: z
     .unknown()
     .describe(
-      "While RunPod keeps a finished job's output: the worker's output as RunPod returns it (images with base64). Otherwise the stored summary (no pixels), or null",
+      "While RunPod keeps a finished job's output: the worker's output as RunPod returns it (images, or a video job's MP4, with base64). Otherwise the stored summary (no pixels), or null",
     ),
   output_expired: z
     .boolean()
-    .describe('True when the job completed with base64 images that RunPod no longer holds'),
+    .describe(
+      'True when the job completed with base64 images or video that RunPod no longer holds',
+    ),
 }).strict();
 const JobAcceptedSchema = JobViewSchema.extend({
   webhook_secret: z
@@ -613,6 +615,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         post: {
           operationId: 'createJob',
           summary: 'Run an inference job on a ready deployment (409 CONFLICT otherwise)',
+          description:
+            "400 VALIDATION_FAILED also for fields the deployment cannot serve, before RunPod sees the job: `num_frames`/`fps`/mp4 on an image model, `image`/`mask`/`strength` on a video model or a family without image-to-image, `loras` where the family loads none, `lora_scale` without the deployment's own adapters (`errors[].path` names each, e.g. `input.num_frames`).",
           security: auth,
           parameters: [dplId],
           requestBody: { required: true, content: json('CreateJob') },

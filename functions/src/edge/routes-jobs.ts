@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, JobStatusSchema, publicJob, type Job } from '@visgate/shared';
+import { AppError, JobStatusSchema, hasInlineOutput, publicJob, type Job } from '@visgate/shared';
 import type { Deps } from '../deps';
 import { cancelJob, listJobs, readJob, submitJob } from '../api/jobs';
 import { onRunPodJobHint } from '../steps/poll-job/poll-job';
@@ -61,7 +61,7 @@ export function jobRoutes(deps: Deps): Router {
 
   router.get('/v1/jobs/:id', async (req, res) => {
     const { job, liveOutput } = await readJob(deps, owner(req.headers), req.params.id);
-    const kept = job.output?.images.some((i) => i.base64_length !== null) ?? false;
+    const kept = hasInlineOutput(job.output);
     res.json({
       ...jobView(job, liveOutput),
       output_expired: job.status === 'completed' && kept && liveOutput === undefined,

@@ -1,6 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
-import { fakeRunPodKey, startLocalSystem, type LocalSystem, waitUntil } from '@visgate/sim';
+import {
+  fakeRunPodKey,
+  simulatedPng,
+  startLocalSystem,
+  type LocalSystem,
+  waitUntil,
+} from '@visgate/sim';
 
 jest.setTimeout(30_000);
 
@@ -11,7 +17,11 @@ interface JobBody {
   status: string;
   deployment_id: string;
   runpod_job_id: string;
-  output: { images: Record<string, unknown>[]; inference_s?: number } | null;
+  output: {
+    images: Record<string, unknown>[];
+    inference_s?: number;
+    loras?: Record<string, unknown>[];
+  } | null;
   error: { code: string; message: string } | null;
   timings: { queue_s: number | null; execution_s: number | null; completed_at: string | null };
   cost: { price_per_hour_usd: number | null; estimated_usd: number | null };
@@ -209,6 +219,45 @@ describe('jobs on a ready deployment', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
+  });
+
+  it('refuses fields that do not fit an image deployment before RunPod sees the job', async () => {
+    const runs = () => sys.runpod.account(sys.apiKey).jobs.length;
+    const before = runs();
+    const res = await submit({
+      input: { prompt: 'a clip', num_frames: 33, fps: 16, output_format: 'mp4', lora_scale: 0.5 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'input.fps',
+      'input.lora_scale',
+      'input.num_frames',
+      'input.output_format',
+    ]);
+    expect(runs()).toBe(before);
+  });
+
+  it('runs an image-to-image job from a base64 init image, at its size, with a request adapter', async () => {
+    const init = simulatedPng(96, 64, 'init', 1).toString('base64');
+    const loras = [{ hf_repo: 'org/pixel-art', scale: 0.6 }];
+    const res = await submit({
+      input: { prompt: 'as a painting', image: init, strength: 0.5, loras },
+    });
+    expect(res.status).toBe(202);
+    expect(JSON.stringify(res.body)).not.toContain(init.slice(0, 64));
+    const done = await waitForJob(String(res.body.job_id), ['completed', 'failed']);
+    expect(done.status).toBe('completed');
+    expect(done.output!.images[0]).toMatchObject({ width: 96, height: 64 });
+    expect(done.output).toMatchObject({
+      loras: [{ name: 'org/pixel-art', source: 'request', scale: 0.6, cache_hit: false }],
+    });
+    const stored = await sys.system.deps.jobs.get(String(res.body.job_id));
+    expect(stored?.input.image).toBe(`base64 (${init.length} characters)`);
+    expect(stored?.output?.loras).toEqual([
+      expect.objectContaining({ name: 'org/pixel-art', cache_hit: false }),
+    ]);
   });
 
   it('rejects a webhook_url with credentials in it as WEBHOOK_URL_REJECTED', async () => {

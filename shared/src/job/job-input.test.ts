@@ -2,8 +2,13 @@ import {
   JobInputSchema,
   USAGE_EXAMPLE_PROMPT,
   jobInputJsonSchema,
+  USAGE_EXAMPLE_IMAGE_URL,
+  USAGE_EXAMPLE_MASK_URL,
   usageExample,
 } from './job-input';
+import { checkJobForDeployment, type JobTarget } from './job-kind';
+
+const video: JobTarget = { video: true, family: 'wan', deploymentLoras: 0 };
 
 describe('JobInputSchema', () => {
   it('fills defaults for a bare prompt', () => {
@@ -96,4 +101,33 @@ describe('usageExample', () => {
       expect(JobInputSchema.parse(ex.body.input)).toEqual(ex.body.input);
     },
   );
+});
+
+describe('usageExample per task', () => {
+  const endpointUrl = 'https://api.runpod.ai/v2/abc';
+  it('asks a video deployment for an MP4 with frames and fps, and no image fields', () => {
+    const wan = usageExample({
+      endpointUrl,
+      family: 'other',
+      modelId: 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers',
+      task: 'text-to-video',
+    }).body.input;
+    expect(wan).toMatchObject({ num_frames: 81, fps: 16, output_format: 'mp4', num_images: 1 });
+    expect(wan).not.toHaveProperty('image');
+    expect(JobInputSchema.parse(wan)).toEqual(wan);
+    expect(checkJobForDeployment(JobInputSchema.parse(wan), video)).toEqual([]);
+  });
+
+  it.each([
+    ['image-to-image', { strength: 0.8 }, ['mask']],
+    ['inpainting', { mask: USAGE_EXAMPLE_MASK_URL, strength: 1 }, []],
+  ] as const)('starts %s from a placeholder https image', (task, extra, absent) => {
+    const input = usageExample({ endpointUrl, family: 'sdxl', modelId: 'x/sdxl', task }).body.input;
+    expect(input).toMatchObject({ image: USAGE_EXAMPLE_IMAGE_URL, output_format: 'png', ...extra });
+    expect(input.image).toMatch(/^https:\/\//);
+    for (const key of absent) expect(input).not.toHaveProperty(key);
+    expect(input).not.toHaveProperty('num_frames');
+    const parsed = JobInputSchema.parse(input);
+    expect(checkJobForDeployment(parsed, { ...video, video: false, family: 'sdxl' })).toEqual([]);
+  });
 });

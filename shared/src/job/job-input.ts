@@ -161,14 +161,32 @@ export function jobInputJsonSchema(): Record<string, unknown> {
 
 export const USAGE_EXAMPLE_PROMPT = 'An astronaut riding a horse in photorealistic style';
 
+/** A placeholder the user replaces with their own picture (never fetched by us). */
+export const USAGE_EXAMPLE_IMAGE_URL = 'https://example.com/your-image.png';
+export const USAGE_EXAMPLE_MASK_URL = 'https://example.com/your-mask.png';
+
+/**
+ * Frames, fps and size of a video example: the models' own (CogVideoX 49 frames at 8 fps, 720×480;
+ * Wan 81 frames at 16 fps, 832×480, its model card's 480p setting).
+ */
+function videoExample(family: string) {
+  return family === 'cogvideox'
+    ? { width: 720, height: 480, num_frames: 49, fps: 8 }
+    : { width: 832, height: 480, num_frames: 81, fps: 16 };
+}
+
 /**
  * A ready-to-run `/runsync` request for a deployed endpoint, with the model's inference defaults
- * and a placeholder for the user's RunPod key (never a real key).
+ * and a placeholder for the user's RunPod key (never a real key). The deployment's task shapes it:
+ * a video deployment's asks for an MP4 with frames and fps; image-to-image and inpainting start
+ * from a placeholder image URL (and mask) with a strength, at the image's own size.
  */
 export function usageExample(input: {
   endpointUrl: string;
   family: ModelFamily;
   modelId: string;
+  /** The deployment's task; text-to-image when absent. */
+  task?: string;
 }): {
   method: 'POST';
   url: string;
@@ -176,6 +194,31 @@ export function usageExample(input: {
   body: { input: JobInput };
 } {
   const d = inferenceDefaults(input.family, input.modelId);
+  const common = {
+    prompt: USAGE_EXAMPLE_PROMPT,
+    num_inference_steps: d.steps,
+    guidance_scale: d.guidance,
+    num_images: 1,
+  };
+  const image: Partial<JobInput> = {
+    width: d.resolution,
+    height: d.resolution,
+    output_format: 'png',
+  };
+  const byTask: Record<string, Partial<JobInput>> = {
+    'text-to-video': { ...videoExample(input.family), output_format: 'mp4' },
+    'image-to-image': {
+      image: USAGE_EXAMPLE_IMAGE_URL,
+      strength: 0.8,
+      output_format: 'png',
+    },
+    inpainting: {
+      image: USAGE_EXAMPLE_IMAGE_URL,
+      mask: USAGE_EXAMPLE_MASK_URL,
+      strength: 1,
+      output_format: 'png',
+    },
+  };
   return {
     method: 'POST',
     url: input.endpointUrl.replace(/\/+$/, '').replace(/\/run$/, '') + '/runsync',
@@ -185,13 +228,8 @@ export function usageExample(input: {
     },
     body: {
       input: {
-        prompt: USAGE_EXAMPLE_PROMPT,
-        num_inference_steps: d.steps,
-        guidance_scale: d.guidance,
-        width: d.resolution,
-        height: d.resolution,
-        num_images: 1,
-        output_format: 'png',
+        ...common,
+        ...(byTask[input.task ?? 'text-to-image'] ?? image),
         output: { type: 'base64' },
       },
     },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { familyOf, inferenceDefaults, type ModelFamily } from '../memory/estimate-vram';
 import { JobImageSummarySchema, summarizeJobOutput } from '../schemas/job';
+import { JobLoraReportSchema, JobVideoSummarySchema } from '../schemas/job-output-summary';
 import { JobInputSchema } from './job-input';
 
 /** The vectors pytest runs too (worker/tests/test_shared_vectors.py). */
@@ -46,5 +47,9 @@ describe('shared job-output vectors', () => {
     expect(summary).toEqual(c.summary);
     for (const image of summary.images)
       expect(JobImageSummarySchema.strict().parse(image)).toEqual(image);
+    if (summary.video !== undefined)
+      expect(JobVideoSummarySchema.strict().parse(summary.video)).toEqual(summary.video);
+    for (const lora of summary.loras ?? [])
+      expect(JobLoraReportSchema.strict().parse(lora)).toEqual(lora);
   });
 });

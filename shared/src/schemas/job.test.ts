@@ -1,5 +1,6 @@
 import {
   CreateJobBodySchema,
+  hasInlineOutput,
   jobCostUsd,
   jobStatusFromRunPod,
   jobWebhookEvent,
@@ -53,6 +54,29 @@ describe('summarizeJobOutput', () => {
     expect(out.images[0]).toMatchObject({ base64_length: 4, url: null, seed: 1 });
     expect(out.images[1]).toMatchObject({ base64_length: null, url: 'https://bucket/x.png' });
     expect(out.inference_s).toBe(1.5);
+  });
+
+  it('keeps a video’s facts without its base64, and says what a video job still holds on RunPod', () => {
+    const out = summarizeJobOutput({
+      video: { content_type: 'video/mp4', frames: 9, fps: 8, duration_s: 1.125, base64: 'AAAA' },
+      timings: { inference_s: 2 },
+    });
+    expect(JSON.stringify(out)).not.toContain('AAAA');
+    expect(out.video).toMatchObject({ frames: 9, fps: 8, duration_s: 1.125, base64_length: 4 });
+    expect(hasInlineOutput(out)).toBe(true);
+    expect(hasInlineOutput(summarizeJobOutput({ video: { url: 'https://b/x.mp4' } }))).toBe(false);
+    expect(hasInlineOutput(summarizeJobOutput({ images: [{ base64: 'QQ==' }] }))).toBe(true);
+    expect(hasInlineOutput(null)).toBe(false);
+  });
+
+  it('keeps only the known fields of an adapter report', () => {
+    const out = summarizeJobOutput({
+      images: [],
+      loras: [{ name: 'a', source: 'elsewhere', scale: 'x', cache_hit: 1, load_s: 0.5, key: 's' }],
+    });
+    expect(out.loras).toEqual([
+      { name: 'a', source: null, scale: null, cache_hit: null, load_s: 0.5 },
+    ]);
   });
 
   it('gives no images for an output that is not our worker’s shape', () => {

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { JobInputSchema } from '../job/job-input';
 import { httpUrlSchema } from './create-deployment';
 import { deliverySchema } from './delivery';
+import {
+  JobLoraReportSchema,
+  JobVideoSummarySchema,
+  summarizeLoras,
+  summarizeVideo,
+} from './job-output-summary';
 
 /** A job's life on our side; the last four are terminal. Maps RunPod's job states one to one. */
 export const JOB_STATUSES = [
@@ -126,6 +132,10 @@ export const JobSchema = z.object({
     .object({
       images: z.array(JobImageSummarySchema),
       inference_s: z.number().nullable(),
+      /** Video jobs: the MP4's facts (no bytes). */
+      video: JobVideoSummarySchema.optional(),
+      /** Jobs that ran with LoRA adapters: each one's source, scale, cache hit and load time. */
+      loras: z.array(JobLoraReportSchema).optional(),
     })
     .nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
@@ -169,8 +179,9 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /**
- * The storable part of a worker's output (`{images: [{base64 | url, …}], timings}`): image facts and
- * URLs, never the base64 itself. Anything that is not our worker's shape gives no images.
+ * The storable part of a worker's output (`{images: [{base64 | url, …}], timings}`, or `{video, …}`
+ * for video, with `loras` when adapters ran): facts and URLs, never the base64 itself. `video` and
+ * `loras` appear only when the worker reported them. Anything else gives no images.
  */
 export function summarizeJobOutput(output: unknown): NonNullable<Job['output']> {
   const o = (typeof output === 'object' && output !== null ? output : {}) as Record<
@@ -198,7 +209,21 @@ export function summarizeJobOutput(output: unknown): NonNullable<Job['output']> 
       };
     }),
     inference_s: num(timings.inference_s),
+    ...withValue('video', summarizeVideo(o.video)),
+    ...withValue('loras', summarizeLoras(o.loras)),
   };
+}
+
+const withValue = <K extends string, V>(key: K, value: V | null): Partial<Record<K, V>> =>
+  value === null ? {} : ({ [key]: value } as Record<K, V>);
+
+/** True when the job's output had base64 (images or video) that only RunPod holds. */
+export function hasInlineOutput(output: Job['output']): boolean {
+  if (output === null) return false;
+  return (
+    output.images.some((i) => i.base64_length !== null) ||
+    (output.video?.base64_length ?? null) !== null
+  );
 }
 
 /**

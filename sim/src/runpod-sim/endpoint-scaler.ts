@@ -2,7 +2,7 @@ import { findPool } from './gpu-catalog';
 import type { JobRecord } from './sim-types';
 import type { EndpointState, SimWorld, WorkerState } from './sim-world';
 import { randomId } from './sim-world';
-import { jobOutput } from './job-output';
+import { adapterCacheOf, jobOutput } from './job-output';
 import { notifyJobWebhook } from './job-webhook';
 import { runRealJob, stopRealWorker } from './real-worker';
 import { startWorker } from './worker-lifecycle';
@@ -179,7 +179,7 @@ export function finishJob(
     const result =
       given ??
       (world.options.jobError === null
-        ? jobOutput(job.input, world.options.jobMs)
+        ? jobOutput(job.input, world.options.jobMs, endpoint.rec.env, adapterCacheOf(endpoint))
         : { error: world.options.jobError });
     if ('error' in result) {
       job.status = 'FAILED';

@@ -1,34 +1,114 @@
+import { FAMILY_DEFAULTS, type JobLora } from '@visgate/shared';
+import { checkSimJob, isRefusal, sideAlignment, type CheckedJob } from './job-checks';
 import { simulatedPng } from './sim-image';
+import { simulatedMp4 } from './sim-video';
 
 /**
- * What our worker returns for a text-to-image job: one PNG per requested image, of exactly the
- * requested size and marked SIMULATED (`sim-image.ts`), with the seed each image was made with.
+ * What our worker returns for a job (API.md "Worker contract", issue 16's job output): for image
+ * kinds (text-to-image, image-to-image, inpainting) one PNG per requested image, of exactly the
+ * size the worker would make and marked SIMULATED (`sim-image.ts`), with the seed each image was
+ * made with; for a text-to-video endpoint (`VISGATE_TASK=text-to-video`) one real MP4
+ * (`sim-video.ts`) described as it is. Jobs that ran with adapters report each one
+ * (`loras`): a request adapter is a cache miss the first time an endpoint sees it, a hit after.
+ * Jobs the worker would refuse fail with its error codes (`job-checks.ts`).
  */
+
+/** Adapter sources each endpoint has fetched: the worker's disk cache, as the sim plays it. */
+const adapterCaches = new WeakMap<object, Set<string>>();
+
+/** The adapter cache of one endpoint (any object standing for it). */
+export function adapterCacheOf(endpoint: object): Set<string> {
+  let cache = adapterCaches.get(endpoint);
+  if (cache === undefined) adapterCaches.set(endpoint, (cache = new Set()));
+  return cache;
+}
 
 /** The job's output, or the error string RunPod reports for a handler that returned an error. */
 export function jobOutput(
   input: Record<string, unknown>,
   jobMs: number,
+  env: Record<string, string> = {},
+  adapterCache: Set<string> = new Set(),
 ): { output: unknown } | { error: string } {
-  if (typeof input.prompt !== 'string' || input.prompt === '') {
-    return {
-      error: JSON.stringify({ code: 'INVALID_INPUT', message: 'prompt is required' }),
+  const checked = checkSimJob(input, env);
+  if (isRefusal(checked)) return { error: JSON.stringify(checked) };
+  const timings = { timings: { inference_s: jobMs / 1000 } };
+  const loras = loraReport(checked, adapterCache);
+  const seed = checked.input.seed ?? 42;
+  if (checked.video !== null) {
+    let clip: ReturnType<typeof simulatedMp4>;
+    try {
+      clip = simulatedMp4();
+    } catch (e) {
+      const message = `simulated.mp4: ${(e as Error).message}`;
+      return { error: JSON.stringify({ code: 'internal_error', message }) };
+    }
+    const video = {
+      content_type: 'video/mp4',
+      ...clip.facts,
+      seed,
+      base64: clip.bytes.toString('base64'),
     };
+    return { output: { video, ...loras, ...timings } };
   }
-  const width = positiveInt(input.width, 512);
-  const height = positiveInt(input.height, 512);
-  const seed = positiveInt(input.seed, 42);
-  const count = Math.min(4, positiveInt(input.num_images, 1));
-  const images = Array.from({ length: count }, (_, i) => ({
-    base64: simulatedPng(width, height, input.prompt as string, seed + i).toString('base64'),
+  const { width, height } = imageSize(checked);
+  const images = Array.from({ length: checked.input.num_images }, (_, i) => ({
+    base64: simulatedPng(width, height, checked.input.prompt, seed + i).toString('base64'),
     content_type: 'image/png',
     width,
     height,
     seed: seed + i,
   }));
-  return { output: { images, timings: { inference_s: jobMs / 1000 } } };
+  return { output: { images, ...loras, ...timings } };
 }
 
-function positiveInt(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
+/**
+ * The size the worker makes: the job's width/height; else, with a decodable init image, its size
+ * scaled down to the family's largest side and floored to the family's alignment; else 512.
+ */
+function imageSize(job: CheckedJob): { width: number; height: number } {
+  const init = job.image?.kind === 'data' ? job.image : null;
+  let fromImage: { width: number; height: number } | null = null;
+  if (init !== null) {
+    const limit = job.family === null ? 1024 : FAMILY_DEFAULTS[job.family].maxResolution;
+    const scale = Math.min(1, limit / Math.max(init.width, init.height));
+    const align = sideAlignment(job.family);
+    const side = (n: number) => Math.max(align, Math.floor((n * scale) / align) * align);
+    fromImage = { width: side(init.width), height: side(init.height) };
+  }
+  return {
+    width: job.input.width ?? fromImage?.width ?? 512,
+    height: job.input.height ?? fromImage?.height ?? 512,
+  };
+}
+
+/** `loras` for a job that used adapters: the deployment's (loaded at boot) then the request's. */
+function loraReport(job: CheckedJob, cache: Set<string>): { loras?: unknown[] } {
+  const override = job.input.lora_scale;
+  const own = job.deploymentLoras.map((l, i) => ({
+    name: l.name,
+    source: 'deployment',
+    scale: Array.isArray(override) ? override[i]! : (override ?? l.scale),
+    cache_hit: true,
+    load_s: 0,
+  }));
+  const requested = (job.input.loras ?? []).map((l) => {
+    const key = adapterKey(l);
+    const hit = cache.has(key);
+    cache.add(key);
+    return {
+      name: 'url' in l ? key.split('/').pop()! : l.hf_repo,
+      source: 'request',
+      scale: l.scale,
+      cache_hit: hit,
+      load_s: hit ? 0.05 : 0.5,
+    };
+  });
+  const all = [...own, ...requested];
+  return all.length === 0 ? {} : { loras: all };
+}
+
+function adapterKey(l: JobLora): string {
+  if ('url' in l) return l.url.split('?')[0]!;
+  return [l.hf_repo, l.revision ?? 'main', l.weight_name ?? ''].join(':');
 }

@@ -153,13 +153,13 @@ describe('RunPod simulator', () => {
     ]);
     expect((await client.health(KEY, endpoint.id)).workers).toMatchObject({ idle: 1, ready: 1 });
 
-    const job = await client.runJob(KEY, endpoint.id, { prompt: 'a cat', width: 64, height: 32 });
+    const job = await client.runJob(KEY, endpoint.id, { prompt: 'a cat', width: 64, height: 96 });
     await sim.waitFor(() => sim.account(KEY).jobs.find((j) => j.status === 'COMPLETED'));
     const status = await client.jobStatus(KEY, endpoint.id, job.id);
     expect(status).toMatchObject({
       id: job.id,
       status: 'COMPLETED',
-      output: { images: [{ content_type: 'image/png', width: 64, height: 32 }] },
+      output: { images: [{ content_type: 'image/png', width: 64, height: 96 }] },
     });
     const png = Buffer.from(
       (status.output as { images: { base64: string }[] }).images[0]!.base64,

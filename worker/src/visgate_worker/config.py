@@ -12,11 +12,13 @@ from typing import Any
 from .cache_verify import DEFAULT_MODE as DEFAULT_CACHE_VERIFY
 from .cache_verify import parse_mode as parse_cache_verify
 from .errors import CONFIG_INVALID, WorkerError
+from .lora_settings import LoraSettings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RUNPOD_CACHE = "/runpod-volume/huggingface-cache/hub"
-SUPPORTED_TASKS = ("text-to-image",)  # shared/src/schemas/create-deployment.ts TASKS
+# shared/src/schemas/create-deployment.ts TASKS (issue 16 contract).
+SUPPORTED_TASKS = ("text-to-image", "image-to-image", "inpainting", "text-to-video")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class Settings:
     hf_token: str | None = field(default=None, repr=False)
     # How S3 cache reads are checked: per-part CRC-32 (default) or sha256 (cache_verify.py).
     cache_verify: str = DEFAULT_CACHE_VERIFY
+    # VISGATE_LORAS, VISGATE_LORA_CACHE_BYTES, VISGATE_ALLOW_PRIVATE_URLS (lora_settings.py).
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    # Init-image URLs may name loopback/private hosts (and http): only the local control plane sets
+    # VISGATE_ALLOW_PRIVATE_URLS, as its webhooks allow private hosts (WEBHOOK_ALLOW_PRIVATE_HOSTS).
+    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -109,6 +116,8 @@ class Settings:
             download_concurrency=max(1, concurrency),
             hf_token=environ.get("HF_TOKEN", "").strip() or None,
             cache_verify=parse_cache_verify(environ.get("VISGATE_CACHE_VERIFY", "")),
+            lora=LoraSettings.from_env(environ),
+            allow_private_urls=_flag(environ, "VISGATE_ALLOW_PRIVATE_URLS"),
         )
 
 
@@ -123,3 +132,13 @@ def _device(raw: str) -> str:
         return "cpu"
     log.warning("VISGATE_DEVICE %r is neither cuda nor cpu; using cuda", value[:32])
     return "cuda"
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """``1``/``true``/``yes`` (any case) is on; empty is off; anything else is a configuration error."""
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise WorkerError(CONFIG_INVALID, f"{name} is not a boolean (1/0, true/false)")

@@ -16,6 +16,14 @@ CHECKSUM_MISMATCH = "checksum_mismatch"
 MODEL_LOAD_FAILED = "model_load_failed"
 FITNESS_FAILED = "fitness_failed"
 NOT_READY = "not_ready"
+# LoRA adapters (a deployment's or a job's): like invalid_input, not retryable, the worker stays.
+LORA_FETCH_FAILED = "lora_fetch_failed"
+LORA_INVALID = "lora_invalid"
+LORA_BASE_MISMATCH = "lora_base_mismatch"
+# A job's init image or mask (issue 16): the URL was refused, unreachable or too big; or the bytes are
+# not a PNG/JPEG/WebP image within the pixel cap. Like invalid_input: not retried, the worker is fine.
+IMAGE_FETCH_FAILED = "image_fetch_failed"
+IMAGE_INVALID = "image_invalid"
 
 
 class WorkerError(Exception):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .errors import OUTPUT_TOO_LARGE, UPLOAD_FAILED, WorkerError, classify
+from .input_image import attach_images
 from .job_input import Defaults, JobRequest, parse_job_input
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,49 @@ def _unsigned(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def _upload(put: PutFn, req: JobRequest, i: int, data: bytes, content_type: str, what: str) -> str:
+    """PUT to the job's i-th URL; the URL a reader fetches it from (GET URL, else the unsigned PUT)."""
+    try:
+        put(req.output["put_urls"][i], data, content_type)
+    except (OSError, urllib.error.URLError) as exc:
+        raise WorkerError(
+            UPLOAD_FAILED, f"uploading {what} failed ({type(exc).__name__})", retryable=True
+        ) from None
+    get_urls = req.output.get("get_urls")
+    return get_urls[i] if get_urls else _unsigned(req.output["put_urls"][i])
+
+
+def video_output(req: JobRequest, frames: Any, put: PutFn, max_base64_bytes: int) -> dict[str, Any]:
+    """The contract's ``video`` object: an H.264 MP4 uploaded to put_urls[0] or inline as base64."""
+    from .video_encode import CONTENT_TYPE, encode_mp4, to_uint8_frames
+
+    array = to_uint8_frames(frames)
+    count, height, width, _ = array.shape
+    data = encode_mp4(array, req.fps or 16)
+    fps = req.fps or 16
+    item: dict[str, Any] = {
+        "content_type": CONTENT_TYPE,
+        "width": width - width % 2,
+        "height": height - height % 2,
+        "frames": count,
+        "fps": fps,
+        "duration_s": round(count / fps, 3),
+        "seed": req.seed,
+    }
+    if req.output["type"] == "s3":
+        item["url"] = _upload(put, req, 0, data, CONTENT_TYPE, "the video")
+        return item
+    encoded = base64.b64encode(data).decode("ascii")
+    if len(encoded) > max_base64_bytes:
+        raise WorkerError(
+            OUTPUT_TOO_LARGE,
+            f"the video is {len(encoded) // 1_000_000} MB as base64, above RunPod's result limit; "
+            "use output.type 's3' (a presigned PUT URL), fewer frames or a smaller size",
+        )
+    item["base64"] = encoded
+    return item
+
+
 def make_handler(
     generator: Generator,
     *,
@@ -65,17 +109,27 @@ def make_handler(
     put: PutFn = urllib_put,
     clock: Callable[[], float] = time.monotonic,
     max_base64_bytes: int = MAX_BASE64_BYTES,
+    video: bool | None = None,
+    allow_private: bool = False,
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The function RunPod calls per job: ``{"id", "input"}`` → output dict (see API.md)."""
+    """The function RunPod calls per job: ``{"id", "input"}`` → output dict (see API.md).
+
+    ``video``: a text-to-video deployment (default: by family). ``allow_private``: init-image URLs may
+    name private addresses (local development only; VISGATE_ALLOW_PRIVATE_URLS)."""
 
     def handle(job: dict[str, Any]) -> dict[str, Any]:
         job_id = str(job.get("id", "-"))
         extra = {"job_id": job_id}
         try:
-            req = parse_job_input(job.get("input"), family=family, defaults=defaults)
+            req = parse_job_input(job.get("input"), family=family, defaults=defaults, video=video)
+            req = attach_images(req, family=family, allow_private=allow_private)
             started = clock()
             generated = generator.generate(req)
             inference_s = clock() - started
+            if req.kind == "text-to-video":
+                item = video_output(req, generated.frames, put, max_base64_bytes)
+                log.info("job done: %d frame(s) in %.2fs", item["frames"], inference_s, extra=extra)
+                return {"video": item, "timings": {"inference_s": round(inference_s, 3)}}
             out = []
             flagged = 0
             for i, (image, seed, nsfw) in enumerate(
@@ -98,16 +152,7 @@ def make_handler(
                 }
                 flagged += nsfw is True
                 if req.output["type"] == "s3":
-                    try:
-                        put(req.output["put_urls"][i], data, item["content_type"])
-                    except (OSError, urllib.error.URLError) as exc:
-                        raise WorkerError(
-                            UPLOAD_FAILED,
-                            f"uploading image {i} failed ({type(exc).__name__})",
-                            retryable=True,
-                        ) from None
-                    get_urls = req.output.get("get_urls")
-                    item["url"] = get_urls[i] if get_urls else _unsigned(req.output["put_urls"][i])
+                    item["url"] = _upload(put, req, i, data, item["content_type"], f"image {i}")
                 else:
                     item["base64"] = base64.b64encode(data).decode("ascii")
                 out.append(item)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import FITNESS_FAILED, WorkerError, classify
+from .errors import CONFIG_INVALID, FITNESS_FAILED, WorkerError, classify
 from .handler import make_handler
-from .job_input import JobRequest
+from .job_input import IMAGE_EDIT_FAMILIES, VIDEO_FAMILIES, frame_step
+from .lora_jobs import boot_adapters, with_adapters
 from .memory_plan import MemoryPlan, compute_dtype, family_of, inference_defaults, plan_memory
 from .model_source import Fetchers, UrllibFetchers, candidates, resolve, variant_for_dtype
 from .progress import DownloadProgress, EventReporter
@@ -26,6 +27,45 @@ from .progress import DownloadProgress, EventReporter
 log = logging.getLogger("visgate_worker")
 
 WARMUP = {"prompt": "warm-up", "num_inference_steps": 1, "width": 64, "height": 64}
+
+
+def _gray_png(mode: str, value: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new(mode, (64, 64), value).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def warmup_input(task: str, family: str) -> dict[str, Any]:
+    """The job the worker runs before it reports ready, through the handler (parse, decode, generate,
+    encode): the deployment's own task, tiny; for video a few frames (the first valid count above 1)
+    encoded to MP4, so a broken codec fails the boot instead of the first job."""
+    job: dict[str, Any] = dict(WARMUP)
+    if task == "text-to-video":
+        job["num_frames"] = 1 + (frame_step(family) or 4)
+    elif task in ("image-to-image", "inpainting"):
+        job["image"] = _gray_png("RGB", 128)
+        job["strength"] = 1.0  # with one step, anything less runs no step at all
+        if task == "inpainting":
+            job["mask"] = _gray_png("L", 255)
+    return job
+
+
+def check_task(task: str, family: str) -> None:
+    """The deployment's task against the model's family (the control plane refuses these first)."""
+    video = family in VIDEO_FAMILIES
+    if (task == "text-to-video") != video:
+        raise WorkerError(
+            CONFIG_INVALID,
+            f"VISGATE_TASK {task} is not served by a {family} model "
+            f"({'text-to-video' if video else 'text-to-image, image-to-image, inpainting'})",
+        )
+    if task in ("image-to-image", "inpainting") and family not in IMAGE_EDIT_FAMILIES:
+        raise WorkerError(CONFIG_INVALID, f"VISGATE_TASK {task} is not served by a {family} model")
 
 
 class _JobIdDefault(logging.Filter):
@@ -103,6 +143,7 @@ def boot(
     )
     index = pipelines.read_model_index(resolved.path)
     family = family_of(index.get("_class_name") or settings.pipeline_class, settings.model_id)
+    check_task(settings.task, family)
     free = pipelines.cuda_free_bytes() if device == "cuda" else None
     plan = plan_memory(
         family=family,
@@ -117,24 +158,32 @@ def boot(
     fitness()
     started = clock()
     loaded = pipelines.load_pipeline(resolved.path, plan)
+    adapters = boot_adapters(  # the deployment's LoRAs, in before the warm-up and ready
+        loaded.pipe,
+        family,
+        settings.lora,
+        cache_dir=settings.models_dir / "loras",
+        hub=fetchers or UrllibFetchers(),
+        hf_token=settings.hf_token,
+    )
     load_s = clock() - started
     defaults = inference_defaults(family, settings.model_id)
     reporter.send("warming_up", source=resolved.source)
     started = clock()
-    loaded.generate(
-        JobRequest(
-            prompt=WARMUP["prompt"],
-            negative_prompt=None,
-            num_inference_steps=1,
-            guidance_scale=defaults.guidance,
-            width=64,
-            height=64,
-            seed=0,
-            num_images=1,
-            output_format="png",
-            output={"type": "base64"},
-        )
+    handler = with_adapters(
+        make_handler(
+            loaded,
+            family=family,
+            defaults=defaults,
+            video=settings.task == "text-to-video",
+            allow_private=settings.allow_private_urls,
+        ),
+        adapters,
     )
+    warm = handler({"id": "warm-up", "input": warmup_input(settings.task, family)})
+    if "error" in warm:
+        # Keep the job's code (out_of_memory says more than a generic failure).
+        raise WorkerError(warm["error"]["code"], f"warm-up job: {warm['error']['message']}")
     warmup_s = clock() - started
     timings = {
         "fetch_s": round(resolved.fetch_s, 3),
@@ -147,7 +196,6 @@ def boot(
         timings=timings,
         peak_vram_bytes=pipelines.peak_vram_bytes(),
     )
-    handler = make_handler(loaded, family=family, defaults=defaults)
     return Booted(handler, fitness, family, plan, timings, loaded)
 
 

@@ -21,6 +21,8 @@ _CLASS_FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Kandinsky(?!3)"), "kandinsky"),
     (re.compile(r"^StableDiffusion(Img2Img|Inpaint)?Pipeline$"), "sd1-or-sd2"),
     (re.compile(r"^LatentConsistencyModel"), "sd1-or-sd2"),
+    (re.compile(r"^Wan"), "wan"),
+    (re.compile(r"^CogVideoX"), "cogvideox"),
 )
 _ID_FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"flux"), "flux"),
@@ -30,6 +32,8 @@ _ID_FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"sdxl|stable-diffusion-xl"), "sdxl"),
     (re.compile(r"stable-diffusion-2|sd-turbo|\bsd2"), "sd2"),
     (re.compile(r"stable-diffusion-v1|stable-diffusion-1|sd-v1|\bsd15|\bsd-1"), "sd1"),
+    (re.compile(r"\bwan2|wan-ai/"), "wan"),
+    (re.compile(r"cogvideox"), "cogvideox"),
 )
 
 

@@ -697,6 +697,49 @@ class UrllibFetchers:
             watcher.join()
         return Path(path)
 
+    def hf_listing(self, repo: str, revision: str, token: str | None) -> tuple[str, dict[str, int]]:
+        """A repo's commit sha at ``revision`` and its files with their sizes (LoRA adapters)."""
+        from huggingface_hub import HfApi
+
+        info = self._hub_retry(
+            lambda: HfApi().model_info(
+                repo, revision=revision, files_metadata=True, token=token or False
+            )
+        )
+        files = {s.rfilename: int(s.size or 0) for s in info.siblings or []}
+        return str(info.sha or revision), files
+
+    def hf_file(
+        self, repo: str, revision: str, filename: str, dest: Path, token: str | None
+    ) -> Path:
+        """One file of a repo into ``dest`` (a directory); the Hub client resumes a partial file."""
+        from huggingface_hub import hf_hub_download
+
+        return Path(
+            self._hub_retry(
+                lambda: hf_hub_download(
+                    repo, filename, revision=revision, token=token or False, local_dir=str(dest)
+                )
+            )
+        )
+
+    def _hub_retry(self, call: Callable[[], Any]) -> Any:
+        """``call`` again after a network failure; a refusal (401/403/404) is final."""
+        from huggingface_hub.errors import HfHubHTTPError
+
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except HfHubHTTPError as exc:
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                if status in REFUSED_STATUSES or attempt == self.retries:
+                    raise
+            except OSError:
+                if attempt == self.retries:
+                    raise
+            time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
 
 def dir_bytes(root: Path) -> int:
     """Bytes of the files under ``root`` (partial downloads included), 0 when it does not exist."""

@@ -1,7 +1,13 @@
-import { AppError, publicDeployment, type Delivery, type Deployment } from '@visgate/shared';
+import {
+  AppError,
+  familyOf,
+  publicDeployment,
+  usageExample,
+  type Delivery,
+  type Deployment,
+} from '@visgate/shared';
 import { rejectWebhookTarget } from '../../policy/url-guard';
 import type { Deps } from '../../deps';
-import { taskUsageExample } from './task-usage-example';
 import * as attempts from './webhook-attempt';
 
 export type DeliverWebhookDeps = Pick<
@@ -12,7 +18,15 @@ export type DeliverWebhookDeps = Pick<
 /** The Standard Webhooks body: `{type, timestamp, data}` with the deployment and a ready-to-run example. */
 export function webhookBody(doc: Deployment, delivery: Delivery): string {
   const { webhook: _hook, ...data } = publicDeployment(doc);
-  const example = delivery.event === 'deployment.ready' ? taskUsageExample(doc) : null;
+  const example =
+    delivery.event === 'deployment.ready' && doc.endpoint_url
+      ? usageExample({
+          endpointUrl: doc.endpoint_url,
+          family: familyOf(doc.pipeline, doc.hf_model_id),
+          modelId: doc.hf_model_id,
+          task: doc.task ?? undefined,
+        })
+      : null;
   return JSON.stringify({
     type: delivery.event,
     timestamp: delivery.occurred_at,

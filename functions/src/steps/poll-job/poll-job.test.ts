@@ -1,5 +1,11 @@
-import type { Job } from '@visgate/shared';
-import { applyRunPodStatus, jobError, jobHintToken } from './poll-job';
+import { summarizeJobOutput, type Job } from '@visgate/shared';
+import {
+  applyRunPodStatus,
+  jobError,
+  jobHintToken,
+  refreshJob,
+  type RefreshJobDeps,
+} from './poll-job';
 
 const at = new Date('2026-11-27T12:00:00Z');
 
@@ -67,6 +73,44 @@ describe('applyRunPodStatus', () => {
       1,
     );
     expect(out.error).toEqual({ code: 'TIMED_OUT', message: 'job timed out' });
+  });
+});
+
+describe('refreshJob with the output', () => {
+  const reading = (output: unknown) => {
+    const reads: string[] = [];
+    const deps = {
+      secrets: { get: () => Promise.resolve({ runpodApiKey: 'rpa_K' }) },
+      runpod: {
+        jobStatus: (_key: string, _endpoint: string, id: string) => {
+          reads.push(id);
+          return Promise.resolve({ id, status: 'COMPLETED', output });
+        },
+      },
+      clock: { now: () => at },
+    } as unknown as RefreshJobDeps;
+    return { deps, reads };
+  };
+
+  it.each([
+    ['an image job', { images: [{ base64: 'QUJD' }] }],
+    ['a video job', { video: { content_type: 'video/mp4', frames: 9, base64: 'AAAA' } }],
+  ])(
+    're-reads %s whose base64 only RunPod holds and returns it as RunPod does',
+    async (_what, output) => {
+      const { deps, reads } = reading(output);
+      const done = aJob({ status: 'completed', output: summarizeJobOutput(output) });
+      const { job, liveOutput } = await refreshJob(deps, done, { withOutput: true });
+      expect([job, liveOutput, reads]).toEqual([done, output, ['rp-1']]);
+    },
+  );
+
+  it('does not call RunPod for a video uploaded to s3 (nothing to read back)', async () => {
+    const output = { video: { content_type: 'video/mp4', url: 'https://b/clip.mp4' } };
+    const { deps, reads } = reading(output);
+    const done = aJob({ status: 'completed', output: summarizeJobOutput(output) });
+    expect((await refreshJob(deps, done, { withOutput: true })).liveOutput).toBeUndefined();
+    expect(reads).toEqual([]);
   });
 });
 

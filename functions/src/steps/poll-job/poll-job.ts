@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   AppError,
+  hasInlineOutput,
   isAppError,
   isTerminalJob,
   jobCostUsd,
@@ -110,9 +111,7 @@ export async function refreshJob(
   opts: { withOutput?: boolean } = {},
 ): Promise<RefreshedJob> {
   const wantsOutput =
-    opts.withOutput === true &&
-    job.status === 'completed' &&
-    (job.output?.images.some((i) => i.base64_length !== null) ?? false);
+    opts.withOutput === true && job.status === 'completed' && hasInlineOutput(job.output);
   if (isTerminalJob(job.status) && !wantsOutput) return { job, liveOutput: undefined };
   const apiKey = (await deps.secrets.get(job.deployment_id))?.runpodApiKey ?? null;
   let s: RunPodJobStatus | null = null;
