@@ -88,6 +88,16 @@ describe('MODEL_SPECS', () => {
     },
   );
 
+  it.each([
+    ['black-forest-labs/FLUX.1-dev', ['text-to-image', 'image-to-image', 'inpainting']],
+    ['stabilityai/stable-diffusion-3.5-medium', ['text-to-image', 'image-to-image', 'inpainting']],
+    ['stabilityai/sd-turbo', ['text-to-image', 'image-to-image', 'inpainting']],
+    ['PixArt-alpha/PixArt-Sigma-XL-2-1024-MS', ['text-to-image']],
+    ['THUDM/CogVideoX-5b', ['text-to-video']],
+  ])('lists for %s the tasks a deployment may take: %j', (id, tasks) => {
+    expect(findModelSpec(id)!.tasks).toEqual(tasks);
+  });
+
   it.each(['Wan-AI/Wan2.1-T2V-1.3B', 'Wan-AI/Wan2.1-T2V-14B'])(
     'keeps the native checkpoint %s unsupported, pointing at its diffusers repo',
     (id) => {

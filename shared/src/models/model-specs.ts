@@ -4,6 +4,7 @@ import {
   type ModelFamily,
   type WeightComponent,
 } from '../memory/estimate-vram';
+import { tasksForFamily } from '../deployment/deploy-task';
 import { isSupportedPipelineClass } from './supported-pipelines';
 
 /**
@@ -89,7 +90,8 @@ function diffusers(e: DiffusersEntry): ModelSpec {
     id: e.id,
     family: est.family as ModelFamily,
     pipelineClass: e.pipelineClass,
-    tasks: e.tasks,
+    // A served model lists the tasks a deployment of it may take (deploy-task.ts); others as known.
+    tasks: isSupportedPipelineClass(e.pipelineClass) ? [...tasksForFamily(est.family)] : e.tasks,
     weightsBytes: est.weights_bytes,
     vramBytes: est.vram_bytes,
     ...(est.video ? { activationBytes: est.activation_bytes } : {}),
@@ -130,7 +132,7 @@ function unsupported(e: OtherEntry): ModelSpec {
 }
 
 const T2I = ['text-to-image'];
-const T2I_I2I = ['text-to-image', 'image-to-image', 'inpainting'];
+const T2I_I2I = ['text-to-image', 'image-to-image'];
 const T2V = ['text-to-video'];
 const wanParts = (transformer: number): Parts => ({
   transformer,
