@@ -1,4 +1,7 @@
-import { CUDA_CONTEXT_BYTES, FAMILY_DEFAULTS, isVideoFamily } from './estimate-vram';
+import { FAMILY_DEFAULTS, isVideoFamily } from './families';
+
+/** CUDA context, cuBLAS/cuDNN workspaces and kernels loaded by torch on first use. */
+export const CUDA_CONTEXT_BYTES = 0.75 * 1024 ** 3;
 
 /**
  * How the worker places a model on a card: the shape of the worker's `MemoryPlan`

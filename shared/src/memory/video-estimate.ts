@@ -1,4 +1,4 @@
-import { videoDefaults, type VideoFamily } from './estimate-vram';
+import { videoDefaults, type VideoFamily } from './families';
 
 const GIB = 1024 ** 3;
 
