@@ -2,7 +2,7 @@ import { AppError, transition, type Deployment } from '@visgate/shared';
 import type { Deps } from '../deps';
 import { stage } from '../steps/lifecycle';
 import { getOwnedDeployment } from './manage-deployments';
-import { PROBE_INPUT } from '../steps/poll/poll';
+import { probeInput } from '../steps/poll/probe-input';
 import { enqueuePoll } from '../steps/poll/enqueue-poll';
 import { updateEndpointKeepingCache } from '../steps/provision/runpod-model-cache';
 
@@ -75,7 +75,7 @@ export async function resumeDeployment(
     workersMax: Math.max(1, doc.settings.workers_max),
     idleTimeoutS: doc.settings.idle_timeout_s,
   });
-  const probe = await deps.runpod.runJob(apiKey, doc.endpoint_id, PROBE_INPUT, {
+  const probe = await deps.runpod.runJob(apiKey, doc.endpoint_id, probeInput(doc), {
     ttlMs: 600_000,
   });
   const at = deps.clock.now();

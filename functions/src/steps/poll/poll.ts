@@ -3,6 +3,7 @@ import type { RunPodHealth, RunPodJobStatus, RunPodWorker } from '../../ports';
 import type { Deps } from '../../deps';
 import { failDeployment, markReady } from '../lifecycle';
 import { decidePoll } from './decide';
+import { probeInput } from './probe-input';
 import { enqueuePoll } from './enqueue-poll';
 import { updateEndpointKeepingCache } from '../provision/runpod-model-cache';
 
@@ -10,14 +11,6 @@ export type PollDeps = Pick<
   Deps,
   'config' | 'store' | 'secrets' | 'runpod' | 'bus' | 'tasks' | 'clock' | 'log'
 >;
-
-/** The input of a health probe job: the smallest real request the worker accepts. */
-export const PROBE_INPUT = {
-  prompt: 'visgate health probe',
-  num_inference_steps: 1,
-  width: 64,
-  height: 64,
-};
 
 /**
  * The poller (a Cloud Tasks target): reads the endpoint's health and drives `loading` to ready or to
@@ -107,7 +100,7 @@ export function createPoll(deps: PollDeps) {
         break;
       }
       case 'probe': {
-        const job = await deps.runpod.runJob(apiKey, doc.endpoint_id, PROBE_INPUT, {
+        const job = await deps.runpod.runJob(apiKey, doc.endpoint_id, probeInput(doc), {
           lowPriority: true,
           ttlMs: 600_000,
         });

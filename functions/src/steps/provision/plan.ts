@@ -60,6 +60,7 @@ export function templateSpec(
     eventsToken: string;
     hfToken: string | null;
     cacheSources: readonly Record<string, unknown>[];
+    allowPrivateUrls?: boolean;
   },
 ): RunPodTemplateSpec {
   return {
@@ -71,6 +72,7 @@ export function templateSpec(
       eventsToken: opts.eventsToken,
       hfToken: opts.hfToken,
       cacheSources: opts.cacheSources,
+      allowPrivateUrls: opts.allowPrivateUrls ?? false,
     }),
   };
 }

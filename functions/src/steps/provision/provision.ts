@@ -138,6 +138,7 @@ async function acquireFor(
       eventsToken,
       hfToken: secrets.hfToken,
       cacheSources: cache?.sources ?? [],
+      allowPrivateUrls: deps.config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
     }),
     mayExist: mayHaveLeftResources(leased),
     endpoint: (templateId, pools) =>

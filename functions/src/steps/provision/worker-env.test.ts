@@ -62,6 +62,17 @@ describe('workerEnv', () => {
     expect(env.VISGATE_LORAS !== undefined).toBe(loras.length > 0);
   });
 
+  it('lets a job name loopback image and adapter URLs only where webhooks may (local mode)', () => {
+    const doc = aDeployment({ model: publicModel });
+    expect(workerEnv(doc, opts).VISGATE_ALLOW_PRIVATE_URLS).toBeUndefined();
+    expect(
+      workerEnv(doc, { ...opts, allowPrivateUrls: false }).VISGATE_ALLOW_PRIVATE_URLS,
+    ).toBeUndefined();
+    expect(workerEnv(doc, { ...opts, allowPrivateUrls: true }).VISGATE_ALLOW_PRIVATE_URLS).toBe(
+      '1',
+    );
+  });
+
   it('sizes the disk for the adapters too', () => {
     const without = workerDiskGb(aDeployment({ model: publicModel }), 20);
     const withLoras = workerDiskGb(

@@ -13,6 +13,11 @@ export function workerEnv(
     hfToken: string | null;
     /** Sources tried before the Hub, e.g. an `s3` cache manifest (presigned URLs only). */
     cacheSources?: readonly Record<string, unknown>[];
+    /**
+     * Local mode only (WEBHOOK_ALLOW_PRIVATE_HOSTS): a job's image and adapter URLs may name loopback
+     * or private hosts, as this deployment's webhooks may.
+     */
+    allowPrivateUrls?: boolean;
   },
 ): Record<string, string> {
   const weightsBytes = doc.estimate?.components.reduce((n, c) => n + c.bytes, 0) ?? 0;
@@ -33,6 +38,7 @@ export function workerEnv(
       { type: 'huggingface', repo: doc.hf_model_id, revision: doc.revision_sha ?? doc.revision },
     ]),
   };
+  if (opts.allowPrivateUrls) env.VISGATE_ALLOW_PRIVATE_URLS = '1';
   if (doc.loras.length > 0) env.VISGATE_LORAS = JSON.stringify(workerLoras(doc));
   const lorasNeedToken = doc.loras.some((l) => l.needs_token);
   if ((needsToken || lorasNeedToken) && opts.hfToken) env.HF_TOKEN = opts.hfToken;
