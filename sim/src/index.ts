@@ -25,6 +25,7 @@ export {
   buildTinyPipeline,
   pngSize,
   TINY_MODEL_ID,
+  buildTinyLora,
   tinyModelRepo,
   tinyRealWorker,
   WORKER_DIR,

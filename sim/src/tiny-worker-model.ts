@@ -14,26 +14,57 @@ export const WORKER_DIR = resolve(__dirname, '../../worker');
 export const TINY_MODEL_ID = 'visgate-test/tiny-sd1';
 const TINY_MODEL_SHA = '7f3c0d2e9b1a4c5d6e7f8091a2b3c4d5e6f70819';
 
-/**
- * Builds a tiny random-weight StableDiffusionPipeline into a new temporary folder, offline, with
- * the worker's own test builder (worker/tests/tiny_models.py `build_sd1`); returns the folder.
- */
-export async function buildTinyPipeline(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'tiny-sd1-'));
+/** Runs one of the worker's offline test builders (worker/tests) with `args` as paths. */
+async function runBuilder(module: string, fn: string, args: string[]): Promise<void> {
   await promisify(execFile)(
     'python3',
     [
       '-c',
-      'import sys; from pathlib import Path; from tiny_models import build_sd1; build_sd1(Path(sys.argv[1]))',
-      dir,
+      `import sys; from pathlib import Path; from ${module} import ${fn}; ${fn}(*map(Path, sys.argv[1:]))`,
+      ...args,
     ],
     { cwd: join(WORKER_DIR, 'tests'), env: { ...hostEnv(), PYTHONPATH: join(WORKER_DIR, 'src') } },
   );
+}
+
+/**
+ * Builds a tiny random-weight pipeline into a new temporary folder, offline, with the worker's
+ * own test builders (worker/tests/tiny_models.py `build_sd1`, tiny_video_models.py `build_wan`, …);
+ * returns the folder.
+ */
+export async function buildTinyPipeline(
+  builder: 'build_sd1' | 'build_wan' | 'build_cogvideox' = 'build_sd1',
+): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `tiny-${builder.slice(6)}-`));
+  await runBuilder(builder === 'build_sd1' ? 'tiny_models' : 'tiny_video_models', builder, [dir]);
   return dir;
 }
 
-/** The pipeline folder as a Hub repo for the Hub simulator: every file byte for byte. */
-export function tinyModelRepo(dir: string): RepoFixture {
+/**
+ * A tiny PEFT LoRA for the tiny pipeline at `modelDir` (worker/tests/tiny_loras.py `build_lora`),
+ * saved as `<new folder>/pytorch_lora_weights.safetensors`; returns the folder.
+ */
+export async function buildTinyLora(modelDir: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-lora-'));
+  await runBuilder('tiny_loras', 'build_lora', [
+    modelDir,
+    join(dir, 'pytorch_lora_weights.safetensors'),
+  ]);
+  return dir;
+}
+
+/**
+ * A folder as a Hub repo for the Hub simulator, every file byte for byte: by default the tiny
+ * Stable Diffusion pipeline under TINY_MODEL_ID.
+ */
+export function tinyModelRepo(
+  dir: string,
+  as: { id: string; sha: string; pipelineTag: string | null } = {
+    id: TINY_MODEL_ID,
+    sha: TINY_MODEL_SHA,
+    pipelineTag: 'text-to-image',
+  },
+): RepoFixture {
   const walk = (d: string): string[] =>
     readdirSync(d).flatMap((n) => {
       const p = join(d, n);
@@ -46,12 +77,13 @@ export function tinyModelRepo(dir: string): RepoFixture {
       ? { path, rawBase64: bytes.toString('base64') }
       : { path, text: bytes.toString('utf8') };
   });
+  const tags = ['diffusers', 'safetensors', ...(as.pipelineTag ? [as.pipelineTag] : [])];
   return {
-    id: TINY_MODEL_ID,
-    sha: TINY_MODEL_SHA,
+    id: as.id,
+    sha: as.sha,
     libraryName: 'diffusers',
-    pipelineTag: 'text-to-image',
-    tags: ['diffusers', 'safetensors', 'text-to-image'],
+    pipelineTag: as.pipelineTag,
+    tags,
     files,
   };
 }
@@ -63,6 +95,7 @@ export function tinyModelRepo(dir: string): RepoFixture {
 export function tinyRealWorker(
   hubUrl: string,
   onOutput?: RealWorkerOptions['onOutput'],
+  models: string[] = [TINY_MODEL_ID],
 ): RealWorkerOptions {
   return {
     command: ['python3', '-m', 'visgate_worker.main'],
@@ -74,7 +107,7 @@ export function tinyRealWorker(
       HF_HUB_DISABLE_TELEMETRY: '1',
       HF_HUB_DISABLE_PROGRESS_BARS: '1',
     },
-    models: [TINY_MODEL_ID],
+    models,
     ...(onOutput ? { onOutput } : {}),
   };
 }

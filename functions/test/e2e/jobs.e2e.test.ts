@@ -251,12 +251,22 @@ describe('jobs on a ready deployment', () => {
     expect(done.status).toBe('completed');
     expect(done.output!.images[0]).toMatchObject({ width: 96, height: 64 });
     expect(done.output).toMatchObject({
-      loras: [{ name: 'org/pixel-art', source: 'request', scale: 0.6, cache_hit: false }],
+      loras: [
+        {
+          name: expect.stringMatching(/^req_[0-9a-f]{16}$/),
+          source: 'request',
+          scale: 0.6,
+          cache_hit: false,
+        },
+      ],
     });
     const stored = await sys.system.deps.jobs.get(String(res.body.job_id));
     expect(stored?.input.image).toBe(`base64 (${init.length} characters)`);
     expect(stored?.output?.loras).toEqual([
-      expect.objectContaining({ name: 'org/pixel-art', cache_hit: false }),
+      expect.objectContaining({
+        name: expect.stringMatching(/^req_[0-9a-f]{16}$/),
+        cache_hit: false,
+      }),
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FAMILY_DEFAULTS, type JobLora } from '@visgate/shared';
 import { checkSimJob, isRefusal, sideAlignment, type CheckedJob } from './job-checks';
 import { simulatedPng } from './sim-image';
@@ -97,7 +98,9 @@ function loraReport(job: CheckedJob, cache: Set<string>): { loras?: unknown[] } 
     const hit = cache.has(key);
     cache.add(key);
     return {
-      name: 'url' in l ? key.split('/').pop()! : l.hf_repo,
+      // The worker names a job's adapter `req_` + 16 hex digits of the file's SHA-256
+      // (worker/src/visgate_worker/lora_adapters.py); the simulator has no file, so it hashes the source.
+      name: `req_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
       source: 'request',
       scale: l.scale,
       cache_hit: hit,
