@@ -12,6 +12,12 @@ describe('deploymentBody', () => {
     ['--hf-token', { 'hf-token': 'hf_flag' }, { hf_token: 'hf_flag' }],
     ['--revision', { revision: 'v1.0' }, { revision: 'v1.0' }],
     ['--gpu-tier', { 'gpu-tier': 'PRO' }, { gpu_tier: 'PRO' }],
+    ['--task', { task: 'img2img' }, { task: 'img2img' }],
+    [
+      '--lora, repeated',
+      { lora: ['org/style@v2:0.7', 'org/detail'] },
+      { loras: [{ hf_repo: 'org/style', revision: 'v2', scale: 0.7 }, { hf_repo: 'org/detail' }] },
+    ],
     ['--gpu-pools', { 'gpu-pools': 'ADA_24, AMPERE_16' }, { gpu_pools: ['ADA_24', 'AMPERE_16'] }],
     [
       '--workers-min/max',
@@ -73,6 +79,8 @@ describe('deploymentBody', () => {
     [{ 'workers-max': 'two' }, /--workers-max must be a whole number/],
     [{ ttl: 'forever' }, /--ttl must be a duration/],
     [{ metadata: ['novalue'] }, /--metadata takes KEY=VALUE/],
+    [{ lora: ['https://files.example/a.safetensors'] }, /a deployment's --lora comes from the Hub/],
+    [{ lora: ['org/style:9'] }, /--lora scale must be between -4 and 4/],
   ])('refuses %j as a usage error', (flags, message) => {
     expect(() => deploymentBody(ctx(flags), 'a/b')).toThrow(CliError);
     expect(() => deploymentBody(ctx(flags), 'a/b')).toThrow(message);

@@ -1,6 +1,7 @@
 import { durationFlag, intFlag, listFlag, stringFlag } from './args';
 import type { Ctx } from './context';
 import { usageError } from './errors';
+import { loraValue } from './job-input-flags';
 
 /**
  * The `POST /v1/deployments` (and `/v1/estimates`) body from the command line: one flag per field
@@ -15,6 +16,19 @@ export function deploymentBody(ctx: Ctx, model: string): Record<string, unknown>
   };
   set('revision', stringFlag(f, 'revision'));
   set('hf_token', stringFlag(f, 'hf-token') ?? ctx.config.hfToken ?? undefined);
+  set('task', stringFlag(f, 'task'));
+  const loras = Array.isArray(f.lora) ? f.lora : typeof f.lora === 'string' ? [f.lora] : [];
+  if (loras.length > 0) {
+    body.loras = loras.map((spec) => {
+      const lora = loraValue(spec);
+      if ('url' in lora)
+        throw usageError(
+          `a deployment's --lora comes from the Hub (org/name[@rev][:scale]); a URL works per job (visgate run --lora), got "${spec}"`,
+          'deploy',
+        );
+      return lora;
+    });
+  }
   set('gpu_tier', stringFlag(f, 'gpu-tier'));
   set('gpu_pools', listFlag(f, 'gpu-pools'));
   set('workers_min', intFlag(f, 'workers-min'));

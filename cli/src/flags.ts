@@ -39,6 +39,11 @@ export const FLAGS = {
     help: 'Hugging Face token for gated or private models (env HF_TOKEN)',
   },
   revision: { type: 'string', value: 'REV', help: 'branch, tag or commit sha (default main)' },
+  task: {
+    type: 'string',
+    value: 'TASK',
+    help: 'text-to-image, image-to-image, inpainting or text-to-video (default: what the model does)',
+  },
   'gpu-tier': {
     type: 'string',
     value: 'TIER',
@@ -133,7 +138,7 @@ export const FLAGS = {
     type: 'string',
     value: 'SPEC',
     repeatable: true,
-    help: 'a LoRA for this job: org/name[@rev][:scale] or an https .safetensors URL[:scale] (repeat, at most 5)',
+    help: 'a LoRA adapter: org/name[@rev][:scale] (repeat, at most 5); a job also takes an https .safetensors URL[:scale]',
   },
   steps: { type: 'string', value: 'N', help: 'inference steps' },
   seed: { type: 'string', value: 'N', help: 'random seed (same seed, same image)' },
@@ -162,6 +167,8 @@ export const API_FLAGS: readonly FlagName[] = ['api', 'key', 'json'];
 export const DEPLOYMENT_FLAGS: readonly FlagName[] = [
   'hf-token',
   'revision',
+  'task',
+  'lora',
   'gpu-tier',
   'gpu-pools',
   'workers-min',
