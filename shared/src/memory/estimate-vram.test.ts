@@ -226,6 +226,17 @@ describe('estimateFromSpec', () => {
     expect(est.weights_bytes + est.activation_bytes + est.overhead_bytes).toBe(est.vram_bytes);
   });
 
+  it.each(['Wan-AI/Wan2.1-T2V-14B-Diffusers', 'THUDM/CogVideoX-5b'])(
+    '%s: model offload still needs the whole denoiser and its activations on the card',
+    (id) => {
+      const est = estimateFromSpec(findModelSpec(id)!);
+      const offload = est.memory_plans?.find((p) => p.offload === 'model');
+      const dit = (id.includes('14B') ? 28.6 : 11.1) * 1e9; // model cards: bf16 transformer
+      expect(offload?.need_bytes).toBeGreaterThan(dit * 0.95);
+      expect(est.memory_plans?.[0]).toMatchObject({ offload: 'none', need_bytes: est.vram_bytes });
+    },
+  );
+
   it('gives a non-image model resolution 0 and no activation term', () => {
     const est = estimateFromSpec(findModelSpec('openai/whisper-large-v3')!);
     expect(est).toMatchObject({ family: 'audio', resolution: 0, activation_bytes: 0 });

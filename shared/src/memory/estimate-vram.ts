@@ -181,11 +181,13 @@ export function estimateFromSpec(spec: ModelSpec): Estimate {
     overhead_bytes: Math.max(0, spec.vramBytes - spec.weightsBytes - Math.max(0, activationBytes)),
     vram_bytes: spec.vramBytes,
     components: [],
-    memory_plans: memoryPlans({
-      family: spec.family,
-      vramBytes: spec.vramBytes,
-      weightsBytes: spec.weightsBytes,
-      largestComponentBytes: 0,
-    }),
+    memory_plans:
+      spec.memoryPlans ??
+      memoryPlans({
+        family: spec.family,
+        vramBytes: spec.vramBytes,
+        weightsBytes: spec.weightsBytes,
+        largestComponentBytes: 0,
+      }),
   };
 }

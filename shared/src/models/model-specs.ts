@@ -4,6 +4,7 @@ import {
   type ModelFamily,
   type WeightComponent,
 } from '../memory/estimate-vram';
+import type { MemoryPlan } from '../memory/memory-plan';
 import { tasksForFamily } from '../deployment/deploy-task';
 import { isSupportedPipelineClass } from './supported-pipelines';
 
@@ -20,6 +21,11 @@ export interface ModelSpec {
   vramBytes: number;
   /** Activation peak when it is not the image formula's (video families). */
   activationBytes?: number;
+  /**
+   * The memory plans the header estimate gives (video families): with the components known, model
+   * offload needs at least the denoiser and its activations, which the registry figures alone miss.
+   */
+  memoryPlans?: MemoryPlan[];
   gated: boolean;
   supported: boolean;
   notes: string;
@@ -94,7 +100,9 @@ function diffusers(e: DiffusersEntry): ModelSpec {
     tasks: isSupportedPipelineClass(e.pipelineClass) ? [...tasksForFamily(est.family)] : e.tasks,
     weightsBytes: est.weights_bytes,
     vramBytes: est.vram_bytes,
-    ...(est.video ? { activationBytes: est.activation_bytes } : {}),
+    ...(est.video
+      ? { activationBytes: est.activation_bytes, memoryPlans: est.memory_plans ?? [] }
+      : {}),
     gated: e.gated,
     supported: isSupportedPipelineClass(e.pipelineClass),
     notes: e.notes,
