@@ -372,6 +372,12 @@ describe('visgate against npm run dev', () => {
     expect(table.stdout).toMatch(/^VRAM +[\d.]+ GiB/m);
     expect(table.stdout).toMatch(/^price +\$\d+\.\d{3}\/h per worker/m);
     expect(table.stdout).toMatch(/^fallbacks +/m);
+    expect(table.stdout).toMatch(/^memory plan +all on the GPU$/m);
+    // A video model: its default clip, and a plan that lets a cheaper card serve it.
+    const video = await visgate(['estimate', 'Wan-AI/Wan2.1-T2V-1.3B-Diffusers']);
+    expect(video.stdout).toMatch(/^video +832×480, 81 frames at 16 fps$/m);
+    expect(video.stdout).toMatch(/^task +text-to-video$/m);
+    expect(video.stdout).toMatch(/^memory plan +VAE tiling/m);
     const cancel = await visgate(['jobs', 'cancel', 'job_aaaaaaaaaaaaaaaaaaaaaaaaaa']);
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/\[NOT_FOUND\]/);

@@ -94,7 +94,20 @@ export async function estimate(ctx: Ctx): Promise<number> {
       'VRAM',
       `${(e.estimate.vram_bytes / GIB).toFixed(1)} GiB at ${e.estimate.resolution} px (${e.estimate.method})`,
     ],
+    ...(e.estimate.video
+      ? [
+          [
+            'video',
+            `${e.estimate.video.width}×${e.estimate.video.height}, ${e.estimate.video.num_frames} frames at ${e.estimate.video.fps} fps`,
+          ],
+        ]
+      : []),
+    ['task', e.task],
+    ...(e.loras.length
+      ? [['adapters', e.loras.map((l) => `${l.hf_repo} ×${l.scale}`).join(', ')]]
+      : []),
     ['GPU', `${e.gpu.pool} (${(e.gpu.usable_vram_bytes / GIB).toFixed(1)} GiB usable)`],
+    ['memory plan', e.gpu.memory_plan.reason],
     ['fallbacks', e.gpu.fallback_pools.join(', ') || '-'],
     ['price', `$${e.gpu.price_per_hour_usd.toFixed(3)}/h per worker (${e.catalog} catalog)`],
     ...(e.model.gated ? [['gated', 'yes: deploy needs --hf-token (or HF_TOKEN)']] : []),

@@ -252,8 +252,21 @@ function EstimatePanel(props: {
           <dd>{bytes(e.estimate.weights_bytes)}</dd>
           <dt>VRAM needed</dt>
           <dd>{gib(e.estimate.vram_bytes)}</dd>
+          <dt>Task</dt>
+          <dd>{e.task}</dd>
+          {e.estimate.video ? (
+            <>
+              <dt>Default clip</dt>
+              <dd>
+                {e.estimate.video.width}×{e.estimate.video.height}, {e.estimate.video.num_frames}{' '}
+                frames at {e.estimate.video.fps} fps
+              </dd>
+            </>
+          ) : null}
           <dt>GPU pool</dt>
           <dd>{e.gpu.pool}</dd>
+          <dt>Memory plan</dt>
+          <dd data-testid="estimate-plan">{e.gpu.memory_plan.reason}</dd>
           <dt>Fallbacks</dt>
           <dd>{e.gpu.fallback_pools.length ? e.gpu.fallback_pools.join(', ') : 'none'}</dd>
           <dt>Price</dt>
