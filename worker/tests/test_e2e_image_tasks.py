@@ -58,6 +58,13 @@ def test_serves_image_to_image_and_inpainting_from_the_loaded_model(
         assert (img["width"], img["height"], img["seed"]) == (96, 64, 1), kind
         decoded = Image.open(io.BytesIO(base64.b64decode(img["base64"])))
         assert decoded.size == (96, 64)
+    # A size the job asks for wins over the picture's, also where diffusers' pipeline takes no
+    # width/height (SD, SDXL) and would run at the upload's own size.
+    for kind, job in jobs.items():
+        out = booted.handler({"id": f"{kind}-64", "input": {**job, "width": 64, "height": 64}})
+        [img] = out["images"]
+        decoded = Image.open(io.BytesIO(base64.b64decode(img["base64"])))
+        assert (img["width"], img["height"], decoded.size) == (64, 64, (64, 64)), kind
     made = {kind: loaded.variants[kind][0] for kind in jobs}
     assert type(made["image-to-image"]).__name__.endswith("Img2ImgPipeline")
     assert type(made["inpainting"]).__name__.endswith("InpaintPipeline")

@@ -116,4 +116,18 @@ def attach_images(
         width=req.width if given_w else None,
         height=req.height if given_h else None,
     )
+    # The SD 1.x/2.x and SDXL image-to-image and inpainting pipelines take no width/height: they run
+    # at the picture's own size (diffusers' image_processor.preprocess without a size). Resize here so
+    # every family generates the size the job settled on, never a 4096² upload's.
+    image = _fit(image, width, height)
+    if mask is not None:
+        mask = _fit(mask, width, height)
     return dataclasses.replace(req, image=image, mask=mask, width=width, height=height)
+
+
+def _fit(picture, width: int, height: int):
+    from PIL import Image
+
+    if picture.size == (width, height):
+        return picture
+    return picture.resize((width, height), Image.Resampling.LANCZOS)
