@@ -115,6 +115,9 @@ def test_a_file_that_is_not_safetensors_is_invalid(tmp_path, content):
         ({f"{ATTN2_K}.lora_A.weight": [4, 768]}, "pixart", "lora_base_mismatch"),
         ({f"{ATTN2_K}.lora_A.weight": [4, 768]}, "sd1", None),
         ({f"{ATTN2_K}.lora_A.weight": [4, 32]}, "sd1", None),
+        # LyCORIS LoHa / LoKr: diffusers 0.42 cannot load them for these families.
+        ({"lora_unet_down_blocks_0_attn.hada_w1_a": [4, 320]}, "sd1", "lora_invalid"),
+        ({"lora_unet_down_blocks_0_attn.lokr_w1": [4, 4]}, "sdxl", "lora_invalid"),
     ],
 )
 def test_refuses_what_is_no_lora_or_targets_another_family(tmp_path, shapes, base, code):

@@ -1,4 +1,10 @@
-import { hasLoraKeys, loraFamily, loraFamilyFromCard, loraFamilyFromTensors } from './lora-family';
+import {
+  hasLoraKeys,
+  isLycorisOnly,
+  loraFamily,
+  loraFamilyFromCard,
+  loraFamilyFromTensors,
+} from './lora-family';
 
 const t = (name: string, shape: number[] = [4, 4]) => ({ name, shape });
 
@@ -149,10 +155,19 @@ describe('hasLoraKeys', () => {
     [['unet.a.lora_A.weight'], true],
     [['unet.a.lora.down.weight'], true],
     [['lora_unet_a.lora_down.weight', 'lora_unet_a.alpha'], true],
-    [['lycoris_a.hada_w1_a'], true],
+    [['lycoris_a.hada_w1_a'], false],
+    [['lora_unet_a.lokr_w1', 'lora_unet_a.alpha'], false],
+    [['double_blocks.0.processor.proj_lora1.down.weight'], true],
+    [['double_blocks.0.processor.qkv_lora2.up.weight'], true],
     [['model.diffusion_model.input_blocks.0.0.weight'], false],
     [[], false],
   ])('%j → %s', (names, expected) => {
     expect(hasLoraKeys(names)).toBe(expected);
+  });
+
+  it('tells LoHa/LoKr files apart, so the refusal can say why', () => {
+    expect(isLycorisOnly(['lora_unet_a.hada_w1_a', 'lora_unet_a.alpha'])).toBe(true);
+    expect(isLycorisOnly(['unet.a.lora_A.weight'])).toBe(false);
+    expect(isLycorisOnly(['model.weight'])).toBe(false);
   });
 });

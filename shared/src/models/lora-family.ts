@@ -7,13 +7,22 @@ export interface LoraTensor {
 }
 
 /**
- * Whether the names look like a LoRA at all: diffusers/PEFT (`lora_A`/`lora_B`, `lora.down`/
- * `lora.up`), kohya (`lora_down`/`lora_up`, `alpha`) or LyCORIS LoCon/LoHa (`hada_w1`, `lokr_w1`).
+ * Whether the names look like a LoRA diffusers loads: diffusers/PEFT (`lora_A`/`lora_B`,
+ * `lora.down`/`lora.up`), kohya and LyCORIS LoCon (`lora_down`/`lora_up`, `alpha`), XLabs FLUX
+ * (`processor.proj_lora1.down`, `qkv_lora2.up`). LyCORIS LoHa/LoKr (`hada_w1`, `lokr_w1`) are not:
+ * diffusers 0.42 converts LoKr only for Z-Image and Flux2 and LoHa nowhere (isLycorisOnly says so).
  */
 export function hasLoraKeys(names: readonly string[]): boolean {
   return names.some((n) =>
-    /(lora_A|lora_B|lora\.down|lora\.up|lora_down|lora_up|hada_w1|lokr_w1)(\.|_)/.test(n),
+    /(lora_A|lora_B|lora\.down|lora\.up|lora_down|lora_up|_lora\d+\.down|_lora\d+\.up)(\.|_)/.test(
+      n,
+    ),
   );
+}
+
+/** LyCORIS LoHa/LoKr weights (`hada_w1`, `lokr_w1`), which diffusers cannot load for our families. */
+export function isLycorisOnly(names: readonly string[]): boolean {
+  return !hasLoraKeys(names) && names.some((n) => /(hada|lokr)_w1/.test(n));
 }
 
 /** Width of the UNet cross-attention context by family (the text encoder's hidden size). */

@@ -49,7 +49,13 @@ def read_header(path: Path) -> dict[str, list[int]]:
 
 
 def is_lora(shapes: dict[str, list[int]]) -> bool:
-    return any("lora" in k.lower() for k in shapes)
+    return any("lora" in k.lower() for k in shapes) and not is_lycoris(shapes)
+
+
+def is_lycoris(shapes: dict[str, list[int]]) -> bool:
+    """LyCORIS LoHa/LoKr weights (``hada_w1``, ``lokr_w1``): diffusers 0.42 converts LoKr only for
+    Z-Image and Flux2 and LoHa nowhere, so they would fail on our families' layers."""
+    return any("hada_w1" in k.lower() or "lokr_w1" in k.lower() for k in shapes)
 
 
 def _in_features(shapes: dict[str, list[int]], where: re.Pattern[str]) -> int | None:
@@ -93,6 +99,11 @@ def check_adapter(path: Path, base_family: str, label: str) -> str | None:
             LORA_BASE_MISMATCH, f"LoRA adapters are not available for {base_family} models"
         )
     shapes = read_header(path)
+    if is_lycoris(shapes):
+        raise WorkerError(
+            LORA_INVALID,
+            f"{label} is a LyCORIS LoHa/LoKr adapter, which diffusers cannot load here",
+        )
     if not is_lora(shapes):
         raise WorkerError(LORA_INVALID, f"{label} has no LoRA weights (no lora_* tensors)")
     family = detect_family(shapes)

@@ -3,6 +3,7 @@ import {
   estimateVram,
   familyOf,
   hasLoraKeys,
+  isLycorisOnly,
   LORA_FAMILIES,
   loraFamily,
   resolveTask,
@@ -47,10 +48,13 @@ async function checkLoras(
         token,
         weightName: l.weight_name,
       });
-      if (!hasLoraKeys(r.tensors.map((t) => t.name))) {
+      const names = r.tensors.map((t) => t.name);
+      if (!hasLoraKeys(names)) {
         throw new AppError(
           'LORA_INVALID',
-          `loras[${i}] ${l.hf_repo}: ${r.file} has no LoRA weights (no lora_A/lora_down keys).`,
+          isLycorisOnly(names)
+            ? `loras[${i}] ${l.hf_repo}: ${r.file} is a LyCORIS LoHa/LoKr adapter, which diffusers cannot load for this model; use a LoRA or LoCon.`
+            : `loras[${i}] ${l.hf_repo}: ${r.file} has no LoRA weights (no lora_A/lora_down keys).`,
           {
             details: { lora: l.hf_repo, file: r.file },
           },
