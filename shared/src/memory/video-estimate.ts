@@ -49,7 +49,10 @@ const VIDEO_ARCH: Record<VideoFamily, VideoArch> = {
     patch: [1, 2, 2],
     cfgBatch: 2,
     vaeChunkFrames: 8,
-    vaeDecodeBytesPerPixel: 3000,
+    // diffusers' CogVideoX docs: "about 19 GB of GPU memory to decode 49 frames" at 720×480 without
+    // tiling (33 GB all resident, 19 GB with model offload, 11 GB with offload and tiling):
+    // 19 GB over one 8-frame chunk of 720×480 is ≈6900 bytes per pixel.
+    vaeDecodeBytesPerPixel: 6900,
     ditCalibration: 3,
   },
 };
