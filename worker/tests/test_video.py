@@ -107,8 +107,7 @@ def test_refuses_base64_above_the_result_limit_and_points_to_s3():
     [
         ("wan", 34, "33 or 37"),
         ("wan", 80, "77 or 81"),
-        ("cogvideox", 50, "49 or 57"),
-        ("cogvideox", 256, "249 or 257"),
+        ("cogvideox", 42, "41 or 49"),
         ("cogvideox", 2, "1 or 9"),
     ],
 )
@@ -120,6 +119,17 @@ def test_refuses_a_frame_count_off_the_familys_rule_naming_the_nearest(
     out = handle({"id": "v", "input": job})
     assert out["error"]["code"] == "invalid_input" and gen.requests == []
     assert out["error"]["message"].endswith(f"nearest: {nearest}")
+
+
+@pytest.mark.parametrize(
+    ("family", "frames_asked", "longest"), [("wan", 85, 81), ("cogvideox", 57, 49)]
+)
+def test_refuses_a_clip_longer_than_the_family_was_trained_on(family, frames_asked, longest):
+    handle, gen = video_handler(family)
+    job = {"prompt": "a", "num_frames": frames_asked, "width": 64, "height": 64}
+    out = handle({"id": "v", "input": job})
+    assert out["error"]["code"] == "invalid_input" and gen.requests == []
+    assert out["error"]["message"].startswith(f"num_frames: must be at most {longest}")
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,4 @@
+import { videoDefaults } from '../memory/families';
 import type { JobInput } from './job-input';
 
 /** Families whose diffusers pipelines have image-to-image and inpainting variants (`from_pipe`). */
@@ -46,6 +47,12 @@ export function checkJobForDeployment(input: JobInput, target: JobTarget): JobFi
     if (input.num_images !== 1) refuse('num_images', 'must be 1 for video (one MP4 per job)');
     if (input.output_format !== undefined && input.output_format !== 'mp4')
       refuse('output_format', 'must be mp4 for video');
+    const longest = videoDefaults(target.family)?.maxFrames;
+    if (input.num_frames !== undefined && longest !== undefined && input.num_frames > longest)
+      refuse(
+        'num_frames',
+        `at most ${longest} for ${target.family} models (what they were trained on)`,
+      );
   } else {
     for (const key of ['num_frames', 'fps'] as const)
       if (input[key] !== undefined) refuse(key, 'only for text-to-video deployments');

@@ -91,6 +91,11 @@ export interface VideoDefaults {
   numFrames: number;
   fps: number;
   frameRule: '4k+1' | '8k+1';
+  /**
+   * The longest clip the model was trained on (Wan 2.1: 81 frames; CogVideoX 1.0: 49, "6 seconds
+   * at 8 fps" on its card); diffusers runs longer ones off-distribution and at more memory.
+   */
+  maxFrames: number;
 }
 
 /** Video families also carry the VideoDefaults fields (flat, as the worker reads families.json). */
@@ -133,6 +138,7 @@ export const FAMILY_DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
     numFrames: 81,
     fps: 16,
     frameRule: '4k+1',
+    maxFrames: 81,
   },
   cogvideox: {
     resolution: 720,
@@ -145,6 +151,7 @@ export const FAMILY_DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
     numFrames: 49,
     fps: 8,
     frameRule: '8k+1',
+    maxFrames: 49,
   },
   other: { resolution: 1024, steps: 30, guidance: 7.5, computeDtype: 'F16', maxResolution: 1024 },
 };
@@ -152,9 +159,9 @@ export const FAMILY_DEFAULTS: Record<ModelFamily, FamilyDefaults> = {
 /** A video family's default size, frames and rate; null for image families. */
 export function videoDefaults(family: string): VideoDefaults | null {
   if (!isVideoFamily(family)) return null;
-  const { width, height, numFrames, fps, frameRule } = FAMILY_DEFAULTS[family];
-  if (!width || !height || !numFrames || !fps || !frameRule) return null;
-  return { width, height, numFrames, fps, frameRule };
+  const { width, height, numFrames, fps, frameRule, maxFrames } = FAMILY_DEFAULTS[family];
+  if (!width || !height || !numFrames || !fps || !frameRule || !maxFrames) return null;
+  return { width, height, numFrames, fps, frameRule, maxFrames };
 }
 
 /**

@@ -214,6 +214,11 @@ def frame_step(family: str) -> int | None:
 
 def check_frames(num_frames: int, family: str) -> None:
     """Refuse a count the family's VAE cannot decode, naming the nearest valid counts."""
+    longest = family_defaults(family).get("maxFrames")
+    if longest is not None and num_frames > int(longest):
+        raise _fail(
+            f"num_frames: must be at most {longest} for a {family} model (its trained length)"
+        )
     step = frame_step(family)
     if step is None or (num_frames - 1) % step == 0:
         return
