@@ -11,7 +11,9 @@ the response proves it is that design; anything else fails the run as before.
    `cursor`); a webhook or cache endpoint host that is not public (400 WEBHOOK_URL_REJECTED or
    CACHE_ENDPOINT_REJECTED on that field; it needs DNS); a model the Hub does not have, keeps
    gated or private from this token, cannot serve or that fits no GPU (404 MODEL_NOT_FOUND,
-   403 MODEL_GATED / MODEL_PRIVATE, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a
+   403 MODEL_GATED / MODEL_PRIVATE, 422 MODEL_UNSUPPORTED / MODEL_TOO_LARGE); a LoRA adapter the
+   body names that the Hub lacks, that holds no LoRA or targets another family (422 LORA_*); a task
+   the model does not do (422 TASK_UNSUPPORTED, only when the body names a task); a
    deployment id that is not this key's (404 NOT_FOUND, re-read to prove it); a job for a
    deployment that is not ready (409 CONFLICT, re-read to prove it); a job whose fields do not fit
    its deployment (400 VALIDATION_FAILED, every `errors[].path` one of the job-input fields that
@@ -53,6 +55,8 @@ _HUB_FACTS = {
     404: {"MODEL_NOT_FOUND"},
     422: {"MODEL_UNSUPPORTED", "MODEL_TOO_LARGE"},
 }
+# Deploy-time adapters the Hub does not have, that hold no LoRA, or that target another family.
+_LORA_FACTS = {"LORA_NOT_FOUND", "LORA_INVALID", "LORA_BASE_MISMATCH"}
 
 
 def _reread(response, path):
@@ -119,8 +123,14 @@ def _documented_rejection(case, response):
     if status == 409 and code == "IDEMPOTENCY_MISMATCH":
         keyed = "idempotency-key" in {k.lower() for k in (case.headers or {})}
         return why if keyed and operation_id == "createDeployment" else None
-    if operation_id == "createEstimate" and code in _HUB_FACTS.get(status, ()):
-        return why
+    if operation_id == "createEstimate":
+        body = case.body if isinstance(case.body, dict) else {}
+        if code in _HUB_FACTS.get(status, ()):
+            return why
+        if status == 422 and code in _LORA_FACTS and body.get("loras"):
+            return f"{why} (adapter)"
+        if status == 422 and code == "TASK_UNSUPPORTED" and "task" in body:
+            return f"{why} (a task the model does not do)"
     deployment_id = (case.path_parameters or {}).get("id")
     if deployment_id is None or not case.operation.path.startswith(
         "/v1/deployments/{id}"

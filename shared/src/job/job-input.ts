@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SafetensorsPathSchema } from '../schemas/create-deployment';
 import { inferenceDefaults, type ModelFamily } from '../memory/estimate-vram';
 
 const ImageSideSchema = z.int().min(64).max(2048).multipleOf(8);
@@ -39,13 +40,8 @@ const HubRepoSchema = z
 /** A LoRA's strength: 1 as trained, 0 off, negative inverts (slider LoRAs). */
 export const LoraScaleSchema = z.number().min(-4).max(4);
 
-/** A `.safetensors` file inside a repo: a relative path, no `..`. */
-const WeightNameSchema = z
-  .string()
-  .min(13)
-  .max(256)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*\.safetensors$/, 'must be a .safetensors path in the repo')
-  .refine((s) => !s.includes('..'), 'must not contain ".."');
+/** A `.safetensors` file inside a repo, as a deployment's adapter names it. */
+const WeightNameSchema = SafetensorsPathSchema;
 
 /**
  * An image a job starts from: an https URL the worker fetches (webhook SSRF rules, a size cap, a

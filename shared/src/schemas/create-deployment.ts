@@ -57,11 +57,12 @@ export const SafetensorsPathSchema = z
   .string()
   .min(13)
   .max(256)
+  // Segments of names whose dots and slashes each sit between two name characters: no "..", no
+  // "//", no leading "/" — said by the pattern itself, so the OpenAPI document carries the rule.
   .regex(
-    /^[A-Za-z0-9_][A-Za-z0-9_./-]*\.safetensors$/,
-    'must be a path in the repo ending in .safetensors',
-  )
-  .refine((s) => !s.includes('..') && !s.includes('//'), 'must not contain ".." or "//"');
+    /^(?:[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\/)*[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.safetensors$/,
+    'must be a path in the repo ending in .safetensors (no "..", no "//")',
+  );
 
 /** One deploy-time LoRA adapter: a Hub repo, optionally a file in it and a revision, and a scale. */
 export const DeployLoraSchema = z.strictObject({
