@@ -180,3 +180,15 @@ def test_the_warm_up_runs_the_deployments_own_task_tiny(task, family, keys, fram
     assert (job["num_inference_steps"], job["width"], job["height"]) == (1, 64, 64)
     assert job.get("num_frames") == frames
     parse_job_input(job, family=family, defaults=DEFAULTS, video=task == "text-to-video")
+
+
+@pytest.mark.parametrize(("strength", "steps"), [(None, 2), (0.5, 2), (0.3, 4), (1.0, 1)])
+def test_a_one_step_model_edits_with_the_fewest_steps_that_run_one(strength, steps):
+    """sd-turbo's default is 1 step: at strength 0.8 diffusers would run int(0.8) = 0 steps."""
+    turbo = Defaults(steps=1, guidance=0.0, resolution=512)
+    raw = {"prompt": "a", "image": "aGVsbG8gd29ybGQgaGVsbG8="}
+    if strength is not None:
+        raw["strength"] = strength
+    req = parse_job_input(raw, family="sd2", defaults=turbo)
+    assert req.num_inference_steps == steps
+    assert int(req.num_inference_steps * req.strength) >= 1

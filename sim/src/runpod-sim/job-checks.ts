@@ -107,6 +107,12 @@ export function checkSimJob(
       return { code: 'image_invalid', message: `${key}: larger than 4096×4096` };
     if (key === 'image') image = read;
   }
+  if (input.image !== undefined && input.num_inference_steps !== undefined) {
+    // The worker (job_input.py): diffusers runs int(steps × strength) steps, and none is an error.
+    const strength = input.strength ?? (input.mask !== undefined ? 1 : 0.8);
+    if (Math.floor(input.num_inference_steps * strength) < 1)
+      return invalid('strength: num_inference_steps × strength must be at least 1');
+  }
   return { input, video: videoFamily, family, deploymentLoras, image };
 }
 

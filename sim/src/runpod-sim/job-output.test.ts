@@ -42,6 +42,13 @@ describe('the simulated worker refuses what the real worker refuses', () => {
     ['an unknown field', { colour: 'red' }, sdTurbo, 'invalid_input', 'colour'],
     ['frames on an image model', { num_frames: 33 }, sdTurbo, 'invalid_input', 'num_frames'],
     ['image-to-image on PixArt', { image: URL_IMAGE }, pixart, 'invalid_input', 'image'],
+    [
+      'one step at strength 0.5 (the worker: no step would run)',
+      { image: URL_IMAGE, num_inference_steps: 1, strength: 0.5 },
+      sdTurbo,
+      'invalid_input',
+      'strength',
+    ],
     ['an init image on a video model', { image: URL_IMAGE }, wan, 'invalid_input', 'image'],
     ['png from a video model', { output_format: 'png' }, wan, 'invalid_input', 'output_format'],
     ['Wan frames that are not 4k+1', { num_frames: 32 }, wan, 'invalid_input', '29 or 33'],

@@ -6,6 +6,7 @@ Error messages name the field and the rule, never the value (a prompt or a signe
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -264,6 +265,10 @@ def parse_job_input(
     strength = None
     if kind in ("image-to-image", "inpainting"):
         strength = float(raw.get("strength", 0.8 if kind == "image-to-image" else 1.0))
+        if "num_inference_steps" not in raw:
+            # A one-step default (sd-turbo, sdxl-turbo) at strength 0.8 would run no step at all:
+            # take the fewest steps that run one, as diffusers' turbo examples do (2 × 0.5).
+            steps = max(steps, math.ceil(1 / strength - 1e-9))
         # diffusers runs int(steps × strength) steps; none at all is an error deep in the pipeline.
         if int(steps * strength) < 1:
             raise _fail("strength: num_inference_steps × strength must be at least 1")
