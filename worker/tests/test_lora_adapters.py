@@ -53,14 +53,21 @@ class FakeHub:
 
 @pytest.fixture
 def make(tmp_path):
-    def build(*, keep_loaded=4, deployment=()):
+    def build(*, keep_loaded=4, deployment=(), keep_loaded_bytes=1 << 30):
         files = {
             repo: header_file(tmp_path / f"{i}.safetensors", {KEY: [4, 32 + i]})
             for i, repo in enumerate(["o/a", "o/b", "o/c", "o/dep"])
         }
         pipe = FakePipe()
         cache = LoraCache(tmp_path / "cache")
-        adapters = LoraAdapters(pipe, "sd1", cache, hub=FakeHub(files), keep_loaded=keep_loaded)
+        adapters = LoraAdapters(
+            pipe,
+            "sd1",
+            cache,
+            hub=FakeHub(files),
+            keep_loaded=keep_loaded,
+            keep_loaded_bytes=keep_loaded_bytes,
+        )
         adapters.load_deployment(deployment)
         pipe.calls.clear()
         return adapters, pipe
@@ -100,6 +107,14 @@ def test_keeps_only_the_most_recently_used_job_adapters_loaded(make):
     loads = [c[1] for c in pipe.calls if c[0] == "load"]
     deletes = [c[1] for c in pipe.calls if c[0] == "delete"]
     assert loads == [a, b, a] and deletes == [a, b] and pipe.adapters == [a]
+
+
+def test_idle_job_adapters_are_also_capped_by_bytes_on_the_card(make):
+    adapters, pipe = make(keep_loaded=4, keep_loaded_bytes=1)  # every file is over one byte
+    [a] = adapters.begin_job(job("o/a"))
+    assert pipe.adapters == [a.name]  # loaded for its job...
+    adapters.end_job()
+    assert pipe.adapters == []  # ...and off the card once it is idle and over the byte budget
 
 
 def test_the_deployments_adapters_stay_active_with_scales_overridable_per_job(make):

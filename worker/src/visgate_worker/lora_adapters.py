@@ -8,6 +8,7 @@ evicts is deleted too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -24,6 +25,9 @@ from .lora_settings import DeploymentLora
 log = logging.getLogger(__name__)
 
 KEEP_LOADED = 4  # job adapters kept loaded between jobs (a few MB of VRAM each at typical ranks)
+# ...and at most this many bytes of them: PEFT keeps an adapter's weights beside its base layer on
+# the card, and a job may bring files up to 512 MB that the VRAM estimate does not count once idle.
+KEEP_LOADED_BYTES = 256 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class LoraAdapters:
         hf_token: str | None = None,
         allow_private: bool = False,
         keep_loaded: int = KEEP_LOADED,
+        keep_loaded_bytes: int = KEEP_LOADED_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pipe = pipe
@@ -64,6 +69,7 @@ class LoraAdapters:
         self.hf_token = hf_token
         self.allow_private = allow_private
         self.keep_loaded = keep_loaded
+        self.keep_loaded_bytes = keep_loaded_bytes
         self.clock = clock
         self.deployment: list[tuple[str, float]] = []
         self.loaded: OrderedDict[str, str] = OrderedDict()  # job adapter name → sha, LRU first
@@ -181,8 +187,19 @@ class LoraAdapters:
             used.append(UsedAdapter(name, "request", scale, got.cache_hit, self.clock() - started))
 
     def end_job(self) -> None:
-        """Back to the deployment's adapters; job adapters beyond ``keep_loaded`` are deleted."""
-        while len(self.loaded) > self.keep_loaded:
+        """Back to the deployment's adapters; job adapters beyond ``keep_loaded`` (or, least
+        recently used first, beyond KEEP_LOADED_BYTES of files) are deleted."""
+
+        def kept_bytes() -> int:
+            total = 0
+            for sha in self.loaded.values():
+                with contextlib.suppress(OSError):
+                    total += self.cache.path(sha).stat().st_size
+            return total
+
+        while self.loaded and (
+            len(self.loaded) > self.keep_loaded or kept_bytes() > self.keep_loaded_bytes
+        ):
             name, _ = self.loaded.popitem(last=False)
             self._delete(name)
         self._activate(list(self.deployment))
