@@ -24,7 +24,7 @@ interface VideoArch {
   vaeDecodeBytesPerPixel: number;
   /**
    * Multiplier on the DiT's working-set formula, from the model cards: Wan 2.1 1.3B's ≈20 GB all
-   * resident and "8.19 GB" with offload match it as is; CogVideoX-5B's "20.7 GB using diffusers"
+   * resident matches it as is (its "8.19 GB" is the native code with umT5 on the CPU, not a diffusers plan); CogVideoX-5B's "20.7 GB using diffusers"
    * with model CPU offload and VAE tiling needs ≈3× (joint text-video attention with rotary
    * embeddings keeps more copies of the sequence).
    */

@@ -378,7 +378,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     parts: wanParts(P.wan14Transformer),
     gated: false,
     notes:
-      'Model card: 14B DiT + umT5-XXL, 480P and 720P; 81 frames at 16 fps. ≈67 GiB at 480×832 all on the GPU; model CPU offload fits 48 GB cards.',
+      'Model card: 14B DiT + umT5-XXL, 480P and 720P; 81 frames at 16 fps. ≈49 GB at 480×832 all on the GPU; the 28.6 GB transformer alone needs a 48 GB card, tiled or offloaded.',
   }),
   unsupported({
     id: 'Wan-AI/Wan2.1-T2V-1.3B',
@@ -398,7 +398,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     parts: wanParts(P.wan13Transformer),
     gated: false,
     notes:
-      'Model card: 1.3B DiT, 480P (480×832), 81 frames at 16 fps; "8.19 GB VRAM" with offload. umT5-XXL is most of the weight.',
+      'Model card: 1.3B DiT, 480P (480×832), 81 frames at 16 fps. Its "8.19 GB" is the native code with the umT5 encoder on the CPU; diffusers\' model offload moves the 11.4 GB umT5 onto the card (≈14 GB).',
   }),
   diffusers({
     id: 'THUDM/CogVideoX-2b',
@@ -407,7 +407,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     parts: cogParts(P.cogvideox2Transformer),
     gated: false,
     notes:
-      'Model card: 720×480, 49 frames (6 s at 8 fps), 50 steps; fp16 recommended; "4 GB" with offload and VAE tiling.',
+      'Model card: 720×480 only, 49 frames (6 s at 8 fps), 50 steps; fp16 recommended. diffusers docs: 33 GB all resident, 19 GB with model offload, 11 GB with offload and VAE tiling (the card\'s "4 GB" is sequential offload, which we never choose).',
   }),
   diffusers({
     id: 'THUDM/CogVideoX-5b',
@@ -415,7 +415,8 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     tasks: T2V,
     parts: cogParts(P.cogvideox5Transformer),
     gated: false,
-    notes: 'Model card: 720×480, 49 frames at 8 fps in bf16; "5 GB" with offload and VAE tiling.',
+    notes:
+      'Model card: 720×480 only, 49 frames at 8 fps in bf16; "20.7 GB" with diffusers\' model offload and VAE tiling (its "5 GB" is sequential offload, which we never choose).',
   }),
 ];
 
