@@ -22,19 +22,18 @@ def test_reads_the_deployment_adapters_and_the_knobs():
         {
             "VISGATE_LORAS": json.dumps([ENTRY, {"repo": "o/s"}]),
             "VISGATE_LORA_CACHE_BYTES": "1000",
-            "VISGATE_ALLOW_PRIVATE_URLS": "true",
         }
     )
     assert s.deployment == (
         DeploymentLora("lora_0", "o/r", "a" * 40, "x.safetensors", 0.8, 9),
         DeploymentLora("lora_1", "o/s", "main", None, 1.0, 0),
     )
-    assert s.cache_bytes == 1000 and s.allow_private_urls is True
+    assert s.cache_bytes == 1000
 
 
 def test_defaults_without_the_variables():
     s = LoraSettings.from_env({})
-    assert s == LoraSettings() and s.cache_bytes == 8 * 1024**3 and not s.allow_private_urls
+    assert s == LoraSettings() and s.cache_bytes == 8 * 1024**3
 
 
 @pytest.mark.parametrize(

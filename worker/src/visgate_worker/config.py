@@ -41,7 +41,7 @@ class Settings:
     hf_token: str | None = field(default=None, repr=False)
     # How S3 cache reads are checked: per-part CRC-32 (default) or sha256 (cache_verify.py).
     cache_verify: str = DEFAULT_CACHE_VERIFY
-    # VISGATE_LORAS, VISGATE_LORA_CACHE_BYTES, VISGATE_ALLOW_PRIVATE_URLS (lora_settings.py).
+    # VISGATE_LORAS, VISGATE_LORA_CACHE_BYTES (lora_settings.py).
     lora: LoraSettings = field(default_factory=LoraSettings)
     # Init-image URLs may name loopback/private hosts (and http): only the local control plane sets
     # VISGATE_ALLOW_PRIVATE_URLS, as its webhooks allow private hosts (WEBHOOK_ALLOW_PRIVATE_HOSTS).

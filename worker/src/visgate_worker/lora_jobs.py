@@ -29,6 +29,7 @@ def boot_adapters(
     cache_dir: Path,
     hub: HubFiles | None,
     hf_token: str | None,
+    allow_private: bool = False,
 ) -> LoraAdapters:
     """The adapter manager for ``pipe``, with the deployment's adapters loaded and active."""
     cache = LoraCache(cache_dir, settings.cache_bytes)
@@ -38,7 +39,7 @@ def boot_adapters(
         cache,
         hub=hub,
         hf_token=hf_token,
-        allow_private=settings.allow_private_urls,
+        allow_private=allow_private,
     )
     if settings.deployment:
         adapters.load_deployment(settings.deployment)

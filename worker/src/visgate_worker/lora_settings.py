@@ -30,8 +30,6 @@ class DeploymentLora:
 class LoraSettings:
     deployment: tuple[DeploymentLora, ...] = ()
     cache_bytes: int = DEFAULT_CACHE_BYTES
-    # Job URLs (LoRA files, init images) may point at loopback/private hosts and use http: local only.
-    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LoraSettings:
@@ -40,11 +38,9 @@ class LoraSettings:
         cache_raw = environ.get("VISGATE_LORA_CACHE_BYTES", "").strip()
         if cache_raw and not cache_raw.isdigit():
             raise WorkerError(CONFIG_INVALID, "VISGATE_LORA_CACHE_BYTES is not a byte count")
-        private = environ.get("VISGATE_ALLOW_PRIVATE_URLS", "").strip().lower()
         return cls(
             deployment=entries,
             cache_bytes=int(cache_raw) if cache_raw else DEFAULT_CACHE_BYTES,
-            allow_private_urls=private in ("1", "true", "yes"),
         )
 
 

@@ -165,6 +165,7 @@ def boot(
         cache_dir=settings.models_dir / "loras",
         hub=fetchers or UrllibFetchers(),
         hf_token=settings.hf_token,
+        allow_private=settings.allow_private_urls,  # VISGATE_ALLOW_PRIVATE_URLS, read once (config.py)
     )
     load_s = clock() - started
     defaults = inference_defaults(family, settings.model_id)
