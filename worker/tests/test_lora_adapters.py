@@ -152,3 +152,24 @@ def test_a_job_adapter_on_a_family_without_lora_is_refused_before_any_download(t
         adapters.begin_job(job("o/a"))
     assert err.value.code == "lora_base_mismatch" and pipe.calls == []
     assert request_name("ab" * 32) == "req_" + "ab" * 8
+
+
+def test_a_job_is_validated_before_its_adapters_are_fetched(make):
+    """A job the worker refuses anyway (a side over the family's limit) downloads nothing."""
+    from visgate_worker.handler import make_handler
+    from visgate_worker.job_input import Defaults
+
+    class NoGeneration:
+        def generate(self, req):
+            raise AssertionError("a refused job ran")
+
+    adapters, pipe = make()
+    handle = make_handler(
+        NoGeneration(),
+        family="sd1",
+        defaults=Defaults(steps=2, guidance=5.0, resolution=64),
+        adapters=adapters,
+    )
+    out = handle({"id": "j", "input": job("o/a", width=4096)})
+    assert out["error"]["code"] == "invalid_input" and out["error"]["message"].startswith("width")
+    assert pipe.calls == [] and adapters.cache.total_bytes() == 0

@@ -33,6 +33,20 @@ class Generation(Protocol):
     nsfw_content_detected: list[bool | None]
 
 
+class UsedAdapter(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Adapters(Protocol):
+    """What the handler needs of lora_adapters.LoraAdapters."""
+
+    deployment: list[tuple[str, float]]
+
+    def begin_job(self, raw: dict[str, Any]) -> list[UsedAdapter]: ...
+
+    def end_job(self) -> None: ...
+
+
 class Generator(Protocol):
     def generate(self, req: JobRequest) -> Generation: ...
 
@@ -111,66 +125,38 @@ def make_handler(
     max_base64_bytes: int = MAX_BASE64_BYTES,
     video: bool | None = None,
     allow_private: bool = False,
+    adapters: Adapters | None = None,
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The function RunPod calls per job: ``{"id", "input"}`` → output dict (see API.md).
 
     ``video``: a text-to-video deployment (default: by family). ``allow_private``: init-image URLs may
-    name private addresses (local development only; VISGATE_ALLOW_PRIVATE_URLS)."""
+    name private addresses (local development only; VISGATE_ALLOW_PRIVATE_URLS). ``adapters``: the
+    LoRA manager (lora_adapters.py); a job's adapters are fetched only once its input is valid, are
+    active for it alone, and its result lists what it used."""
+    deployment_loras = len(adapters.deployment) if adapters is not None else 0
 
     def handle(job: dict[str, Any]) -> dict[str, Any]:
         job_id = str(job.get("id", "-"))
         extra = {"job_id": job_id}
         try:
-            req = parse_job_input(job.get("input"), family=family, defaults=defaults, video=video)
-            req = attach_images(req, family=family, allow_private=allow_private)
-            started = clock()
-            generated = generator.generate(req)
-            inference_s = clock() - started
-            if req.kind == "text-to-video":
-                item = video_output(req, generated.frames, put, max_base64_bytes)
-                log.info("job done: %d frame(s) in %.2fs", item["frames"], inference_s, extra=extra)
-                return {"video": item, "timings": {"inference_s": round(inference_s, 3)}}
-            out = []
-            flagged = 0
-            for i, (image, seed, nsfw) in enumerate(
-                zip(
-                    generated.images,
-                    req.image_seeds(),
-                    generated.nsfw_content_detected,
-                    strict=True,
-                )
-            ):
-                data = encode_image(image, req.output_format)
-                item: dict[str, Any] = {
-                    "content_type": CONTENT_TYPES[req.output_format],
-                    "width": image.width,
-                    "height": image.height,
-                    "seed": seed,
-                    # The model's safety checker replaced a flagged image with a black one; say so
-                    # (null: the model has no checker).
-                    "nsfw_content_detected": nsfw,
-                }
-                flagged += nsfw is True
-                if req.output["type"] == "s3":
-                    item["url"] = _upload(put, req, i, data, item["content_type"], f"image {i}")
-                else:
-                    item["base64"] = base64.b64encode(data).decode("ascii")
-                out.append(item)
-            inline = sum(len(i.get("base64", "")) for i in out)
-            if inline > max_base64_bytes:
-                raise WorkerError(
-                    OUTPUT_TOO_LARGE,
-                    f"the images are {inline // 1_000_000} MB as base64, above RunPod's result limit; "
-                    "use output.type 's3', jpeg/webp, fewer images or a smaller size",
-                )
-            log.info(
-                "job done: %d image(s) in %.2fs, %d blanked by the safety checker",
-                len(out),
-                inference_s,
-                flagged,
-                extra=extra,
+            raw = job.get("input")
+            req = parse_job_input(
+                raw,
+                family=family,
+                defaults=defaults,
+                video=video,
+                deployment_loras=deployment_loras,
             )
-            return {"images": out, "timings": {"inference_s": round(inference_s, 3)}}
+            req = attach_images(req, family=family, allow_private=allow_private)
+            if adapters is None or not (adapters.deployment or req.loras):
+                return generate(req, extra)
+            try:
+                used = adapters.begin_job(raw)
+                result = generate(req, extra)
+            finally:
+                adapters.end_job()
+            result["loras"] = [u.to_dict() for u in used]
+            return result
         except Exception as exc:
             err = classify(exc)
             if err is exc:
@@ -188,5 +174,56 @@ def make_handler(
             if err.poisons_worker:
                 result["refresh_worker"] = True
             return result
+
+    def generate(req: JobRequest, extra: dict[str, str]) -> dict[str, Any]:
+        """Run the validated job and encode (or upload) what it made."""
+        started = clock()
+        generated = generator.generate(req)
+        inference_s = clock() - started
+        if req.kind == "text-to-video":
+            item = video_output(req, generated.frames, put, max_base64_bytes)
+            log.info("job done: %d frame(s) in %.2fs", item["frames"], inference_s, extra=extra)
+            return {"video": item, "timings": {"inference_s": round(inference_s, 3)}}
+        out = []
+        flagged = 0
+        for i, (image, seed, nsfw) in enumerate(
+            zip(
+                generated.images,
+                req.image_seeds(),
+                generated.nsfw_content_detected,
+                strict=True,
+            )
+        ):
+            data = encode_image(image, req.output_format)
+            item: dict[str, Any] = {
+                "content_type": CONTENT_TYPES[req.output_format],
+                "width": image.width,
+                "height": image.height,
+                "seed": seed,
+                # The model's safety checker replaced a flagged image with a black one; say so
+                # (null: the model has no checker).
+                "nsfw_content_detected": nsfw,
+            }
+            flagged += nsfw is True
+            if req.output["type"] == "s3":
+                item["url"] = _upload(put, req, i, data, item["content_type"], f"image {i}")
+            else:
+                item["base64"] = base64.b64encode(data).decode("ascii")
+            out.append(item)
+        inline = sum(len(i.get("base64", "")) for i in out)
+        if inline > max_base64_bytes:
+            raise WorkerError(
+                OUTPUT_TOO_LARGE,
+                f"the images are {inline // 1_000_000} MB as base64, above RunPod's result limit; "
+                "use output.type 's3', jpeg/webp, fewer images or a smaller size",
+            )
+        log.info(
+            "job done: %d image(s) in %.2fs, %d blanked by the safety checker",
+            len(out),
+            inference_s,
+            flagged,
+            extra=extra,
+        )
+        return {"images": out, "timings": {"inference_s": round(inference_s, 3)}}
 
     return handle

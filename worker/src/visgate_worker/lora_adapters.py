@@ -8,7 +8,6 @@ evicts is deleted too.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -17,9 +16,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .errors import INVALID_INPUT, LORA_BASE_MISMATCH, WorkerError
+from .job_input import LORA_FAMILIES
 from .lora_cache import LoraCache
 from .lora_fetch import AdapterSource, HubFiles, fetch_adapter
-from .lora_files import LORA_FAMILIES, check_adapter
+from .lora_files import check_adapter
 from .lora_settings import DeploymentLora
 
 log = logging.getLogger(__name__)
@@ -190,17 +190,15 @@ class LoraAdapters:
         """Back to the deployment's adapters; job adapters beyond ``keep_loaded`` (or, least
         recently used first, beyond KEEP_LOADED_BYTES of files) are deleted."""
 
-        def kept_bytes() -> int:
-            total = 0
-            for sha in self.loaded.values():
-                with contextlib.suppress(OSError):
-                    total += self.cache.path(sha).stat().st_size
-            return total
-
+        sizes = {
+            n: int(self.cache.blobs.get(sha, {}).get("bytes", 0)) for n, sha in self.loaded.items()
+        }
+        kept = sum(sizes.values())
         while self.loaded and (
-            len(self.loaded) > self.keep_loaded or kept_bytes() > self.keep_loaded_bytes
+            len(self.loaded) > self.keep_loaded or kept > self.keep_loaded_bytes
         ):
             name, _ = self.loaded.popitem(last=False)
+            kept -= sizes[name]
             self._delete(name)
         self._activate(list(self.deployment))
 

@@ -2,7 +2,7 @@
 
 The header (8-byte length + JSON of names, dtypes and shapes) is read without loading a tensor, so a
 wrong file is refused before it touches the pipeline. Families are the worker's (memory_plan.py
-``family_of``) and the control plane's LORA_FAMILIES (shared/src/job/job-kind.ts).
+``family_of``); which families take LoRAs is job_input.LORA_FAMILIES (shared/src/job/job-kind.ts).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import struct
 from pathlib import Path
 
 from .errors import LORA_BASE_MISMATCH, LORA_INVALID, WorkerError
+from .job_input import LORA_FAMILIES
 
-LORA_FAMILIES = ("sd1", "sd2", "sdxl", "sd3", "flux")
 MAX_HEADER_BYTES = 100_000_000
 PREFERRED_FILE = "pytorch_lora_weights.safetensors"
 

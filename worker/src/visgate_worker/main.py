@@ -19,7 +19,7 @@ from .config import Settings
 from .errors import CONFIG_INVALID, FITNESS_FAILED, WorkerError, classify
 from .handler import make_handler
 from .job_input import IMAGE_EDIT_FAMILIES, VIDEO_FAMILIES, frame_step
-from .lora_jobs import boot_adapters, with_adapters
+from .lora_jobs import boot_adapters
 from .memory_plan import MemoryPlan, compute_dtype, family_of, inference_defaults, plan_memory
 from .model_source import Fetchers, UrllibFetchers, candidates, resolve, variant_for_dtype
 from .progress import DownloadProgress, EventReporter
@@ -129,9 +129,11 @@ def boot(
         source=cands[0].type if cands else None,
         bytes_total=settings.model_bytes or None,
     )
+    # One Hub/HTTP client for the model and the deployment's adapters.
+    fetchers = fetchers or UrllibFetchers(prefer_variant=prefer_variant)
     resolved = resolve(
         cands,
-        fetchers or UrllibFetchers(prefer_variant=prefer_variant),
+        fetchers,
         dest_root=settings.models_dir,
         hf_token=settings.hf_token,
         concurrency=settings.download_concurrency,
@@ -163,7 +165,7 @@ def boot(
         family,
         settings.lora,
         cache_dir=settings.models_dir / "loras",
-        hub=fetchers or UrllibFetchers(),
+        hub=fetchers,
         hf_token=settings.hf_token,
         allow_private=settings.allow_private_urls,  # VISGATE_ALLOW_PRIVATE_URLS, read once (config.py)
     )
@@ -171,15 +173,13 @@ def boot(
     defaults = inference_defaults(family, settings.model_id)
     reporter.send("warming_up", source=resolved.source)
     started = clock()
-    handler = with_adapters(
-        make_handler(
-            loaded,
-            family=family,
-            defaults=defaults,
-            video=settings.task == "text-to-video",
-            allow_private=settings.allow_private_urls,
-        ),
-        adapters,
+    handler = make_handler(
+        loaded,
+        family=family,
+        defaults=defaults,
+        video=settings.task == "text-to-video",
+        allow_private=settings.allow_private_urls,
+        adapters=adapters,
     )
     warm = handler({"id": "warm-up", "input": warmup_input(settings.task, family)})
     if "error" in warm:
