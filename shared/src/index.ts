@@ -5,6 +5,7 @@ export * from './schemas/api-constraints';
 export * from './schemas/deployment';
 export * from './schemas/delivery';
 export * from './schemas/estimate-result';
+export * from './schemas/console-config';
 export * from './deployment/state-machine';
 export * from './deployment/new-deployment';
 export * from './memory/safetensors';

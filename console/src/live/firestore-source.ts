@@ -1,7 +1,7 @@
 import { deleteApp, initializeApp } from 'firebase/app';
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
-import type { PublicDeployment } from '@visgate/shared';
-import type { ConsoleConfig, LiveSource } from './live-source';
+import type { ConsoleConfig, PublicDeployment } from '@visgate/shared';
+import type { LiveSource } from './live-source';
 
 /**
  * Live status from Firestore: `onSnapshot` on `deployment_status/{id}`, the public projection the

@@ -1,4 +1,4 @@
-import type { PublicDeployment } from '@visgate/shared';
+import type { ConsoleConfig, PublicDeployment } from '@visgate/shared';
 import type { Api } from '../api';
 import { createSseSource } from './sse-source';
 
@@ -14,19 +14,6 @@ export interface LiveSource {
     onDoc: (d: PublicDeployment) => void,
     onError: (message: string) => void,
   ): () => void;
-}
-
-/** The deploy's settings, inlined into index.html by the api function. */
-export interface ConsoleConfig {
-  live: 'sse' | 'firestore';
-  firebase?: {
-    apiKey: string;
-    appId: string;
-    projectId: string;
-    databaseId: string;
-    /** Google's Firestore emulator (`host:port`), set when the server runs on it. */
-    emulatorHost?: string;
-  };
 }
 
 export function readConfig(): ConsoleConfig {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
+import type { ConsoleConfig } from '@visgate/shared';
 import type { Config } from '../config';
 
 /** One file as served: its bytes and precompressed variants (built by console/build.ts). */
@@ -26,19 +27,6 @@ const TYPES: Record<string, string> = {
 const ASSET_NAME = /^[A-Za-z0-9_-]+-[A-Za-z0-9]{8,}\.(js|css|svg)$/;
 const CONFIG_SLOT = '<!--visgate-config-->';
 const FIRESTORE_ORIGIN = 'https://firestore.googleapis.com';
-
-/** What the page needs to know about this deploy: where live status comes from. */
-export interface ConsoleConfig {
-  live: 'sse' | 'firestore';
-  firebase?: {
-    apiKey: string;
-    appId: string;
-    projectId: string;
-    databaseId: string;
-    /** Google's Firestore emulator (`host:port`) when the server itself runs on it. */
-    emulatorHost?: string;
-  };
-}
 
 export function consoleConfig(config: Config): ConsoleConfig {
   const { CONSOLE_FIREBASE_API_KEY: apiKey, CONSOLE_FIREBASE_APP_ID: appId } = config;

@@ -216,64 +216,60 @@ async function inspectModel(
 export function createHubClient(opts: HubClientOptions): ModelHub {
   const hubUrl = opts.hubUrl.replace(/\/+$/, '');
   const baseFetch = opts.fetch ?? fetch;
+  /**
+   * One Hub conversation about `repo`: the id checked (else `notFound`), a fetch carrying the token
+   * and timeout, and transport failures or malformed answers turned into our errors.
+   */
+  async function withHub<T>(
+    repo: string,
+    revision: string,
+    token: string | null,
+    notFound: () => AppError,
+    run: (hubFetch: ReturnType<typeof createHubFetch>, hasToken: boolean) => Promise<T>,
+  ): Promise<T> {
+    const effectiveToken = token === '' ? null : token;
+    const ctx: HubErrorContext = { modelId: repo, revision, hasToken: effectiveToken !== null };
+    if (!MODEL_ID.test(repo) || repo.includes('..')) throw notFound();
+    const hubFetch = createHubFetch({
+      fetch: baseFetch,
+      timeoutMs: opts.timeoutMs,
+      token: effectiveToken,
+      ctx,
+    });
+    try {
+      return await run(hubFetch, ctx.hasToken);
+    } catch (e) {
+      if (isAppError(e)) throw e;
+      if (isTransportError(e)) throw transportError(e, ctx);
+      if (e instanceof SyntaxError) {
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'Hugging Face sent a malformed answer.', {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
   return {
-    async inspect(modelId, { revision, token }) {
-      const effectiveToken = token === '' ? null : token;
-      const ctx: HubErrorContext = { modelId, revision, hasToken: effectiveToken !== null };
-      if (!MODEL_ID.test(modelId) || modelId.includes('..')) {
-        throw new AppError(
-          'MODEL_NOT_FOUND',
-          `"${modelId}" is not a Hugging Face model id (org/name).`,
-        );
-      }
-      const hubFetch = createHubFetch({
-        fetch: baseFetch,
-        timeoutMs: opts.timeoutMs,
-        token: effectiveToken,
-        ctx,
-      });
-      try {
-        return await inspectModel({ hubUrl }, hubFetch, modelId, revision, ctx.hasToken);
-      } catch (e) {
-        if (isAppError(e)) throw e;
-        if (isTransportError(e)) throw transportError(e, ctx);
-        if (e instanceof SyntaxError) {
-          throw new AppError('UPSTREAM_UNAVAILABLE', 'Hugging Face sent a malformed answer.', {
-            cause: e,
-          });
-        }
-        throw e;
-      }
-    },
-    async inspectLora(repo, { revision, token, weightName }) {
-      const effectiveToken = token === '' ? null : token;
-      const ctx: HubErrorContext = { modelId: repo, revision, hasToken: effectiveToken !== null };
-      if (!MODEL_ID.test(repo) || repo.includes('..')) {
-        throw new AppError('LORA_NOT_FOUND', `"${repo}" is not a Hugging Face repo id (org/name).`);
-      }
-      const hubFetch = createHubFetch({
-        fetch: baseFetch,
-        timeoutMs: opts.timeoutMs,
-        token: effectiveToken,
-        ctx,
-      });
-      try {
-        return await inspectLora(
-          { hubUrl, hubFetch, hasToken: ctx.hasToken },
-          repo,
-          revision,
-          weightName,
-        );
-      } catch (e) {
-        if (isAppError(e)) throw e;
-        if (isTransportError(e)) throw transportError(e, ctx);
-        if (e instanceof SyntaxError) {
-          throw new AppError('UPSTREAM_UNAVAILABLE', 'Hugging Face sent a malformed answer.', {
-            cause: e,
-          });
-        }
-        throw e;
-      }
-    },
+    inspect: (modelId, { revision, token }) =>
+      withHub(
+        modelId,
+        revision,
+        token,
+        () =>
+          new AppError(
+            'MODEL_NOT_FOUND',
+            `"${modelId}" is not a Hugging Face model id (org/name).`,
+          ),
+        (hubFetch, hasToken) => inspectModel({ hubUrl }, hubFetch, modelId, revision, hasToken),
+      ),
+    inspectLora: (repo, { revision, token, weightName }) =>
+      withHub(
+        repo,
+        revision,
+        token,
+        () => new AppError('LORA_NOT_FOUND', `"${repo}" is not a Hugging Face repo id (org/name).`),
+        (hubFetch, hasToken) =>
+          inspectLora({ hubUrl, hubFetch, hasToken }, repo, revision, weightName),
+      ),
   };
 }
