@@ -1,4 +1,4 @@
-import { choosePlan, type MemoryPlan } from '../memory/memory-plan';
+import { choosePlan, memoryPlans, type MemoryPlan } from '../memory/memory-plan';
 import type { Estimate } from '../schemas/deployment';
 import { selectGpu, type GpuSelection, type SelectGpuInput } from './select-gpu';
 
@@ -15,17 +15,12 @@ export function selectGpuWithPlan(
   const { estimate, ...rest } = input;
   const plans: MemoryPlan[] = estimate.memory_plans?.length
     ? estimate.memory_plans
-    : [
-        {
-          dtype: 'float16',
-          vae_slicing: false,
-          vae_tiling: false,
-          offload: 'none',
-          fits: true,
-          reason: 'all on the GPU',
-          need_bytes: estimate.vram_bytes,
-        },
-      ];
+    : memoryPlans({
+        family: estimate.family,
+        vramBytes: estimate.vram_bytes,
+        weightsBytes: estimate.weights_bytes,
+        largestComponentBytes: 0,
+      }).slice(0, 1);
   const chosen = choosePlan(plans, (needBytes) => {
     const selection = selectGpu({ ...rest, needBytes });
     return selection.kind === 'selected'

@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { SafetensorsPathSchema } from '../schemas/create-deployment';
-import { inferenceDefaults, type ModelFamily } from '../memory/estimate-vram';
+import {
+  HfModelIdSchema,
+  LoraScaleSchema,
+  RevisionSchema,
+  SafetensorsPathSchema,
+} from '../schemas/create-deployment';
+import { inferenceDefaults, videoDefaults, type ModelFamily } from '../memory/families';
 
 const ImageSideSchema = z.int().min(64).max(2048).multipleOf(8);
 
@@ -26,23 +31,6 @@ export const JobOutputSchema = z.discriminatedUnion('type', [
 ]);
 export type JobOutput = z.infer<typeof JobOutputSchema>;
 
-/** Hugging Face repo id (`org/name`), as the deployment's `hf_model_id` spells it. */
-const HubRepoSchema = z
-  .string()
-  .min(3)
-  .max(96)
-  .regex(
-    /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\/[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/,
-    'must be "org/name"',
-  )
-  .refine((s) => !s.includes('..') && !s.includes('--'), 'must not contain ".." or "--"');
-
-/** A LoRA's strength: 1 as trained, 0 off, negative inverts (slider LoRAs). */
-export const LoraScaleSchema = z.number().min(-4).max(4);
-
-/** A `.safetensors` file inside a repo, as a deployment's adapter names it. */
-const WeightNameSchema = SafetensorsPathSchema;
-
 /**
  * An image a job starts from: an https URL the worker fetches (webhook SSRF rules, a size cap, a
  * timeout) or base64, optionally as a `data:image/…;base64,` URL. RunPod takes at most 10 MB per
@@ -60,15 +48,9 @@ const JobImageSchema = z
 /** A per-request adapter: a Hub repo at a revision, or an https URL to a `.safetensors` file. */
 export const JobLoraSchema = z.union([
   z.strictObject({
-    hf_repo: HubRepoSchema,
-    revision: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'must be a branch, tag or commit sha')
-      .refine((s) => !s.includes('..'), 'must not contain ".."')
-      .optional(),
-    weight_name: WeightNameSchema.optional(),
+    hf_repo: HfModelIdSchema,
+    revision: RevisionSchema.optional(),
+    weight_name: SafetensorsPathSchema.optional(),
     scale: LoraScaleSchema.default(1),
   }),
   z.strictObject({
@@ -166,9 +148,8 @@ export const USAGE_EXAMPLE_MASK_URL = 'https://example.com/your-mask.png';
  * Wan 81 frames at 16 fps, 832×480, its model card's 480p setting).
  */
 function videoExample(family: string) {
-  return family === 'cogvideox'
-    ? { width: 720, height: 480, num_frames: 49, fps: 8 }
-    : { width: 832, height: 480, num_frames: 81, fps: 16 };
+  const v = videoDefaults(family) ?? videoDefaults('wan');
+  return { width: v?.width, height: v?.height, num_frames: v?.numFrames, fps: v?.fps };
 }
 
 /**

@@ -64,12 +64,15 @@ export const SafetensorsPathSchema = z
     'must be a path in the repo ending in .safetensors (no "..", no "//")',
   );
 
+/** A LoRA's strength: 1 as trained, 0 off, negative inverts (slider LoRAs). */
+export const LoraScaleSchema = z.number().min(-4).max(4);
+
 /** One deploy-time LoRA adapter: a Hub repo, optionally a file in it and a revision, and a scale. */
 export const DeployLoraSchema = z.strictObject({
   hf_repo: HfModelIdSchema,
   weight_name: SafetensorsPathSchema.optional(),
   revision: RevisionSchema.optional(),
-  scale: z.number().min(-4).max(4).default(1),
+  scale: LoraScaleSchema.default(1),
 });
 export type DeployLora = z.output<typeof DeployLoraSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { int, num, str } from './read-untyped';
 
 /**
  * What we keep of a video job's MP4 and of the adapters a job used: facts and URLs, never the
@@ -33,9 +34,6 @@ export const JobLoraReportSchema = z.object({
 });
 export type JobLoraReport = z.infer<typeof JobLoraReportSchema>;
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const int = (v: unknown): number | null => (Number.isInteger(v) ? (v as number) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const record = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JobInputSchema } from '../job/job-input';
 import { httpUrlSchema } from './create-deployment';
 import { deliverySchema } from './delivery';
+import { num, str } from './read-untyped';
 import {
   JobLoraReportSchema,
   JobVideoSummarySchema,
@@ -174,9 +175,6 @@ export function publicJob(doc: Job): PublicJob {
 export function jobCostUsd(executionMs: number, pricePerHourUsd: number): number {
   return Math.round((executionMs / 1000) * (pricePerHourUsd / 3600) * 1e6) / 1e6;
 }
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /**
  * The storable part of a worker's output (`{images: [{base64 | url, …}], timings}`, or `{video, …}`

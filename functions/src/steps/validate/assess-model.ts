@@ -9,18 +9,14 @@ import {
   resolveTask,
   type DeploymentLora,
   type Estimate,
+  type NormalizedDeploymentRequest,
   type Task,
 } from '@visgate/shared';
 import type { HubModelReport, ModelHub } from '../../ports';
 import { assertSupportedPipeline } from '../../policy/supported-pipelines';
 
-/** A deploy-time adapter as asked for (the document's or the request's form). */
-export interface AskedLora {
-  hf_repo: string;
-  weight_name: string | null;
-  revision: string;
-  scale: number;
-}
+/** A deploy-time adapter as asked for (the normalized request's form, which the document keeps). */
+export type AskedLora = NormalizedDeploymentRequest['loras'][number];
 
 /** Everything decided about a deployment from the Hub's answers, before anything bills. */
 export interface Assessment {
