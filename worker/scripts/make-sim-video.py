@@ -19,7 +19,8 @@ sys.path.insert(0, str(WORKER / "src"))
 from visgate_worker.video_encode import encode_mp4  # noqa: E402
 
 OUT = WORKER.parent / "sim" / "src" / "runpod-sim" / "assets" / "simulated.mp4"
-WIDTH, HEIGHT, FRAMES, FPS = 96, 64, 16, 16
+# 17 frames: 4k+1 and 8k+1, a count Wan and CogVideoX workers could both make; ~1 s at 16 fps.
+WIDTH, HEIGHT, FRAMES, FPS = 96, 64, 17, 16
 
 
 def frame(i: int):

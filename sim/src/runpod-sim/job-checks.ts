@@ -3,6 +3,8 @@ import {
   JobInputSchema,
   checkJobForDeployment,
   familyOf,
+  videoDefaults,
+  type JobLora,
   type JobInput,
   type ModelFamily,
 } from '@visgate/shared';
@@ -18,28 +20,20 @@ import { readInitImage, type InitImage } from './init-image';
 
 export interface CheckedJob {
   input: JobInput;
-  video: VideoFamily | null;
-  /** The image family, when the endpoint is one of ours (its env names the model). */
+  /** A text-to-video endpoint (`VISGATE_TASK`). */
+  video: boolean;
+  /** The model's family, when the endpoint is one of ours (its env names the model). */
   family: ModelFamily | null;
+  modelId: string | null;
   /** Adapters the deployment loads itself (`VISGATE_LORAS`). */
   deploymentLoras: { name: string; scale: number }[];
   image: InitImage | null;
 }
 
-/** Wan: frames 4k+1 (VAE temporal compression 4); CogVideoX: 8k+1. */
-export interface VideoFamily {
-  name: 'wan' | 'cogvideox' | 'other';
-  frameStep: number;
-}
-
-const VIDEO_FAMILIES: readonly (readonly [RegExp, VideoFamily])[] = [
-  [/^Wan/, { name: 'wan', frameStep: 4 }],
-  [/^CogVideoX/, { name: 'cogvideox', frameStep: 8 }],
-];
-
 /** Sides must be a multiple of this per family (job_input.py SIDE_ALIGNMENT). */
 export function sideAlignment(family: ModelFamily | null): number {
-  return family === 'sd3' || family === 'flux' || family === 'pixart' ? 16 : 8;
+  const patched: (ModelFamily | null)[] = ['sd3', 'flux', 'pixart', 'wan', 'cogvideox'];
+  return patched.includes(family) ? 16 : 8;
 }
 
 const MAX_INIT_PIXELS_SIDE = 4096;
@@ -57,34 +51,31 @@ export function checkSimJob(
     return invalid(`${issue.path.join('.') || 'input'}: ${issue.message}`);
   }
   const input = parsed.data;
-  const ours = env.VISGATE_MODEL_ID !== undefined && env.VISGATE_MODEL_ID !== '';
-  const pipeline = env.VISGATE_PIPELINE || null;
+  const modelId = env.VISGATE_MODEL_ID || null;
   const video = env.VISGATE_TASK === 'text-to-video';
-  const videoFamily = video
-    ? (VIDEO_FAMILIES.find(([re]) => re.test(pipeline ?? ''))?.[1] ?? {
-        name: 'other',
-        frameStep: 1,
-      })
-    : null;
-  const family = ours && !video ? familyOf(pipeline, env.VISGATE_MODEL_ID!) : null;
+  const family = modelId === null ? null : familyOf(env.VISGATE_PIPELINE || null, modelId);
   const deploymentLoras = parseLoras(env.VISGATE_LORAS);
-  if (ours) {
+  if (family !== null) {
     const misfit = checkJobForDeployment(input, {
       video,
-      family: videoFamily?.name ?? family ?? 'other',
+      family,
       deploymentLoras: deploymentLoras.length,
     })[0];
     if (misfit) return invalid(`${misfit.path}: ${misfit.message}`);
   }
-  if (videoFamily !== null && input.num_frames !== undefined) {
-    const step = videoFamily.frameStep;
+  const rule = video && family !== null ? videoDefaults(family)?.frameRule : undefined;
+  if (rule !== undefined && input.num_frames !== undefined) {
+    const step = Number(rule.split('k')[0]);
     if ((input.num_frames - 1) % step !== 0) {
       const below = input.num_frames - ((input.num_frames - 1) % step);
       return invalid(
-        `num_frames: must be ${step}k+1 for a ${videoFamily.name} model (nearest: ${below} or ${below + step})`,
+        `num_frames: must be ${step}k+1 for a ${family} model (nearest: ${below} or ${below + step})`,
       );
     }
   }
+  const sources = (input.loras ?? []).map(adapterKey);
+  if (new Set(sources).size !== sources.length)
+    return invalid('loras: the same adapter is listed twice'); // lora_adapters.py
   if (family !== null) {
     const limit = FAMILY_DEFAULTS[family].maxResolution;
     const align = sideAlignment(family);
@@ -113,7 +104,7 @@ export function checkSimJob(
     if (Math.floor(input.num_inference_steps * strength) < 1)
       return invalid('strength: num_inference_steps × strength must be at least 1');
   }
-  return { input, video: videoFamily, family, deploymentLoras, image };
+  return { input, video, family, modelId, deploymentLoras, image };
 }
 
 export function isRefusal(v: CheckedJob | Refusal): v is Refusal {
@@ -133,4 +124,10 @@ function parseLoras(raw: string | undefined): { name: string; scale: number }[] 
   } catch {
     return [];
   }
+}
+
+/** What identifies a job's adapter before it is fetched: its URL without the query, or repo@rev/file. */
+export function adapterKey(l: JobLora): string {
+  if ('url' in l) return l.url.split('?')[0]!;
+  return [l.hf_repo, l.revision ?? 'main', l.weight_name ?? ''].join(':');
 }

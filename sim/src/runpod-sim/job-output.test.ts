@@ -53,6 +53,15 @@ describe('the simulated worker refuses what the real worker refuses', () => {
     ['png from a video model', { output_format: 'png' }, wan, 'invalid_input', 'output_format'],
     ['Wan frames that are not 4k+1', { num_frames: 32 }, wan, 'invalid_input', '29 or 33'],
     ['a side above the family limit', { width: 2048 }, sdTurbo, 'invalid_input', 'width'],
+    ['a Wan side above 1280', { width: 1296 }, wan, 'invalid_input', 'width'],
+    ['a Wan side off its 16-pixel grid', { width: 840 }, wan, 'invalid_input', 'width'],
+    [
+      'the same adapter twice',
+      { loras: [{ hf_repo: 'org/a' }, { hf_repo: 'org/a', scale: 0.5 }] },
+      sdTurbo,
+      'invalid_input',
+      'loras',
+    ],
     [
       'base64 that is not an image',
       { image: 'QUJDREVGR0hJSktMTU5PUA==' },
@@ -96,6 +105,16 @@ describe('image kinds', () => {
     expect(sized.images![0]).toMatchObject({ width: 64, height: 64 });
   });
 
+  it("makes the model's default size when the job names none, as the worker does", () => {
+    const sdxl = {
+      VISGATE_MODEL_ID: 'stabilityai/stable-diffusion-xl-base-1.0',
+      VISGATE_PIPELINE: 'StableDiffusionXLPipeline',
+      VISGATE_TASK: 'text-to-image',
+    };
+    expect(ok(run({}, sdxl)).images![0]).toMatchObject({ width: 1024, height: 1024 });
+    expect(ok(run({}, sdTurbo)).images![0]).toMatchObject({ width: 512, height: 512 });
+  });
+
   it('reports request adapters: a miss the first time on an endpoint, a hit after', () => {
     const cache = new Set<string>();
     const loras = [
@@ -131,10 +150,18 @@ describe('text-to-video', () => {
     const bytes = Buffer.from(out.video!.base64, 'base64');
     expect(bytes.toString('latin1', 4, 8)).toBe('ftyp');
     expect(bytes.includes(Buffer.from('avc1'))).toBe(true);
-    const facts = mp4Facts(bytes);
-    expect(facts.frames).toBeGreaterThan(1);
-    expect(out.video).toMatchObject({ content_type: 'video/mp4', seed: 3, ...facts });
-    expect(out.video!.duration_s).toBeCloseTo(facts.frames / facts.fps, 3);
+    // The bundled clip (worker/scripts/make-sim-video.py): 17 frames (4k+1, as Wan makes them),
+    // 96×64 at 16 fps, read from its own boxes.
+    expect(mp4Facts(bytes)).toMatchObject({ width: 96, height: 64, frames: 17, fps: 16 });
+    expect(out.video).toMatchObject({
+      content_type: 'video/mp4',
+      seed: 3,
+      width: 96,
+      height: 64,
+      frames: 17,
+      fps: 16,
+    });
+    expect(out.video!.duration_s).toBeCloseTo(17 / 16, 3);
   });
 
   it('answers an MP4 on any text-to-video endpoint, whatever its pipeline class', () => {

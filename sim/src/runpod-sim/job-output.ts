@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { FAMILY_DEFAULTS, type JobLora } from '@visgate/shared';
-import { checkSimJob, isRefusal, sideAlignment, type CheckedJob } from './job-checks';
+import { FAMILY_DEFAULTS, inferenceDefaults } from '@visgate/shared';
+import { adapterKey, checkSimJob, isRefusal, sideAlignment, type CheckedJob } from './job-checks';
 import { simulatedPng } from './sim-image';
 import { simulatedMp4 } from './sim-video';
 
@@ -36,20 +36,9 @@ export function jobOutput(
   const timings = { timings: { inference_s: jobMs / 1000 } };
   const loras = loraReport(checked, adapterCache);
   const seed = checked.input.seed ?? 42;
-  if (checked.video !== null) {
-    let clip: ReturnType<typeof simulatedMp4>;
-    try {
-      clip = simulatedMp4();
-    } catch (e) {
-      const message = `simulated.mp4: ${(e as Error).message}`;
-      return { error: JSON.stringify({ code: 'internal_error', message }) };
-    }
-    const video = {
-      content_type: 'video/mp4',
-      ...clip.facts,
-      seed,
-      base64: clip.bytes.toString('base64'),
-    };
+  if (checked.video) {
+    const clip = simulatedMp4();
+    const video = { content_type: 'video/mp4', ...clip.facts, seed, base64: clip.base64 };
     return { output: { video, ...loras, ...timings } };
   }
   const { width, height } = imageSize(checked);
@@ -77,9 +66,14 @@ function imageSize(job: CheckedJob): { width: number; height: number } {
     const side = (n: number) => Math.max(align, Math.floor((n * scale) / align) * align);
     fromImage = { width: side(init.width), height: side(init.height) };
   }
+  // Without a size or an image, the model's default resolution (the worker's Defaults).
+  const square =
+    job.family !== null && job.modelId !== null
+      ? inferenceDefaults(job.family, job.modelId).resolution
+      : 512;
   return {
-    width: job.input.width ?? fromImage?.width ?? 512,
-    height: job.input.height ?? fromImage?.height ?? 512,
+    width: job.input.width ?? fromImage?.width ?? square,
+    height: job.input.height ?? fromImage?.height ?? square,
   };
 }
 
@@ -109,9 +103,4 @@ function loraReport(job: CheckedJob, cache: Set<string>): { loras?: unknown[] } 
   });
   const all = [...own, ...requested];
   return all.length === 0 ? {} : { loras: all };
-}
-
-function adapterKey(l: JobLora): string {
-  if ('url' in l) return l.url.split('?')[0]!;
-  return [l.hf_repo, l.revision ?? 'main', l.weight_name ?? ''].join(':');
 }

@@ -18,13 +18,16 @@ export interface Mp4Facts {
   duration_s: number;
 }
 
-let cached: { bytes: Buffer; facts: Mp4Facts } | null = null;
+let cached: { bytes: Buffer; base64: string; facts: Mp4Facts } | null = null;
 
-/** The clip and its facts, read once; throws when the asset is missing or not an MP4 with video. */
-export function simulatedMp4(): { bytes: Buffer; facts: Mp4Facts } {
+/**
+ * The clip, as base64 and its facts, read once; throws when the bundled asset is missing or not an
+ * MP4 with video (a broken checkout, not a job's fault).
+ */
+export function simulatedMp4(): { bytes: Buffer; base64: string; facts: Mp4Facts } {
   if (cached === null) {
     const bytes = readFileSync(SIMULATED_MP4_PATH);
-    cached = { bytes, facts: mp4Facts(bytes) };
+    cached = { bytes, base64: bytes.toString('base64'), facts: mp4Facts(bytes) };
   }
   return cached;
 }
