@@ -31,6 +31,7 @@ export {
   WORKER_DIR,
 } from './tiny-worker-model';
 export { seededRandom } from './seeded-random';
+export { mp4Facts, mp4Layout } from './runpod-sim/sim-video';
 export { waitUntil } from './wait-until';
 export { startDevServer, DEV_HF_TOKEN, type DevServer } from './dev/dev-server';
 export { spawnDevServer, type SpawnedDevServer } from './dev/spawn-dev-server';

@@ -1,13 +1,17 @@
 import { rmSync } from 'node:fs';
 import request from 'supertest';
+import { TERMINAL_JOB_STATUSES, type JobStatus } from '@visgate/shared';
 import {
   buildTinyLora,
   buildTinyPipeline,
+  mp4Facts,
+  mp4Layout,
   startLocalSystem,
   tinyModelRepo,
   tinyRealWorker,
   type LocalSystem,
 } from '@visgate/sim';
+import { pollUntil } from '../../test-support/poll-until';
 
 /**
  * Issue 16 end to end on our real Python worker (the container's entry point on CPU behind the
@@ -23,39 +27,6 @@ const WAN = { id: 'visgate-test/tiny-wan', sha: 'a1'.repeat(20), pipelineTag: 't
 const SD1 = { id: 'visgate-test/tiny-sd1-i2i', sha: 'b2'.repeat(20), pipelineTag: 'text-to-image' };
 const LORA_A = { id: 'visgate-test/tiny-lora-a', sha: 'c3'.repeat(20), pipelineTag: null };
 const LORA_B = { id: 'visgate-test/tiny-lora-b', sha: 'd4'.repeat(20), pipelineTag: null };
-
-interface Mp4 {
-  topLevel: string[];
-  codec: string | null;
-  width: number;
-  height: number;
-  frames: number;
-}
-
-/** Walks an MP4's boxes far enough to say what it holds: the sample entry, its size and frame count. */
-function readMp4(bytes: Buffer): Mp4 {
-  const out: Mp4 = { topLevel: [], codec: null, width: 0, height: 0, frames: 0 };
-  const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
-  const walk = (start: number, end: number, depth: number): void => {
-    for (let at = start; at + 8 <= end;) {
-      const size = bytes.readUInt32BE(at);
-      const type = bytes.toString('latin1', at + 4, at + 8);
-      if (size < 8 || at + size > end) throw new Error(`bad box ${type} at ${at}`);
-      if (depth === 0) out.topLevel.push(type);
-      if (CONTAINERS.has(type)) walk(at + 8, at + size, depth + 1);
-      if (type === 'stsd' && out.codec === null) {
-        const entry = at + 16; // version/flags, entry count, then the first sample entry
-        out.codec = bytes.toString('latin1', entry + 4, entry + 8);
-        out.width = bytes.readUInt16BE(entry + 32);
-        out.height = bytes.readUInt16BE(entry + 34);
-      }
-      if (type === 'stsz') out.frames = bytes.readUInt32BE(at + 16);
-      at += size;
-    }
-  };
-  walk(0, bytes.length, 0);
-  return out;
-}
 
 describe('the real worker serves video, image-to-image and LoRA adapters', () => {
   let sys: LocalSystem;
@@ -114,20 +85,23 @@ describe('the real worker serves video, image-to-image and LoRA adapters', () =>
       status: 202,
       problem: null,
     });
-    for (;;) {
-      const got = await request(sys.url)
-        .get(`/v1/jobs/${String(job.body.job_id)}`)
-        .set(auth());
-      const body = got.body as { status: string; output: Record<string, unknown>; error: unknown };
-      if (['completed', 'failed', 'timed_out', 'cancelled'].includes(body.status)) {
-        expect({ status: body.status, error: body.error }).toEqual({
-          status: 'completed',
-          error: null,
-        });
-        return body.output;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let body = { status: 'queued', output: {} as Record<string, unknown>, error: null as unknown };
+    await pollUntil(
+      async () => {
+        const got = await request(sys.url)
+          .get(`/v1/jobs/${String(job.body.job_id)}`)
+          .set(auth());
+        body = got.body as typeof body;
+        return TERMINAL_JOB_STATUSES.includes(body.status as JobStatus);
+      },
+      120_000,
+      100,
+    );
+    expect({ status: body.status, error: body.error }).toEqual({
+      status: 'completed',
+      error: null,
+    });
+    return body.output;
   }
 
   it('a Wan deployment is text-to-video and answers an H.264 MP4 with the frames asked for', async () => {
@@ -154,10 +128,12 @@ describe('the real worker serves video, image-to-image and LoRA adapters', () =>
       seed: 3,
     });
     expect(video.duration_s).toBeCloseTo(9 / 8, 2);
-    const mp4 = readMp4(Buffer.from(String(video.base64), 'base64'));
-    expect(mp4).toMatchObject({ codec: 'avc1', width: 96, height: 64, frames: 9 });
+    const bytes = Buffer.from(String(video.base64), 'base64');
+    expect(mp4Facts(bytes)).toMatchObject({ width: 96, height: 64, frames: 9, fps: 8 });
+    const layout = mp4Layout(bytes);
+    expect(layout.codec).toBe('avc1');
     // +faststart: the index comes before the media, so a browser plays it while it downloads.
-    expect(mp4.topLevel.indexOf('moov')).toBeLessThan(mp4.topLevel.indexOf('mdat'));
+    expect(layout.topLevel.indexOf('moov')).toBeLessThan(layout.topLevel.indexOf('mdat'));
   });
 
   it('an SD 1.5 deployment with its own LoRA serves image-to-image and per-job adapters on one warm worker', async () => {

@@ -91,3 +91,25 @@ export function mp4Facts(file: Buffer): Mp4Facts {
   }
   throw new Error('not an MP4 with a video track');
 }
+
+/**
+ * How an MP4 is laid out, for tests of what clients receive: its top-level boxes in order (`moov`
+ * before `mdat` is `+faststart`) and the first video sample entry's codec (`stsd`, §8.5.2: `avc1`
+ * is H.264).
+ */
+export function mp4Layout(file: Buffer): { topLevel: string[]; codec: string | null } {
+  const topLevel = [...boxes(file)].map((b) => b.type);
+  let codec: string | null = null;
+  const moov = child(file, 'moov');
+  for (const trak of moov ? [...boxes(moov)].filter((b) => b.type === 'trak') : []) {
+    const mdia = child(trak.body, 'mdia');
+    const minf = mdia && child(mdia, 'minf');
+    const stbl = minf && child(minf, 'stbl');
+    const stsd = stbl && child(stbl, 'stsd');
+    if (stsd && stsd.length >= 16) {
+      codec = stsd.toString('latin1', 12, 16); // version/flags, entry count, entry size, type
+      break;
+    }
+  }
+  return { topLevel, codec };
+}
