@@ -94,16 +94,21 @@ def part_checks(f: _File, mode: str) -> tuple[Callable[[], PartCheck], tuple[str
     return hashlib.sha256, f.part_sha256
 
 
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file, read in 8 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(8 * 1024 * 1024):
+            h.update(block)
+    return h.hexdigest()
+
+
 def file_matches(path: Path, f: _File, mode: str) -> bool:
     """Whether the copy at ``path`` (already the right size) has ``f``'s content, read part by part
     with the same check a download would use."""
     checks = part_checks(f, mode)
     if checks is None:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            while block := fh.read(8 * 1024 * 1024):
-                h.update(block)
-        return h.hexdigest() == f.sha256
+        return sha256_file(path) == f.sha256
     new, expected = checks
     part_size = f.part_size or 0
     with path.open("rb", buffering=0) as fh:

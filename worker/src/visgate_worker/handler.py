@@ -90,8 +90,8 @@ def video_output(req: JobRequest, frames: Any, put: PutFn, max_base64_bytes: int
 
     array = to_uint8_frames(frames)
     count, height, width, _ = array.shape
-    data = encode_mp4(array, req.fps or 16)
-    fps = req.fps or 16
+    fps = req.fps or 16  # parse_job_input sets it for every video job
+    data = encode_mp4(array, fps)  # takes the uint8 array as it is
     item: dict[str, Any] = {
         "content_type": CONTENT_TYPE,
         "width": width - width % 2,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import safe_fetch
+from .cache_verify import sha256_file
 from .errors import LORA_FETCH_FAILED, WorkerError
 from .lora_cache import LoraCache
 from .lora_files import choose_file
@@ -59,14 +60,6 @@ class AdapterSource:
 class Fetched:
     sha256: str
     cache_hit: bool
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch_adapter(
@@ -123,7 +116,7 @@ def fetch_adapter(
         staging = cache.staging(hashlib.sha256(key.encode()).hexdigest()[:16])
         with tempfile.TemporaryDirectory(dir=cache.root) as tmp:
             path = hub.hf_file(src.repo, commit, name, Path(tmp), token)
-            sha = _sha256_file(path)
+            sha = sha256_file(path)
             shutil.move(path, staging)
             cache.add(key, sha, staging)
         return Fetched(sha, False)
