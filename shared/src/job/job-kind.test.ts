@@ -1,21 +1,10 @@
 import { JobInputSchema } from './job-input';
-import { checkJobForDeployment, jobKind, type JobTarget } from './job-kind';
+import { checkJobForDeployment, type JobTarget } from './job-kind';
 
 const sdxl: JobTarget = { video: false, family: 'sdxl', deploymentLoras: 0 };
 const wan: JobTarget = { video: true, family: 'wan', deploymentLoras: 0 };
 const pixart: JobTarget = { video: false, family: 'pixart', deploymentLoras: 0 };
 const IMG = 'https://img.example/cat.png';
-
-describe('jobKind', () => {
-  it.each([
-    [{}, false, 'text-to-image'],
-    [{ image: IMG }, false, 'image-to-image'],
-    [{ image: IMG, mask: IMG }, false, 'inpainting'],
-    [{}, true, 'text-to-video'],
-  ] as const)('%j on a video deployment: %s → %s', (input, video, kind) => {
-    expect(jobKind(input, video)).toBe(kind);
-  });
-});
 
 describe('checkJobForDeployment', () => {
   const cases: [string, Record<string, unknown>, JobTarget, string[]][] = [

@@ -7,9 +7,6 @@ export const IMAGE_EDIT_FAMILIES: readonly string[] = ['sd1', 'sd2', 'sdxl', 'sd
 /** Families whose pipelines load LoRA adapters (diffusers' LoRA loader mixins) in our worker. */
 export const LORA_FAMILIES: readonly string[] = ['sd1', 'sd2', 'sdxl', 'sd3', 'flux'];
 
-/** What one job does, decided by its input and its deployment's kind. */
-export type JobKind = 'text-to-image' | 'image-to-image' | 'inpainting' | 'text-to-video';
-
 export interface JobTarget {
   /** A video deployment (task `text-to-video`) or an image one (every other task). */
   video: boolean;
@@ -22,12 +19,6 @@ export interface JobTarget {
 export interface JobFieldError {
   path: string;
   message: string;
-}
-
-export function jobKind(input: Pick<JobInput, 'image' | 'mask'>, video: boolean): JobKind {
-  if (video) return 'text-to-video';
-  if (input.mask !== undefined) return 'inpainting';
-  return input.image !== undefined ? 'image-to-image' : 'text-to-image';
 }
 
 /**

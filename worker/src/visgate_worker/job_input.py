@@ -63,7 +63,7 @@ class JobRequest:
     num_images: int
     output_format: str
     output: dict[str, Any]
-    # text-to-image | image-to-image | inpainting | text-to-video (job-kind.ts jobKind).
+    # text-to-image | image-to-image | inpainting | text-to-video (job_kind below).
     kind: str = "text-to-image"
     # The init image and mask: the job's string (URL or base64) until input_image.attach_images
     # replaces them with decoded PIL images (RGB and L).
