@@ -17,8 +17,8 @@ export function readInitImage(value: string): InitImage | null {
 
 type Size = { width: number; height: number } | null;
 
-/** PNG: the IHDR chunk follows the 8-byte signature (PNG spec §5.2, §11.2.2). */
-function pngSize(b: Buffer): Size {
+/** Width and height from a PNG's IHDR (PNG spec §5.2, §11.2.2), or null when `b` is not a PNG. */
+export function pngSize(b: Buffer): Size {
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   if (b.length < 24 || !b.subarray(0, 8).equals(signature)) return null;
   if (b.toString('latin1', 12, 16) !== 'IHDR') return null;
