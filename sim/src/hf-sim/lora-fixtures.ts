@@ -20,10 +20,21 @@ const kohya = (module: string, rank: number, inDim: number, outDim: number): Nam
   { name: `${module}.lora_up.weight`, shape: [outDim, rank] },
 ];
 
-const card = (baseModel: string, title: string): FixtureFile => ({
-  path: 'README.md',
-  text: `---\nlibrary_name: diffusers\nbase_model: ${baseModel}\ntags:\n- lora\n- text-to-image\ninference: false\n---\n# ${title}\n`,
+/** An adapter card's metadata: what the Hub parses out of README.md's front matter as `cardData`. */
+const cardDataOf = (baseModel: string) => ({
+  library_name: 'diffusers',
+  base_model: baseModel,
+  tags: ['lora', 'text-to-image'],
+  inference: false,
 });
+
+/** README.md with `data` as its YAML front matter (scalars and lists of scalars). */
+const card = (data: Record<string, unknown>, title: string): FixtureFile => {
+  const yaml = Object.entries(data).map(([k, v]) =>
+    Array.isArray(v) ? `${k}:\n${v.map((x) => `- ${String(x)}`).join('\n')}` : `${k}: ${String(v)}`,
+  );
+  return { path: 'README.md', text: `---\n${yaml.join('\n')}\n---\n# ${title}\n` };
+};
 
 const gitattributes: FixtureFile = {
   path: '.gitattributes',
@@ -42,19 +53,12 @@ const loraRepo = (o: {
   libraryName: 'diffusers',
   pipelineTag: 'text-to-image',
   tags: ['diffusers', 'lora', 'text-to-image', 'safetensors'],
-  ...(o.baseModel === null
-    ? {}
-    : {
-        cardData: {
-          library_name: 'diffusers',
-          base_model: o.baseModel,
-          tags: ['lora', 'text-to-image'],
-          inference: false,
-        },
-      }),
+  ...(o.baseModel === null ? {} : { cardData: cardDataOf(o.baseModel) }),
   files: [
     gitattributes,
-    o.baseModel === null ? { path: 'README.md', text: `# ${o.id}\n` } : card(o.baseModel, o.id),
+    o.baseModel === null
+      ? { path: 'README.md', text: `# ${o.id}\n` }
+      : card(cardDataOf(o.baseModel), o.id),
     {
       path: 'pytorch_lora_weights.safetensors',
       safetensors: [
